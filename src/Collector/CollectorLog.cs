@@ -1,0 +1,14 @@
+namespace Collector.Host;
+
+/// <summary>The host's log messages, with stable event ids (1000-1999).</summary>
+internal static partial class CollectorLog
+{
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Collector listening: gRPC on {GrpcUrl}, HTTP on {HttpUrl}, data in {DataDir}")]
+    public static partial void Listening(ILogger logger, string grpcUrl, string httpUrl, string dataDir);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "gRPC call {Method} failed")]
+    public static partial void CallFailed(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Collector stopped")]
+    public static partial void Stopped(ILogger logger);
+}

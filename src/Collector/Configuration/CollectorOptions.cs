@@ -1,0 +1,26 @@
+namespace Collector.Host.Configuration;
+
+/// <summary>The collector's settings: configuration section "Collector", command-line flags, or Collector__Key variables.</summary>
+public sealed class CollectorOptions
+{
+    public const string Section = "Collector";
+
+    /// <summary>Where services send gRPC (HTTP/2). https needs a certificate.</summary>
+    public string GrpcUrl { get; set; } = "http://127.0.0.1:4317";
+
+    /// <summary>Where /healthcheck (and later /metrics and the query API) are served.</summary>
+    public string HttpUrl { get; set; } = "http://127.0.0.1:4318";
+
+    /// <summary>The durable log's directory.</summary>
+    public string DataDir { get; set; } = "./data";
+
+    public int MaxReceiveMessageBytes { get; set; } = 4 * 1024 * 1024;
+
+    public double CommitIntervalMs { get; set; } = 1;
+
+    /// <summary>PEM certificate (or PFX) for TLS on https urls.</summary>
+    public string? TlsCertificate { get; set; }
+
+    /// <summary>PEM private key for <see cref="TlsCertificate"/>; absent for a PFX.</summary>
+    public string? TlsKey { get; set; }
+}

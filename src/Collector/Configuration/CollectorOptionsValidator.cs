@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Options;
+
+namespace Collector.Host.Configuration;
+
+/// <summary>Reports every configuration error at once, each naming its key.</summary>
+public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CollectorOptions options)
+    {
+        var errors = new List<string>();
+        CheckUrl(options.GrpcUrl, nameof(options.GrpcUrl), options, errors);
+        CheckUrl(options.HttpUrl, nameof(options.HttpUrl), options, errors);
+        if (string.IsNullOrWhiteSpace(options.DataDir))
+        {
+            errors.Add($"{Key(nameof(options.DataDir))} must name a directory");
+        }
+
+        if (options.MaxReceiveMessageBytes is < 1024 or > 64 * 1024 * 1024)
+        {
+            errors.Add($"{Key(nameof(options.MaxReceiveMessageBytes))} must be between 1024 and 67108864 (was {options.MaxReceiveMessageBytes})");
+        }
+
+        if (options.CommitIntervalMs is <= 0 or > 1000 || !double.IsFinite(options.CommitIntervalMs))
+        {
+            errors.Add($"{Key(nameof(options.CommitIntervalMs))} must be above 0 and at most 1000 (was {options.CommitIntervalMs})");
+        }
+
+        if (options.TlsCertificate is { } certificate && !File.Exists(certificate))
+        {
+            errors.Add($"{Key(nameof(options.TlsCertificate))}: file '{certificate}' does not exist");
+        }
+
+        if (options.TlsKey is { } key && !File.Exists(key))
+        {
+            errors.Add($"{Key(nameof(options.TlsKey))}: file '{key}' does not exist");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckUrl(string url, string name, CollectorOptions options, List<string> errors)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (!string.Equals(uri.Scheme, Uri.UriSchemeHttp, StringComparison.Ordinal) && !string.Equals(uri.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal)))
+        {
+            errors.Add($"{Key(name)} must be an absolute http:// or https:// url (was '{url}')");
+            return;
+        }
+
+        if (string.Equals(uri.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal) && string.IsNullOrEmpty(options.TlsCertificate))
+        {
+            errors.Add($"{Key(name)} is https but {Key(nameof(options.TlsCertificate))} is not set");
+        }
+    }
+
+    private static string Key(string property) => $"{CollectorOptions.Section}:{property}";
+}

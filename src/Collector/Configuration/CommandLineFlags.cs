@@ -1,0 +1,80 @@
+using System.Text;
+
+namespace Collector.Host.Configuration;
+
+/// <summary>
+/// The command-line flags and the configuration keys they set. appsettings.json and environment variables
+/// (Collector__GrpcUrl, ...) set the same keys; flags win.
+/// </summary>
+public static class CommandLineFlags
+{
+    public static readonly IReadOnlyList<(string Flag, string Key, string Help)> All =
+    [
+        ("--grpc-url", "GrpcUrl", "gRPC listen url (h2c on http, TLS with ALPN h2 on https). Default http://127.0.0.1:4317"),
+        ("--http-url", "HttpUrl", "HTTP listen url for /healthcheck. Default http://127.0.0.1:4318"),
+        ("--data-dir", "DataDir", "Directory of the durable log. Default ./data"),
+        ("--max-receive-message-bytes", "MaxReceiveMessageBytes", "Largest accepted gRPC message. Default 4194304"),
+        ("--commit-interval-ms", "CommitIntervalMs", "Group commit interval of the durable log. Default 1"),
+        ("--tls-certificate", "TlsCertificate", "PEM certificate or PFX file for https urls"),
+        ("--tls-key", "TlsKey", "PEM private key for --tls-certificate"),
+    ];
+
+    /// <summary>Maps flags to "Collector:Key" pairs; returns an error for an unknown flag or a missing value.</summary>
+    public static string? TryParse(IReadOnlyList<string> args, out Dictionary<string, string?> values, out bool help)
+    {
+        values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        help = false;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (arg is "--help" or "-h" or "-?")
+            {
+                help = true;
+                continue;
+            }
+
+            var equals = arg.IndexOf('=', StringComparison.Ordinal);
+            var flag = equals > 0 ? arg[..equals] : arg;
+            var entry = All.FirstOrDefault(f => string.Equals(f.Flag, flag, StringComparison.Ordinal));
+            if (entry.Flag is null)
+            {
+                return $"unknown option '{flag}'";
+            }
+
+            string value;
+            if (equals > 0)
+            {
+                value = arg[(equals + 1)..];
+            }
+            else if (i + 1 < args.Count)
+            {
+                value = args[++i];
+            }
+            else
+            {
+                return $"option '{flag}' needs a value";
+            }
+
+            values[$"{CollectorOptions.Section}:{entry.Key}"] = value;
+        }
+
+        return null;
+    }
+
+    public static string HelpText()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("Collector: durable telemetry ingest over gRPC.");
+        text.AppendLine();
+        text.AppendLine("Usage: Collector [options]");
+        text.AppendLine();
+        text.AppendLine("Options (configuration key in brackets; also settable in appsettings.json or as Collector__<Key>):");
+        foreach (var (flag, key, help) in All)
+        {
+            text.Append("  ").Append(flag.PadRight(30)).Append(help).Append(" [").Append(CollectorOptions.Section).Append(':').Append(key).AppendLine("]");
+        }
+
+        text.Append("  ").Append("--help".PadRight(30)).AppendLine("Show this text.");
+        return text.ToString();
+    }
+}

@@ -1,0 +1,140 @@
+using Collector.Host.Configuration;
+using Collector.Protocol.Grpc;
+using Collector.Storage.Log;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+using Microsoft.Extensions.Options;
+
+namespace Collector.Host.Grpc;
+
+/// <summary>A method the gRPC endpoint serves.</summary>
+public interface IGrpcMethodHandler
+{
+    /// <summary>The HTTP/2 path, e.g. "/telemetry.v1.Collector/Stream".</summary>
+    string Path { get; }
+
+    /// <summary>Runs the call and returns the status to end it with.</summary>
+    Task<GrpcStatus> HandleAsync(GrpcServerCall serverCall);
+}
+
+/// <summary>
+/// Terminal middleware of the gRPC listener: checks what the protocol requires of a request, finds the method,
+/// sets up deadline and compression, and ends every call with a status whatever happens inside it.
+/// </summary>
+public sealed class GrpcEndpoint(
+    IEnumerable<IGrpcMethodHandler> handlers,
+    IOptions<CollectorOptions> options,
+    IHostApplicationLifetime lifetime,
+    TimeProvider time,
+    ILogger<GrpcEndpoint> logger)
+{
+    private readonly Dictionary<string, IGrpcMethodHandler> _handlers = handlers.ToDictionary(h => h.Path, StringComparer.Ordinal);
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        if (!HttpMethods.IsPost(request.Method))
+        {
+            response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            response.Headers.Allow = "POST";
+            return;
+        }
+
+        if (!GrpcHeaders.IsGrpcProtoContentType(request.ContentType))
+        {
+            // The spec's answer: 415, so that no HTTP client mistakes the error for success.
+            response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+            response.Headers[GrpcHeaders.Status] = ((int)GrpcStatusCode.Internal).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            response.Headers[GrpcHeaders.Message] = GrpcPercentEncoding.Encode($"content-type '{request.ContentType}' is not application/grpc");
+            return;
+        }
+
+        if (!HttpProtocol.IsHttp2(request.Protocol))
+        {
+            response.StatusCode = StatusCodes.Status426UpgradeRequired;
+            response.Headers.Upgrade = "h2c";
+            return;
+        }
+
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = GrpcHeaders.ContentType;
+        response.Headers[GrpcHeaders.AcceptEncoding] = GrpcHeaders.SupportedEncodings;
+        DisableBodyLimits(context);
+
+        var encoding = request.Headers[GrpcHeaders.Encoding].ToString();
+        var gzip = string.Equals(encoding, GrpcHeaders.Gzip, StringComparison.OrdinalIgnoreCase);
+        TimeSpan? timeout = GrpcTimeout.TryParse(request.Headers[GrpcHeaders.Timeout], out var parsed) ? parsed : null;
+        using var call = new GrpcServerCall(context, options.Value.MaxReceiveMessageBytes, timeout, time, gzip, lifetime.ApplicationStopping);
+
+        if (encoding.Length > 0 && !gzip && !string.Equals(encoding, GrpcHeaders.Identity, StringComparison.OrdinalIgnoreCase))
+        {
+            call.Complete(new GrpcStatus(GrpcStatusCode.Unimplemented, $"grpc-encoding '{encoding}' is not supported; supported: {GrpcHeaders.SupportedEncodings}"));
+            return;
+        }
+
+        if (!_handlers.TryGetValue(request.Path.Value ?? string.Empty, out var handler))
+        {
+            call.Complete(new GrpcStatus(GrpcStatusCode.Unimplemented, $"method {request.Path} is not implemented"));
+            return;
+        }
+
+        var status = await RunAsync(handler, call);
+        if (!call.ClientGone)
+        {
+            call.Complete(status);
+        }
+    }
+
+    private async Task<GrpcStatus> RunAsync(IGrpcMethodHandler handler, GrpcServerCall call)
+    {
+        try
+        {
+            return await handler.HandleAsync(call);
+        }
+        catch (GrpcStatusException ex)
+        {
+            return ex.Status;
+        }
+        catch (DurableLogUnavailableException ex)
+        {
+            return new GrpcStatus(GrpcStatusCode.Unavailable, ex.Message);
+        }
+        catch (OperationCanceledException) when (call.DeadlineExceeded)
+        {
+            return new GrpcStatus(GrpcStatusCode.DeadlineExceeded, "deadline exceeded");
+        }
+        catch (OperationCanceledException) when (call.StoppingToken.IsCancellationRequested)
+        {
+            return new GrpcStatus(GrpcStatusCode.Unavailable, "the collector is shutting down");
+        }
+        catch (Exception ex) when (call.ClientGone && ex is OperationCanceledException or IOException)
+        {
+            return new GrpcStatus(GrpcStatusCode.Cancelled, "the client cancelled the call");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            CollectorLog.CallFailed(logger, handler.Path, ex);
+            return new GrpcStatus(GrpcStatusCode.Internal, "internal error; see the collector's log");
+        }
+    }
+
+    private static void DisableBodyLimits(HttpContext context)
+    {
+        // Streams are long-lived and may idle: Kestrel's body size and data-rate limits would cut them off.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = null;
+        }
+
+        if (context.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } requestRate)
+        {
+            requestRate.MinDataRate = null;
+        }
+
+        if (context.Features.Get<IHttpMinResponseDataRateFeature>() is { } responseRate)
+        {
+            responseRate.MinDataRate = null;
+        }
+    }
+}

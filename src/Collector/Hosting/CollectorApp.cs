@@ -1,0 +1,186 @@
+using System.Security.Cryptography.X509Certificates;
+using Collector.Host.Configuration;
+using Collector.Host.Grpc;
+using Collector.Host.Http;
+using Collector.Host.Ingest;
+using Collector.Storage.Dedup;
+using Collector.Storage.Log;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace Collector.Host.Hosting;
+
+/// <summary>
+/// The collector process: opens and recovers the durable log, then serves gRPC and HTTP on their own listeners.
+/// Used by Program and, in-process, by the integration tests.
+/// </summary>
+public sealed class CollectorApp : IAsyncDisposable
+{
+    private const string GrpcConnectionItem = "collector.grpc";
+
+    private readonly WebApplication _app;
+
+    private CollectorApp(WebApplication app, DurableLog log, CollectorOptions options)
+    {
+        _app = app;
+        Log = log;
+        Options = options;
+    }
+
+    public DurableLog Log { get; }
+
+    public CollectorOptions Options { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Builds the collector from configuration values ("Collector:GrpcUrl" = ...) on top of the usual sources.</summary>
+    public static async Task<CollectorApp> CreateAsync(IReadOnlyDictionary<string, string?> settings, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        builder.Configuration.AddInMemoryCollection(settings);
+        var options = ReadOptions(builder.Configuration);
+        var logOptions = new DurableLogOptions
+        {
+            DataDirectory = Path.GetFullPath(options.DataDir),
+            CommitInterval = TimeSpan.FromMilliseconds(options.CommitIntervalMs),
+            MaxMessageBytes = options.MaxReceiveMessageBytes,
+        };
+
+        using var bootLoggers = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole());
+        var log = DurableLog.Open(logOptions, bootLoggers.CreateLogger<DurableLog>());
+        try
+        {
+            var checkpoint = new DedupCheckpoint(logOptions.DataDirectory);
+            var sequences = await SourceSequences.RecoverAsync(log, checkpoint, bootLoggers.CreateLogger<SourceSequences>(), cancellationToken);
+            RegisterServices(builder.Services, options, logOptions, log, sequences, checkpoint);
+            ConfigureKestrel(builder, options);
+            var app = builder.Build();
+            MapRoutes(app);
+            return new CollectorApp(app, log, options);
+        }
+        catch
+        {
+            await log.DisposeAsync();
+            throw;
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        CollectorLog.Listening(_app.Logger, Options.GrpcUrl, Options.HttpUrl, Log.DataDirectory);
+        return _app.StartAsync(cancellationToken);
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+
+        // Last: every handler has finished, so the final commit covers everything they appended.
+        await Log.DisposeAsync();
+    }
+
+    private static CollectorOptions ReadOptions(ConfigurationManager configuration)
+    {
+        var options = new CollectorOptions();
+        configuration.GetSection(CollectorOptions.Section).Bind(options);
+        var result = new CollectorOptionsValidator().Validate(null, options);
+        if (result.Failed)
+        {
+            throw new OptionsValidationException(CollectorOptions.Section, typeof(CollectorOptions), result.Failures);
+        }
+
+        return options;
+    }
+
+    private static void RegisterServices(
+        IServiceCollection services,
+        CollectorOptions options,
+        DurableLogOptions logOptions,
+        DurableLog log,
+        SourceSequences sequences,
+        DedupCheckpoint checkpoint)
+    {
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+        services.AddSingleton(logOptions);
+        services.AddSingleton(log);
+        services.AddSingleton(sequences);
+        services.AddSingleton(checkpoint);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<DedupCheckpointWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<DedupCheckpointWriter>());
+        services.AddSingleton<IngestCounters>();
+        services.AddSingleton<IngestService>();
+        services.AddSingleton<IGrpcMethodHandler, StreamMethod>();
+        services.AddSingleton<IGrpcMethodHandler, SendMethod>();
+        services.AddSingleton<GrpcEndpoint>();
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
+    }
+
+    private static void ConfigureKestrel(WebApplicationBuilder builder, CollectorOptions options)
+    {
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
+            kestrel.Limits.Http2.InitialStreamWindowSize = 2 * 1024 * 1024;
+
+            kestrel.Listen(ListenAddress.Parse(options.GrpcUrl), listen =>
+            {
+                if (ListenAddress.IsHttps(options.GrpcUrl))
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.UseHttps(LoadCertificate(options));
+                }
+                else
+                {
+                    // Cleartext gRPC is HTTP/2 with prior knowledge.
+                    listen.Protocols = HttpProtocols.Http2;
+                }
+
+                listen.Use(next => connection =>
+                {
+                    connection.Items[GrpcConnectionItem] = true;
+                    return next(connection);
+                });
+            });
+
+            kestrel.Listen(ListenAddress.Parse(options.HttpUrl), listen =>
+            {
+                // HTTP/2 needs ALPN, so cleartext serves HTTP/1.1 only.
+                listen.Protocols = HttpProtocols.Http1;
+                if (ListenAddress.IsHttps(options.HttpUrl))
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.UseHttps(LoadCertificate(options));
+                }
+            });
+        });
+    }
+
+    private static X509Certificate2 LoadCertificate(CollectorOptions options)
+    {
+        var path = options.TlsCertificate ?? throw new InvalidOperationException("TLS needs Collector:TlsCertificate");
+        return options.TlsKey is { } key
+            ? X509Certificate2.CreateFromPemFile(path, key)
+            : X509CertificateLoader.LoadPkcs12FromFile(path, password: null);
+    }
+
+    private static void MapRoutes(WebApplication app)
+    {
+        var grpc = app.Services.GetRequiredService<GrpcEndpoint>();
+        app.Use(next => context =>
+        {
+            var items = context.Features.Get<IConnectionItemsFeature>()?.Items;
+            return items is not null && items.ContainsKey(GrpcConnectionItem) ? grpc.InvokeAsync(context) : next(context);
+        });
+        HealthcheckEndpoint.Map(app);
+    }
+}

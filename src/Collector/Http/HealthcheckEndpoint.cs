@@ -1,0 +1,34 @@
+using Collector.Host.Ingest;
+using Collector.Storage.Log;
+
+namespace Collector.Host.Http;
+
+/// <summary>GET /healthcheck: 200 while the durable log takes entries, 503 with the reason otherwise.</summary>
+public static class HealthcheckEndpoint
+{
+    public static void Map(WebApplication app) =>
+        app.MapGet("/healthcheck", (DurableLog log, IngestCounters counters) =>
+        {
+            var fault = log.Fault;
+            var body = new
+            {
+                status = fault is null ? "healthy" : "unhealthy",
+                reason = fault?.Message,
+                log = new
+                {
+                    writable = fault is null,
+                    begin_address = log.BeginAddress,
+                    tail_address = log.TailAddress,
+                    committed_until = log.CommittedUntilAddress,
+                },
+                ingest = new
+                {
+                    batches = counters.Batches,
+                    accepted = counters.Accepted,
+                    duplicates = counters.Duplicates,
+                    rejected = counters.Rejected,
+                },
+            };
+            return Results.Json(body, statusCode: fault is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        });
+}

@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Collector.Protocol.Grpc;
+using Collector.Protocol.Telemetry;
+using Collector.Protocol.Telemetry.V1;
+using Collector.Storage.Dedup;
+using Collector.Storage.Log;
+
+namespace Collector.Host.Ingest;
+
+/// <summary>
+/// The work behind every way in: scan and validate a batch where it lies, drop what the source already sent,
+/// append the rest's own bytes to the durable log, and say what to acknowledge once the log commits.
+/// </summary>
+public sealed class IngestService(DurableLog log, SourceSequences sequences, IngestCounters counters, TimeProvider time, DurableLogOptions logOptions)
+{
+    private readonly ConcurrentBag<IngestScratch> _scratchPool = [];
+
+    public DurableLog Log => log;
+
+    /// <summary>Working memory for one call; give it back with <see cref="ReturnScratch"/> when the call ends.</summary>
+    public IngestScratch RentScratch() =>
+        _scratchPool.TryTake(out var scratch) ? scratch : new IngestScratch(logOptions.TargetEntryBytes, log.MaxEntryBytes);
+
+    public void ReturnScratch(IngestScratch scratch)
+    {
+        if (_scratchPool.Count < Environment.ProcessorCount * 4)
+        {
+            _scratchPool.Add(scratch);
+        }
+    }
+
+    /// <summary>
+    /// Ingests one encoded EventBatch. Throws INVALID_ARGUMENT when the bytes are not an EventBatch (nothing of it
+    /// is stored), UNAVAILABLE when the log cannot take entries.
+    /// </summary>
+    public PendingAck Ingest(ReadOnlySpan<byte> batchBytes, IngestScratch scratch)
+    {
+        var received = Stopwatch.GetTimestamp();
+        var batch = scratch.Batch;
+        if (EventBatchScanner.Scan(batchBytes, batch) is { } scanError)
+        {
+            throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, scanError);
+        }
+
+        var first = batch.FirstSequence;
+        var count = batch.Events.Count;
+        if (first != 0 && count > 0 && first > ulong.MaxValue - (ulong)(count - 1))
+        {
+            throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, "first_sequence plus the number of events overflows uint64");
+        }
+
+        CheckEvents(batchBytes, batch, scratch.Checks);
+        var state = sequences.Get(batch.SourceId);
+        var ack = new Ack { SourceId = batch.SourceId };
+        var duplicates = 0;
+        long waitAddress;
+        lock (state.Gate)
+        {
+            duplicates = AppendUnseen(batchBytes, scratch, state, ack);
+            ack.DurableThrough = state.HandledThrough;
+            waitAddress = state.LastAddress;
+        }
+
+        ack.Duplicates = (uint)duplicates;
+        ack.Accepted = (uint)(count - duplicates - ack.Rejections.Count);
+        counters.Add((int)ack.Accepted, duplicates, ack.Rejections.Count);
+        return new PendingAck(ack, waitAddress, state, received);
+    }
+
+    /// <summary>Waits for the commit that makes <paramref name="pending"/> true, then returns its Ack.</summary>
+    public async ValueTask<Ack> CompleteAsync(PendingAck pending, CancellationToken cancellationToken)
+    {
+        if (pending.WaitAddress >= 0)
+        {
+            await log.WaitForCommitAsync(pending.WaitAddress, cancellationToken);
+            pending.Source.ObserveCommitted(log.CommittedUntilAddress);
+        }
+
+        return pending.Ack;
+    }
+
+    private static void CheckEvents(ReadOnlySpan<byte> batchBytes, ScannedBatch batch, List<EventCheck> checks)
+    {
+        checks.Clear();
+        for (var i = 0; i < batch.Events.Count; i++)
+        {
+            var slice = batch.Events[i];
+            var verdict = EventValidator.Validate(batchBytes.Slice(slice.Start, slice.Length), out var facts, out var reason);
+            if (verdict == EventVerdict.Malformed)
+            {
+                // One event that is not an Event means the message is not an EventBatch: refuse all of it.
+                throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, $"events[{i}]: {reason}");
+            }
+
+            checks.Add(new EventCheck(verdict == EventVerdict.Valid, facts.HasTime, reason));
+        }
+    }
+
+    /// <summary>Decides duplicates and appends the rest; the caller holds the source's gate. Returns the duplicate count.</summary>
+    private int AppendUnseen(ReadOnlySpan<byte> batchBytes, IngestScratch scratch, SourceState state, Ack ack)
+    {
+        var batch = scratch.Batch;
+        var entry = scratch.Entry;
+        var first = batch.FirstSequence;
+        var count = batch.Events.Count;
+        var handledBefore = state.HandledThrough;
+        var now = UnixNanoseconds(time.GetUtcNow());
+        var sourceIdUtf8 = batchBytes.Slice(batch.SourceIdSlice.Start, batch.SourceIdSlice.Length);
+        var duplicates = 0;
+        ulong lastInEntry = 0;
+        entry.Begin(sourceIdUtf8, now);
+        for (var i = 0; i < count; i++)
+        {
+            var sequence = first == 0 ? 0 : first + (ulong)i;
+            if (first != 0 && sequence <= handledBefore)
+            {
+                duplicates++;
+                continue;
+            }
+
+            var check = scratch.Checks[i];
+            if (!check.Valid)
+            {
+                ack.Rejections.Add(new Rejection { Sequence = sequence, Reason = check.Reason });
+                continue;
+            }
+
+            var slice = batch.Events[i];
+            var eventBytes = batchBytes.Slice(slice.Start, slice.Length);
+            var eventTime = check.HasTime ? 0 : now;
+            if (!entry.TryAdd(sequence, eventBytes, eventTime))
+            {
+                // The entry is full: everything of this batch before this event is now handled.
+                state.RecordAppend(log.Append(entry.Finish(lastInEntry)), lastInEntry);
+                entry.Begin(sourceIdUtf8, now);
+                entry.TryAdd(sequence, eventBytes, eventTime);
+            }
+
+            lastInEntry = sequence;
+        }
+
+        var handledAfter = first == 0 || count == 0 ? handledBefore : Math.Max(handledBefore, first + (ulong)(count - 1));
+        if (entry.EventCount > 0 || handledAfter > handledBefore)
+        {
+            var watermark = handledAfter > handledBefore ? handledAfter : 0;
+            state.RecordAppend(log.Append(entry.Finish(watermark)), watermark);
+        }
+
+        return duplicates;
+    }
+
+    private static ulong UnixNanoseconds(DateTimeOffset instant) =>
+        (ulong)(instant.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+}

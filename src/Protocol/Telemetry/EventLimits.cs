@@ -1,0 +1,17 @@
+namespace Collector.Protocol.Telemetry;
+
+/// <summary>The per-event limits of the wire contract; an event over any of them is rejected on its own.</summary>
+public static class EventLimits
+{
+    /// <summary>Characters (Unicode scalar values) in any string field except message.</summary>
+    public const int MaxStringLength = 256;
+
+    /// <summary>Characters in message.</summary>
+    public const int MaxMessageLength = 64 * 1024;
+
+    public const int MaxAttributes = 128;
+
+    public const int TraceIdLength = 16;
+
+    public const int SpanIdLength = 8;
+}

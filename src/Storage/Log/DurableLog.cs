@@ -1,0 +1,234 @@
+// The durable log: a FASTER FasterLog in <data-dir>/log, the ring buffer between the ingest handlers and
+// every consumer.
+//
+// Invariants
+// - An entry is acknowledged to a client only after a commit covers it (CommittedUntilAddress > its address).
+//   Commits are group commits, run by one loop every CommitInterval or sooner when CommitThresholdBytes wait.
+// - After kill -9, FASTER recovers to the last commit: entries past it were never acknowledged and are never
+//   read back. Every entry carries a FASTER checksum, so a torn write cannot be read as data.
+// - Entries are written by many handlers concurrently without locks (FASTER's epoch-protected tail). Entries
+//   of one source are appended in sequence order because ingest holds that source's gate while appending.
+//
+// On-disk layout
+//   <data-dir>/log/         segment files (SegmentBytes each), entries in FASTER's framing
+//   <data-dir>/commits/     FASTER commit records (latest kept) and, later, named iterator positions
+//   <data-dir>/dedup.ckpt   per-source handled sequence as of a committed log address (see DedupCheckpoint)
+//
+// Entry format: see LogEntryFormat (a version byte, then a protobuf LogEntry).
+//
+// Who deletes what: nothing is truncated yet; consumers (ClickHouse batcher, forwarder) will truncate up to the
+// slowest of them, never past the dedup checkpoint's address.
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using FASTER.core;
+using Microsoft.Extensions.Logging;
+
+namespace Collector.Storage.Log;
+
+public sealed class DurableLog : IAsyncDisposable
+{
+    private readonly FasterLog _log;
+    private readonly IDevice _device;
+    private readonly DurableLogOptions _options;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _commitSignal = new(0, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _commitLoop;
+    private volatile Exception? _fault;
+
+    private DurableLog(FasterLog log, IDevice device, DurableLogOptions options, ILogger logger)
+    {
+        _log = log;
+        _device = device;
+        _options = options;
+        _logger = logger;
+        _commitLoop = Task.Run(RunCommitLoopAsync);
+    }
+
+    public string DataDirectory => _options.DataDirectory;
+
+    public long BeginAddress => _log.BeginAddress;
+
+    public long TailAddress => _log.TailAddress;
+
+    public long CommittedUntilAddress => _log.CommittedUntilAddress;
+
+    /// <summary>Null while the log accepts and commits entries; the failure that stopped it otherwise.</summary>
+    public Exception? Fault => _fault;
+
+    public int MaxEntryBytes => _options.MaxEntryBytes;
+
+    /// <summary>Opens (and after a crash, recovers) the log in the data directory.</summary>
+    public static DurableLog Open(DurableLogOptions options, ILogger logger)
+    {
+        var directory = Path.GetFullPath(options.DataDirectory);
+        Directory.CreateDirectory(directory);
+        var pageBits = PageSizeBits(options.MaxEntryBytes);
+        var device = Devices.CreateLogDevice(Path.Combine(directory, "log", "segment"), preallocateFile: false, deleteOnClose: false);
+        var settings = new FasterLogSettings
+        {
+            LogDevice = device,
+            LogCommitDir = Path.Combine(directory, "commits"),
+            PageSizeBits = pageBits,
+            MemorySizeBits = pageBits + 2,
+            SegmentSizeBits = Math.Max(pageBits + 1, (int)Math.Log2(options.SegmentBytes)),
+            LogChecksum = LogChecksumType.PerEntry,
+            TryRecoverLatest = true,
+            RemoveOutdatedCommits = true,
+            AutoCommit = false,
+            FastCommitMode = false,
+            MutableFraction = 0,
+        };
+        var log = new FasterLog(settings, logger);
+        StorageLog.LogOpened(logger, directory, log.BeginAddress, log.CommittedUntilAddress);
+        return new DurableLog(log, device, options, logger);
+    }
+
+    /// <summary>
+    /// Appends one entry and returns its address. Never waits for disk; it spins only while the in-memory
+    /// buffer is full, which is the backpressure ingest should feel.
+    /// </summary>
+    public long Append(ReadOnlySpan<byte> entry)
+    {
+        ThrowIfFaulted();
+        if (entry.Length > _options.MaxEntryBytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(entry), entry.Length, $"entry exceeds {_options.MaxEntryBytes} bytes");
+        }
+
+        var address = _log.Enqueue(entry);
+        if (_log.TailAddress - _log.CommittedUntilAddress >= _options.CommitThresholdBytes && _commitSignal.CurrentCount == 0)
+        {
+            SignalCommit();
+        }
+
+        return address;
+    }
+
+    /// <summary>Completes when a commit covers the entry at <paramref name="address"/>; throws if the log failed.</summary>
+    public ValueTask WaitForCommitAsync(long address, CancellationToken cancellationToken = default)
+    {
+        if (_log.CommittedUntilAddress > address)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        ThrowIfFaulted();
+        return _log.WaitForCommitAsync(address + 1, 0, cancellationToken);
+    }
+
+    /// <summary>Reads committed entries from <paramref name="fromAddress"/> up to the committed tail at the time of the call.</summary>
+    public async IAsyncEnumerable<LogRecord> ReadCommittedAsync(long fromAddress, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var end = _log.CommittedUntilAddress;
+        var begin = Math.Max(fromAddress, _log.BeginAddress);
+        if (begin >= end)
+        {
+            yield break;
+        }
+
+        using var iterator = _log.Scan(begin, end);
+        while (await iterator.WaitAsync(cancellationToken))
+        {
+            while (iterator.GetNext(MemoryPool<byte>.Shared, out var owner, out var length, out var address, out var next))
+            {
+                using (owner)
+                {
+                    yield return new LogRecord(address, next, owner.Memory[..length]);
+                }
+            }
+        }
+    }
+
+    /// <summary>Commits everything appended so far and waits for it.</summary>
+    public async Task CommitAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfFaulted();
+        if (_log.TailAddress > _log.CommittedUntilAddress)
+        {
+            await _log.CommitAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await _commitLoop;
+        if (_fault is null)
+        {
+            try
+            {
+                await _log.CommitAsync();
+                StorageLog.LogClosed(_logger, _log.CommittedUntilAddress);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                StorageLog.CommitFailed(_logger, ex);
+            }
+        }
+
+        _log.Dispose();
+        _device.Dispose();
+        _stopping.Dispose();
+        _commitSignal.Dispose();
+    }
+
+    private static int PageSizeBits(int maxEntryBytes)
+    {
+        // FASTER needs a whole entry (plus its header) inside one page.
+        var bits = 22;
+        while ((1 << bits) < maxEntryBytes + 64)
+        {
+            bits++;
+        }
+
+        return bits;
+    }
+
+    private void SignalCommit()
+    {
+        try
+        {
+            _commitSignal.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Another appender signalled first; one pending signal is enough.
+        }
+    }
+
+    private async Task RunCommitLoopAsync()
+    {
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                if (_log.TailAddress > _log.CommittedUntilAddress)
+                {
+                    await _log.CommitAsync(token);
+                }
+
+                await _commitSignal.WaitAsync(_options.CommitInterval, token);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _fault = ex;
+                StorageLog.CommitFailed(_logger, ex);
+                return;
+            }
+        }
+    }
+
+    private void ThrowIfFaulted()
+    {
+        if (_fault is { } fault)
+        {
+            throw new DurableLogUnavailableException("the durable log failed to commit and accepts no more entries", fault);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+namespace Collector.Storage.Log;
+
+/// <summary>Settings of the durable log; every FASTER default we rely on is set here explicitly.</summary>
+public sealed class DurableLogOptions
+{
+    /// <summary>The directory that holds the log segments, commit records and the dedup checkpoint.</summary>
+    public string DataDirectory { get; set; } = "./data";
+
+    /// <summary>How long appended entries may wait for a group commit.</summary>
+    public TimeSpan CommitInterval { get; set; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Uncommitted bytes that trigger a commit before the interval is up.</summary>
+    public long CommitThresholdBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The largest message the collector accepts; entries are sized so one such event always fits.</summary>
+    public int MaxMessageBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>A batch's accepted events are split into entries of about this size.</summary>
+    public int TargetEntryBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Size of one log segment file on disk.</summary>
+    public long SegmentBytes { get; set; } = 1L << 30;
+
+    /// <summary>How often the per-source dedup state is checkpointed, bounding the log scan at start.</summary>
+    public TimeSpan DedupCheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The largest single entry: one maximal event plus the entry's own fields.</summary>
+    public int MaxEntryBytes => MaxMessageBytes + 64 * 1024;
+}

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace Collector.Storage;
+
+/// <summary>The Storage project's log messages, with stable event ids (2000-2999).</summary>
+internal static partial class StorageLog
+{
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Durable log opened in {Directory}: begin {BeginAddress}, committed until {CommittedUntil}")]
+    public static partial void LogOpened(ILogger logger, string directory, long beginAddress, long committedUntil);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Durable log closed, committed until {CommittedUntil}")]
+    public static partial void LogClosed(ILogger logger, long committedUntil);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Critical, Message = "Durable log commit failed; ingest is stopped")]
+    public static partial void CommitFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Dedup state recovered: {Sources} sources, checkpoint at {CheckpointAddress}, {Entries} entries scanned after it in {ElapsedMs} ms")]
+    public static partial void DedupRecovered(ILogger logger, int sources, long checkpointAddress, long entries, long elapsedMs);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Dedup checkpoint {Path} is unreadable; recovering from the whole log")]
+    public static partial void CheckpointUnreadable(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Log entry at {Address} has unknown format version {Version}; skipped by dedup recovery")]
+    public static partial void UnknownEntryVersion(ILogger logger, long address, int version);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Error, Message = "Writing the dedup checkpoint failed")]
+    public static partial void CheckpointWriteFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Dedup checkpoint {Path} is at {CheckpointAddress}, past the log's committed end {CommittedUntil}; ignoring it")]
+    public static partial void CheckpointAheadOfLog(ILogger logger, string path, long checkpointAddress, long committedUntil);
+}

@@ -1,0 +1,319 @@
+#!/usr/bin/python3
+"""A real gRPC peer (Python grpcio) for the collector's interop tests.
+
+Client commands print exactly one JSON object as their last stdout line and
+exit 0 even when the call fails: the C# tests assert on the JSON, so a gRPC
+error is data ({"code": "<StatusCode name>", "details": "..."}), not a crash.
+The server command prints "READY <port>" once listening.
+
+Stubs are generated at start-up from the repo's .proto so the peer can never
+drift from the contract the C# side compiles.
+"""
+import argparse
+import atexit
+import importlib.resources
+import json
+import math
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from concurrent import futures
+
+import grpc
+from google.protobuf import json_format
+from grpc_tools import protoc
+
+STREAM_METHOD = "/telemetry.v1.Collector/Stream"
+DENIED_DETAILS = "denied by test peer: ünïcödé 100%"
+DEFAULT_PROTO_ROOT = os.path.normpath(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "proto"))
+
+pb = None       # telemetry_pb2, set by load_stubs()
+pb_grpc = None  # telemetry_pb2_grpc
+
+
+def load_stubs(proto_root):
+    global pb, pb_grpc
+    out = tempfile.mkdtemp(prefix="peer-stubs-")
+    atexit.register(shutil.rmtree, out, True)
+    well_known = str(importlib.resources.files("grpc_tools") / "_proto")
+    rc = protoc.main(["protoc", "-I" + proto_root, "-I" + well_known,
+                      "--python_out=" + out, "--grpc_python_out=" + out,
+                      os.path.join(proto_root, "telemetry", "v1", "telemetry.proto")])
+    if rc != 0:
+        sys.exit("protoc failed (%d) for proto root %s" % (rc, proto_root))
+    # Regular packages, so an unrelated 'telemetry' on sys.path cannot shadow ours.
+    for pkg in ("telemetry", os.path.join("telemetry", "v1")):
+        open(os.path.join(out, pkg, "__init__.py"), "a").close()
+    sys.path.insert(0, out)
+    from telemetry.v1 import telemetry_pb2, telemetry_pb2_grpc
+    pb, pb_grpc = telemetry_pb2, telemetry_pb2_grpc
+
+
+def emit(obj):
+    print(json.dumps(obj, ensure_ascii=False), flush=True)
+
+
+def rpc_error(err):
+    # grpc.RpcError raised by a call also implements grpc.Call; code() is a
+    # grpc.StatusCode enum whose .name is the canonical upper-case name.
+    code = err.code() if hasattr(err, "code") else None
+    return {"code": code.name if code else "UNKNOWN",
+            "details": (err.details() if hasattr(err, "details") else None) or str(err)}
+
+
+def make_event(index, n_attrs):
+    # ~150 bytes on the wire with the default 3 attributes.
+    return pb.Event(
+        time_unix_nano=time.time_ns(),
+        event_type="INFERENCE",
+        component="gemma2:27b",
+        value=0.5 + index % 1000,
+        status="ok",
+        severity=pb.SEVERITY_INFO,
+        message="inference completed for prompt #%08d ok" % (index % 10**8),
+        service="py-peer",
+        tokens_generated=42,
+        prompt_tokens=7,
+        attributes={"k%d" % k: "value-%d" % k for k in range(n_attrs)},
+    )
+
+
+def percentile(sorted_values, p):
+    if not sorted_values:
+        return 0.0
+    rank = max(1, math.ceil(p / 100.0 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def cmd_client_stream(args):
+    # Serialise everything up front: only the bytes are kept (~30 MB for 200k
+    # events) and Python's protobuf cost stays outside the timed section.
+    batches, sent = [], 0
+    while sent < args.events:
+        count = min(args.batch, args.events - sent)
+        first = args.first_sequence + sent if args.first_sequence else 0
+        batch = pb.EventBatch(source_id=args.source, first_sequence=first,
+                              events=[make_event(sent + i, args.attrs) for i in range(count)])
+        batches.append(batch.SerializeToString())
+        sent += count
+
+    send_times = []
+
+    def requests():
+        for payload in batches:
+            # Stamped when grpcio pulls the message, i.e. as it goes on the wire.
+            send_times.append(time.perf_counter())
+            yield payload
+
+    result = {"batches_sent": 0, "acks": 0, "accepted": 0, "duplicates": 0,
+              "rejected": 0, "durable_through": 0}
+    latencies = []
+    with grpc.insecure_channel(args.target) as channel:
+        # Identity request serializer: the pre-serialised bytes go out as-is.
+        call = channel.stream_stream(STREAM_METHOD, request_serializer=None,
+                                     response_deserializer=pb.Ack.FromString)
+        compression = grpc.Compression.Gzip if args.gzip else None
+        start = time.perf_counter()
+        try:
+            for ack in call(requests(), timeout=args.timeout, compression=compression):
+                now = time.perf_counter()
+                # Acks are in order, one per batch: ack i answers batch i.
+                if result["acks"] < len(send_times):
+                    latencies.append((now - send_times[result["acks"]]) * 1000.0)
+                result["acks"] += 1
+                result["accepted"] += ack.accepted
+                result["duplicates"] += ack.duplicates
+                result["rejected"] += len(ack.rejections)
+                result["durable_through"] = ack.durable_through
+        except grpc.RpcError as err:
+            result.update(rpc_error(err))
+        elapsed = time.perf_counter() - start
+
+    result["batches_sent"] = len(send_times)
+    result["elapsed_s"] = round(elapsed, 4)
+    result["events_per_s"] = round(args.events / elapsed, 1) if elapsed > 0 else 0.0
+    latencies.sort()
+    result["ack_latency_ms"] = {
+        "p50": round(percentile(latencies, 50), 3),
+        "p99": round(percentile(latencies, 99), 3),
+        "p999": round(percentile(latencies, 99.9), 3),
+        "max": round(latencies[-1], 3) if latencies else 0.0,
+    }
+    emit(result)
+
+
+INVALID_CASES = {
+    "empty-type": lambda e: setattr(e, "event_type", ""),
+    "long-component": lambda e: setattr(e, "component", "c" * 300),
+    "bad-trace": lambda e: setattr(e, "trace_id", b"\x01" * 5),
+    "bad-span": lambda e: setattr(e, "span_id", b"\x02" * 3),
+    "nan": lambda e: setattr(e, "value", float("nan")),
+    "too-many-attrs": lambda e: e.attributes.update({"a%d" % i: "v" for i in range(129)}),
+    "long-message": lambda e: setattr(e, "message", "m" * 70000),
+}
+
+
+def cmd_client_send(args):
+    cases = [c.strip() for c in args.invalid.split(",") if c.strip()] if args.invalid else []
+    unknown = [c for c in cases if c not in INVALID_CASES]
+    if unknown:
+        sys.exit("unknown --invalid case(s): %s" % ",".join(unknown))
+    # Event 0 stays valid; make sure every requested case has an event to spoil.
+    count = max(args.events, len(cases) + 1)
+    events = [make_event(i, 3) for i in range(count)]
+    for index, case in enumerate(cases, start=1):
+        INVALID_CASES[case](events[index])
+    if args.time_zero:
+        for event in events:
+            event.time_unix_nano = 0
+    batch = pb.EventBatch(source_id=args.source, first_sequence=args.first_sequence,
+                          events=events)
+
+    with grpc.insecure_channel(args.target) as channel:
+        stub = pb_grpc.CollectorStub(channel)
+        try:
+            ack = stub.Send(batch, timeout=args.timeout)
+        except grpc.RpcError as err:
+            emit(rpc_error(err))
+            return
+    # Proto3 JSON mapping: uint64 fields come out as strings; defaults are kept
+    # so tests can assert on zero counts.
+    out = json_format.MessageToDict(ack, preserving_proto_field_name=True,
+                                    including_default_value_fields=True)
+    out["code"] = "OK"
+    emit(out)
+
+
+def raw_payload(case):
+    if case == "garbage":
+        return b"\xff\xff\xff\xff"  # a truncated varint: not a parseable EventBatch
+    if case == "empty":
+        return b""
+    if case == "too-large":
+        event = pb.Event(time_unix_nano=time.time_ns(), event_type="INFERENCE",
+                         component="py-peer", message="x" * (5 * 1024 * 1024))
+        return pb.EventBatch(source_id="py-peer-raw", events=[event]).SerializeToString()
+    sys.exit("unknown --case %s" % case)
+
+
+def cmd_client_raw(args):
+    payload = raw_payload(args.case)
+    # -1 lifts grpcio's own 4 MiB limits so only the server can refuse.
+    options = [("grpc.max_send_message_length", -1),
+               ("grpc.max_receive_message_length", -1)]
+    with grpc.insecure_channel(args.target, options=options) as channel:
+        # None serializers mean raw bytes in, raw bytes out.
+        call = channel.unary_unary(args.method, request_serializer=None,
+                                   response_deserializer=None)
+        try:
+            response = call(payload, timeout=args.timeout)
+        except grpc.RpcError as err:
+            emit(dict(rpc_error(err), request_len=len(payload)))
+            return
+    emit({"code": "OK", "details": "", "request_len": len(payload),
+          "response_len": len(response)})
+
+
+class TestCollector:
+    """Answers like a trivially durable collector; some source ids trigger failures."""
+
+    def _ack(self, batch, context):
+        if batch.source_id == "fail":
+            # abort() raises; grpcio percent-encodes the UTF-8 grpc-message itself.
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, DENIED_DETAILS)
+        if batch.source_id == "slow":
+            time.sleep(5)  # longer than the C# client's deadline under test
+        n = len(batch.events)
+        through = batch.first_sequence + n - 1 if batch.first_sequence and n else 0
+        return pb.Ack(source_id=batch.source_id, durable_through=through, accepted=n)
+
+    def Send(self, request, context):
+        return self._ack(request, context)
+
+    def Stream(self, request_iterator, context):
+        for batch in request_iterator:
+            yield self._ack(batch, context)
+
+
+def cmd_server(args):
+    # grpcio decompresses gzip requests on its own; no server option needed.
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    servicer = TestCollector()
+    # The generated helper only needs Send/Stream attributes, not the base class.
+    pb_grpc.add_CollectorServicer_to_server(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:%d" % args.port)
+    if port == 0:
+        sys.exit("could not bind 127.0.0.1:%d" % args.port)
+    server.start()
+    print("READY %d" % port, flush=True)
+
+    def stop(*_):
+        server.stop(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if not args.ignore_stdin:
+        # The test owns our stdin; if it dies without signalling us, EOF ends us too.
+        def watch_stdin():
+            while sys.stdin.buffer.read(4096):
+                pass
+            stop()
+        threading.Thread(target=watch_stdin, daemon=True).start()
+    # Runs in the main thread but wakes periodically, so signals are handled.
+    server.wait_for_termination()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--proto-root", default=DEFAULT_PROTO_ROOT)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def client(name):
+        p = sub.add_parser(name)
+        p.add_argument("--target", required=True, help="HOST:PORT")
+        p.add_argument("--timeout", type=float, default=60.0,
+                       help="call deadline in seconds (keeps a hung peer from hanging the test)")
+        return p
+
+    p = client("client-stream")
+    p.add_argument("--source", required=True)
+    p.add_argument("--events", type=int, required=True)
+    p.add_argument("--batch", type=int, default=500)
+    p.add_argument("--first-sequence", type=int, default=1, help="0 = unsequenced")
+    p.add_argument("--gzip", action="store_true")
+    p.add_argument("--attrs", type=int, default=3)
+    p.set_defaults(func=cmd_client_stream)
+
+    p = client("client-send")
+    p.add_argument("--source", required=True)
+    p.add_argument("--first-sequence", type=int, default=1, help="0 = unsequenced")
+    p.add_argument("--events", type=int, default=1)
+    p.add_argument("--invalid", default="", help="comma list: " + ",".join(INVALID_CASES))
+    p.add_argument("--time-zero", action="store_true")
+    p.set_defaults(func=cmd_client_send)
+
+    p = client("client-raw")
+    p.add_argument("--method", default="/telemetry.v1.Collector/Send")
+    p.add_argument("--case", required=True, choices=["garbage", "too-large", "empty"])
+    p.set_defaults(func=cmd_client_raw)
+
+    p = sub.add_parser("server")
+    p.add_argument("--port", type=int, default=0, help="0 = any free port")
+    p.add_argument("--ignore-stdin", action="store_true",
+                   help="do not exit when stdin closes (e.g. stdin is /dev/null)")
+    p.set_defaults(func=cmd_server)
+
+    args = parser.parse_args()
+    if getattr(args, "batch", 1) < 1:
+        parser.error("--batch must be >= 1")
+    load_stubs(os.path.abspath(args.proto_root))
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
