@@ -1,0 +1,147 @@
+using System.Buffers;
+using System.Net.Http;
+using System.Runtime.CompilerServices;
+using Google.Protobuf;
+
+namespace Collector.Protocol.Grpc.Client;
+
+/// <summary>
+/// A bidirectional streaming call. One writer and one reader may work at the same time; the request side ends
+/// with <see cref="CompleteRequestsAsync"/>, the response side when <see cref="ReadNextAsync"/> returns null
+/// (status OK) or throws <see cref="GrpcStatusException"/>. Disposing cancels a call that has not ended.
+/// </summary>
+public sealed class GrpcDuplexCall<TRequest, TResponse> : IAsyncDisposable
+    where TRequest : IMessage<TRequest>
+    where TResponse : class, IMessage<TResponse>
+{
+    private readonly GrpcClient _client;
+    private readonly HttpRequestMessage _request;
+    private readonly DuplexRequestContent _content;
+    private readonly Task<HttpResponseMessage> _responseTask;
+    private readonly MessageParser<TResponse> _parser;
+    private readonly GrpcCallScope _scope;
+    private readonly ArrayBufferWriter<byte> _frame = new(4096);
+    private GrpcResponseReader<TResponse>? _reader;
+    private HttpResponseMessage? _response;
+
+    internal GrpcDuplexCall(
+        GrpcClient client,
+        HttpRequestMessage request,
+        DuplexRequestContent content,
+        Task<HttpResponseMessage> responseTask,
+        MessageParser<TResponse> parser,
+        GrpcCallScope scope)
+    {
+        _client = client;
+        _request = request;
+        _content = content;
+        _responseTask = responseTask;
+        _parser = parser;
+        _scope = scope;
+    }
+
+    /// <summary>The status once the server has ended the call.</summary>
+    public GrpcStatus? Status => _reader?.Status;
+
+    /// <summary>Sends one message. If the server has already ended the call, throws with the server's status.</summary>
+    public async Task WriteAsync(TRequest message, CancellationToken cancellationToken = default)
+    {
+        _frame.ResetWrittenCount();
+        _client.WriteFrame(_frame, message);
+        try
+        {
+            var stream = await _content.RequestStream.WaitAsync(_scope.Token);
+            await stream.WriteAsync(_frame.WrittenMemory, cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not GrpcStatusException && ex is not OutOfMemoryException)
+        {
+            throw await StatusOfFailedWriteAsync(ex);
+        }
+    }
+
+    /// <summary>Ends the request side; responses may still follow.</summary>
+    public Task CompleteRequestsAsync()
+    {
+        _content.Complete();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The next response, or null when the call ended with OK. A non-OK status throws.</summary>
+    public async ValueTask<TResponse?> ReadNextAsync()
+    {
+        try
+        {
+            var reader = await GetReaderAsync();
+            var message = await reader.ReadNextAsync(_scope.Token);
+            if (message is null)
+            {
+                reader.ThrowIfNotOk();
+            }
+
+            return message;
+        }
+        catch (Exception ex) when (ex is not GrpcStatusException && ex is not OutOfMemoryException)
+        {
+            throw GrpcTransportErrors.ToStatusException(ex, _scope.DeadlineExceeded, _scope.CancelledByCaller);
+        }
+    }
+
+    public async IAsyncEnumerable<TResponse> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (!cancellationToken.IsCancellationRequested && await ReadNextAsync() is { } message)
+        {
+            yield return message;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_reader?.Status is null)
+        {
+            // Not ended by the server: cancelling resets the HTTP/2 stream, which the server sees as CANCELLED.
+            _scope.Cancel();
+            _content.Abort(new OperationCanceledException("call disposed"));
+        }
+
+        try
+        {
+            await _responseTask;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
+        {
+            // The call was cancelled or failed; its outcome was already reported to the reader or writer.
+        }
+
+        _response?.Dispose();
+        _request.Dispose();
+        _scope.Dispose();
+    }
+
+    private async Task<GrpcResponseReader<TResponse>> GetReaderAsync()
+    {
+        if (_reader is null)
+        {
+            _response = await _responseTask;
+            _reader = await GrpcResponseReader<TResponse>.OpenAsync(_response, _parser, _client.Options.MaxReceiveMessageBytes, _scope.Token);
+        }
+
+        return _reader;
+    }
+
+    private async Task<GrpcStatusException> StatusOfFailedWriteAsync(Exception writeFailure)
+    {
+        // A write fails when the server ended the call first. With Trailers-Only its status is already here;
+        // otherwise the reader gets it from the trailers and the writer reports the transport error.
+        if (_responseTask.IsCompletedSuccessfully)
+        {
+            var response = await _responseTask;
+            if ((GrpcResponseStatus.FromHttpStatus(response) ?? (GrpcResponseStatus.TryRead(response.Headers, out var early) ? early : null)) is { } status)
+            {
+                return new GrpcStatusException(status.Code, status.Message, writeFailure);
+            }
+        }
+
+        return GrpcTransportErrors.ToStatusException(writeFailure, _scope.DeadlineExceeded, _scope.CancelledByCaller);
+    }
+}
