@@ -1,0 +1,128 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using Collector.Protocol.Telemetry;
+using Collector.Storage.Log;
+using FASTER.core;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Collector.Bench.Micro;
+
+/// <summary>
+/// Appending one log entry: a raw FasterLog set up as DurableLog.Open sets it up vs DurableLog.Append (which adds
+/// its checks and a background group commit every 1 ms); alone and followed by a commit, as a unary Send would.
+/// The log is not truncated while a case runs (a few GB at most in a short job); GlobalCleanup deletes it.
+/// </summary>
+[MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+public class LogAppendBenchmarks
+{
+    private byte[] _entry = [];
+    private string _directory = string.Empty;
+    private IDevice? _device;
+    private FasterLog? _fasterLog;
+    private DurableLog? _durableLog;
+
+    /// <summary>Events in the entry: 1 is about 170 B, 500 about 80 KB.</summary>
+    [Params(1, 500)]
+    public int Events { get; set; }
+
+    [GlobalSetup(Targets = [nameof(FasterLogEnqueue), nameof(FasterLogEnqueueCommit)])]
+    public void SetupFasterLog()
+    {
+        Prepare();
+        var options = new DurableLogOptions();
+        var pageBits = PageSizeBits(options.MaxEntryBytes);
+        _device = Devices.CreateLogDevice(Path.Combine(_directory, "log", "segment"), preallocateFile: false, deleteOnClose: false);
+        _fasterLog = new FasterLog(new FasterLogSettings
+        {
+            LogDevice = _device,
+            LogCommitDir = Path.Combine(_directory, "commits"),
+            PageSizeBits = pageBits,
+            MemorySizeBits = pageBits + 2,
+            SegmentSizeBits = Math.Max(pageBits + 1, (int)Math.Log2(options.SegmentBytes)),
+            LogChecksum = LogChecksumType.PerEntry,
+            TryRecoverLatest = true,
+            RemoveOutdatedCommits = true,
+            AutoCommit = false,
+            FastCommitMode = false,
+            MutableFraction = 0,
+        });
+    }
+
+    [GlobalSetup(Targets = [nameof(DurableLogAppend), nameof(DurableLogAppendCommit)])]
+    public void SetupDurableLog()
+    {
+        Prepare();
+        _durableLog = DurableLog.Open(new DurableLogOptions { DataDirectory = _directory }, NullLogger.Instance);
+    }
+
+    [GlobalCleanup]
+    public async Task Cleanup()
+    {
+        if (_durableLog is not null)
+        {
+            await _durableLog.DisposeAsync();
+        }
+
+        _fasterLog?.Dispose();
+        _device?.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Benchmark(Baseline = true)]
+    [BenchmarkCategory("Append")]
+    public long FasterLogEnqueue() => _fasterLog!.Enqueue(_entry);
+
+    [Benchmark]
+    [BenchmarkCategory("Append")]
+    public long DurableLogAppend() => _durableLog!.Append(_entry);
+
+    [Benchmark(Baseline = true)]
+    [BenchmarkCategory("AppendCommit")]
+    public async Task FasterLogEnqueueCommit()
+    {
+        _fasterLog!.Enqueue(_entry);
+        await _fasterLog.CommitAsync();
+    }
+
+    [Benchmark]
+    [BenchmarkCategory("AppendCommit")]
+    public async Task DurableLogAppendCommit()
+    {
+        _durableLog!.Append(_entry);
+        await _durableLog.CommitAsync();
+    }
+
+    // As DurableLog.Open: a whole entry (plus FASTER's header) must fit one page.
+    private static int PageSizeBits(int maxEntryBytes)
+    {
+        var bits = 22;
+        while ((1 << bits) < maxEntryBytes + 64)
+        {
+            bits++;
+        }
+
+        return bits;
+    }
+
+    private void Prepare()
+    {
+        _directory = Path.Combine(Path.GetTempPath(), $"collector-bench-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(_directory);
+        var batch = SampleBatches.Encode(Events);
+        var scanned = new ScannedBatch();
+        EventBatchScanner.Scan(batch, scanned);
+        var options = new DurableLogOptions();
+        var writer = new LogEntryWriter(options.TargetEntryBytes, options.MaxEntryBytes);
+        var source = scanned.SourceIdSlice;
+        writer.Begin(batch.AsSpan(source.Start, source.Length), receivedUnixNano: 1_750_000_000_500_000_000UL);
+        var sequence = scanned.FirstSequence;
+        foreach (var slice in scanned.Events)
+        {
+            writer.TryAdd(sequence++, batch.AsSpan(slice.Start, slice.Length), timeUnixNano: 0);
+        }
+
+        _entry = writer.Finish(sequence - 1).ToArray();
+    }
+}
