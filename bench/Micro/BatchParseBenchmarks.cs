@@ -6,6 +6,7 @@ namespace Collector.Bench.Micro;
 
 /// <summary>Parsing and validating one encoded EventBatch: Google.Protobuf objects vs our in-place scan.</summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class BatchParseBenchmarks
 {
     private readonly ScannedBatch _scanned = new();

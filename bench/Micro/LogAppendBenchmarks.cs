@@ -13,6 +13,7 @@ namespace Collector.Bench.Micro;
 /// The log is not truncated while a case runs (a few GB at most in a short job); GlobalCleanup deletes it.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
 public class LogAppendBenchmarks

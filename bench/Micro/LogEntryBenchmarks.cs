@@ -12,6 +12,7 @@ namespace Collector.Bench.Micro;
 /// the parsed Event objects again. Both start from an already parsed/scanned batch and write into a reused buffer.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class LogEntryBenchmarks
 {
     private const ulong ReceivedUnixNano = 1_750_000_000_500_000_000UL;

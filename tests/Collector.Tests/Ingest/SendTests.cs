@@ -1,4 +1,6 @@
 using Collector.Protocol.Grpc;
+using Collector.Protocol.Grpc.Client;
+using Collector.Protocol.Telemetry;
 using Collector.Protocol.Telemetry.V1;
 using Collector.Tests.Infrastructure;
 using Google.Protobuf;
@@ -129,9 +131,9 @@ public sealed class SendTests : IAsyncLifetime
         var client = _collector.CreateClient();
         var huge = new EventBatch { SourceId = "svc-big" };
         huge.Events.Add(new Event { EventType = "X", Message = new string('a', 5 * 1024 * 1024) });
-        using var grpc = new Protocol.Grpc.Client.GrpcClient(new() { Address = _collector.GrpcUri, MaxSendMessageBytes = 64 * 1024 * 1024 });
+        using var grpc = new GrpcClient(new() { Address = _collector.GrpcUri, MaxSendMessageBytes = 64 * 1024 * 1024 });
 
-        var error = await Assert.ThrowsAsync<GrpcStatusException>(() => new Protocol.Telemetry.CollectorClient(grpc).SendAsync(huge));
+        var error = await Assert.ThrowsAsync<GrpcStatusException>(() => new CollectorClient(grpc).SendAsync(huge));
 
         Assert.Equal(GrpcStatusCode.ResourceExhausted, error.StatusCode);
         Assert.Contains("exceeds the limit", error.Status.Message, StringComparison.Ordinal);

@@ -164,7 +164,7 @@ def cmd_client_send(args):
     if unknown:
         sys.exit("unknown --invalid case(s): %s" % ",".join(unknown))
     # Event 0 stays valid; make sure every requested case has an event to spoil.
-    count = max(args.events, len(cases) + 1)
+    count = max(args.events, len(cases) + 1) if cases else args.events
     events = [make_event(i, 3) for i in range(count)]
     for index, case in enumerate(cases, start=1):
         INVALID_CASES[case](events[index])
@@ -258,9 +258,11 @@ def cmd_server(args):
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     if not args.ignore_stdin:
-        # The test owns our stdin; if it dies without signalling us, EOF ends us too.
+        # The test owns our stdin; if it dies without signalling us, EOF ends us
+        # too. Raw os.read because a daemon thread parked in sys.stdin's
+        # buffered reader makes interpreter shutdown abort.
         def watch_stdin():
-            while sys.stdin.buffer.read(4096):
+            while os.read(sys.stdin.fileno(), 4096):
                 pass
             stop()
         threading.Thread(target=watch_stdin, daemon=True).start()

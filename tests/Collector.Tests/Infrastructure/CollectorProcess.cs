@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Collector.Tests.Infrastructure;
+
+/// <summary>The collector as its own OS process, so tests can kill -9 it.</summary>
+internal sealed partial class CollectorProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private CollectorProcess(Process process, int grpcPort, int httpPort)
+    {
+        _process = process;
+        GrpcUri = new Uri($"http://127.0.0.1:{grpcPort}");
+        HttpUri = new Uri($"http://127.0.0.1:{httpPort}");
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public Uri GrpcUri { get; }
+
+    public Uri HttpUri { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static async Task<CollectorProcess> StartAsync(string dataDir)
+    {
+        Assert.True(File.Exists(RepoPaths.CollectorDll), $"build the collector first: {RepoPaths.CollectorDll}");
+        var grpcPort = FreePort.Next();
+        var httpPort = FreePort.Next();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(RepoPaths.CollectorDll)!,
+        };
+        foreach (var arg in new[] { RepoPaths.CollectorDll, "--grpc-url", $"http://127.0.0.1:{grpcPort}", "--http-url", $"http://127.0.0.1:{httpPort}", "--data-dir", dataDir })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var collector = new CollectorProcess(Process.Start(start)!, grpcPort, httpPort);
+        await collector.WaitHealthyAsync();
+        return collector;
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, nothing is flushed.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: false);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM: the collector ends its streams and commits the log.</summary>
+    public async Task StopAsync()
+    {
+        Assert.Equal(0, SendSignal(_process.Id, 15));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+        Assert.Equal(0, _process.ExitCode);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SendSignal(int pid, int signal);
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private async Task WaitHealthyAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            Assert.False(_process.HasExited, "collector exited during start:\n" + Output);
+            try
+            {
+                using var response = await http.GetAsync(new Uri(HttpUri, "/healthcheck"));
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("collector did not become healthy in 60 s:\n" + Output);
+    }
+}
