@@ -3,7 +3,9 @@
 //
 // Invariants
 // - An entry is acknowledged to a client only after a commit covers it (CommittedUntilAddress > its address).
-//   Commits are group commits, run by one loop every CommitInterval or sooner when CommitThresholdBytes wait.
+//   Commits are group commits run by one loop: it commits as soon as entries wait and no commit is running,
+//   at most once per CommitInterval; what arrives during a commit goes into the next one. Waiters are woken by
+//   the loop itself after each commit (FASTER's own commit wait added a whole extra commit cycle).
 // - After kill -9, FASTER recovers to the last commit: entries past it were never acknowledged and are never
 //   read back. Every entry carries a FASTER checksum, so a torn write cannot be read as data.
 // - Entries are written by many handlers concurrently without locks (FASTER's epoch-protected tail). Entries
@@ -19,6 +21,7 @@
 // Who deletes what: nothing is truncated yet; consumers (ClickHouse batcher, forwarder) will truncate up to the
 // slowest of them, never past the dedup checkpoint's address.
 using System.Buffers;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using FASTER.core;
 using Microsoft.Extensions.Logging;
@@ -31,10 +34,12 @@ public sealed class DurableLog : IAsyncDisposable
     private readonly IDevice _device;
     private readonly DurableLogOptions _options;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _commitSignal = new(0, 1);
+    private readonly SemaphoreSlim _commitSignal = new(0);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _commitLoop;
     private volatile Exception? _fault;
+    private TaskCompletionSource _committed = NewCommitSignal();
+    private int _loopIdle;
 
     private DurableLog(FasterLog log, IDevice device, DurableLogOptions options, ILogger logger)
     {
@@ -57,6 +62,9 @@ public sealed class DurableLog : IAsyncDisposable
     public Exception? Fault => _fault;
 
     public int MaxEntryBytes => _options.MaxEntryBytes;
+
+    // A safety net only: appenders wake the loop; this bounds the cost of a missed wake-up.
+    private static readonly TimeSpan IdleWakeInterval = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Opens (and after a crash, recovers) the log in the data directory.</summary>
     public static DurableLog Open(DurableLogOptions options, ILogger logger)
@@ -97,25 +105,19 @@ public sealed class DurableLog : IAsyncDisposable
         }
 
         var address = _log.Enqueue(entry);
-        if (_log.TailAddress - _log.CommittedUntilAddress >= _options.CommitThresholdBytes && _commitSignal.CurrentCount == 0)
+
+        // Wake the commit loop if it sleeps; exactly one appender wins the exchange and releases it.
+        if (Volatile.Read(ref _loopIdle) == 1 && Interlocked.Exchange(ref _loopIdle, 0) == 1)
         {
-            SignalCommit();
+            _commitSignal.Release();
         }
 
         return address;
     }
 
     /// <summary>Completes when a commit covers the entry at <paramref name="address"/>; throws if the log failed.</summary>
-    public ValueTask WaitForCommitAsync(long address, CancellationToken cancellationToken = default)
-    {
-        if (_log.CommittedUntilAddress > address)
-        {
-            return ValueTask.CompletedTask;
-        }
-
-        ThrowIfFaulted();
-        return _log.WaitForCommitAsync(address + 1, 0, cancellationToken);
-    }
+    public ValueTask WaitForCommitAsync(long address, CancellationToken cancellationToken = default) =>
+        _log.CommittedUntilAddress > address ? ValueTask.CompletedTask : WaitForCommitSlowAsync(address, cancellationToken);
 
     /// <summary>Reads committed entries from <paramref name="fromAddress"/> up to the committed tail at the time of the call.</summary>
     public async IAsyncEnumerable<LogRecord> ReadCommittedAsync(long fromAddress, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -185,17 +187,25 @@ public sealed class DurableLog : IAsyncDisposable
         return bits;
     }
 
-    private void SignalCommit()
+    private static TaskCompletionSource NewCommitSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private async ValueTask WaitForCommitSlowAsync(long address, CancellationToken cancellationToken)
     {
-        try
+        while (true)
         {
-            _commitSignal.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Another appender signalled first; one pending signal is enough.
+            // Take the signal before checking, so a commit between the two cannot be missed.
+            var signal = Volatile.Read(ref _committed).Task;
+            if (_log.CommittedUntilAddress > address)
+            {
+                return;
+            }
+
+            ThrowIfFaulted();
+            await signal.WaitAsync(cancellationToken);
         }
     }
+
+    private void NotifyCommitted() => Interlocked.Exchange(ref _committed, NewCommitSignal()).TrySetResult();
 
     private async Task RunCommitLoopAsync()
     {
@@ -206,10 +216,28 @@ public sealed class DurableLog : IAsyncDisposable
             {
                 if (_log.TailAddress > _log.CommittedUntilAddress)
                 {
+                    var started = Stopwatch.GetTimestamp();
                     await _log.CommitAsync(token);
+                    NotifyCommitted();
+                    var spacing = _options.CommitInterval - Stopwatch.GetElapsedTime(started);
+                    if (spacing > TimeSpan.Zero)
+                    {
+                        await Task.Delay(spacing, token);
+                    }
+
+                    continue;
                 }
 
-                await _commitSignal.WaitAsync(_options.CommitInterval, token);
+                // Nothing waits: sleep until an appender wakes us (re-check first to not miss one).
+                Volatile.Write(ref _loopIdle, 1);
+                if (_log.TailAddress > _log.CommittedUntilAddress)
+                {
+                    Volatile.Write(ref _loopIdle, 0);
+                    continue;
+                }
+
+                await _commitSignal.WaitAsync(IdleWakeInterval, token);
+                Volatile.Write(ref _loopIdle, 0);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -219,6 +247,7 @@ public sealed class DurableLog : IAsyncDisposable
             {
                 _fault = ex;
                 StorageLog.CommitFailed(_logger, ex);
+                NotifyCommitted();
                 return;
             }
         }

@@ -6,11 +6,11 @@ public sealed class DurableLogOptions
     /// <summary>The directory that holds the log segments, commit records and the dedup checkpoint.</summary>
     public string DataDirectory { get; set; } = "./data";
 
-    /// <summary>How long appended entries may wait for a group commit.</summary>
+    /// <summary>
+    /// The least time between the starts of two group commits. Entries are committed as soon as the previous
+    /// commit ends and this much time has passed since it began.
+    /// </summary>
     public TimeSpan CommitInterval { get; set; } = TimeSpan.FromMilliseconds(1);
-
-    /// <summary>Uncommitted bytes that trigger a commit before the interval is up.</summary>
-    public long CommitThresholdBytes { get; set; } = 1024 * 1024;
 
     /// <summary>The largest message the collector accepts; entries are sized so one such event always fits.</summary>
     public int MaxMessageBytes { get; set; } = 4 * 1024 * 1024;
