@@ -45,7 +45,7 @@ internal sealed class InProcessCollector : IAsyncDisposable
 
         var app = await CollectorApp.CreateAsync(settings);
         await app.StartAsync();
-        return new InProcessCollector(app, dataDir, grpcPort, httpPort);
+        return new InProcessCollector(app, dataDir, new Uri(app.Options.GrpcUrl).Port, httpPort);
     }
 
     public CollectorClient CreateClient(bool gzip = false)

@@ -85,6 +85,25 @@ public sealed class CrashRecoveryTests : IDisposable
         Assert.Equal(Enumerable.Range(1, 150).Select(i => (ulong)i), stored.Select(e => e.Sequence));
     }
 
+    [Fact]
+    public async Task Sigterm_OpenStream_PendingAcksThenUnavailableAndLogCommitted()
+    {
+        using var collector = await CollectorProcess.StartAsync(_data.Path);
+        using var grpc = new GrpcClient(new GrpcClientOptions { Address = collector.GrpcUri });
+        await using var call = new CollectorClient(grpc).OpenStream();
+        await call.WriteAsync(Events.Batch("sigterm-source", 1, 100));
+        Assert.Equal(100ul, (await call.ReadNextAsync())!.DurableThrough);
+
+        var stopping = collector.StopAsync();
+        var error = await Assert.ThrowsAsync<GrpcStatusException>(async () => await call.ReadNextAsync());
+        await stopping;
+
+        Assert.Equal(GrpcStatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("shutting down", error.Status.Message, StringComparison.Ordinal);
+        var stored = await LogContents.ReadDirectoryAsync(_data.Path);
+        Assert.Equal(100, stored.Count);
+    }
+
     /// <summary>Streams until 40 batches are acknowledged, then kills the collector with batches still in flight.</summary>
     private static async Task<(ulong AckedThrough, ulong SentThrough)> StreamUntilKilledAsync(CollectorProcess collector)
     {
