@@ -8,8 +8,7 @@ dotnet build Collector.sln -c Release -nologo -v quiet
 
 log=$(mktemp)
 set +e
-dotnet test tests/Collector.Tests/Collector.Tests.csproj -c Release --no-build -nologo \
-  --logger "console;verbosity=normal" 2>&1 | tee "$log"
+dotnet test tests/Collector.Tests/Collector.Tests.csproj -c Release --no-build -nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
