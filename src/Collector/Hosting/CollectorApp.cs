@@ -38,7 +38,8 @@ public sealed class CollectorApp : IAsyncDisposable
     /// <summary>Builds the collector from configuration values ("Collector:GrpcUrl" = ...) on top of the usual sources.</summary>
     public static async Task<CollectorApp> CreateAsync(IReadOnlyDictionary<string, string?> settings, CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        // appsettings.json ships beside the binary; relative paths in settings still resolve from the working directory.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddInMemoryCollection(settings);
         var options = ReadOptions(builder.Configuration);
         var logOptions = new DurableLogOptions
