@@ -32,23 +32,9 @@ public class LogAppendBenchmarks
     public void SetupFasterLog()
     {
         Prepare();
-        var options = new DurableLogOptions();
-        var pageBits = PageSizeBits(options.MaxEntryBytes);
-        _device = Devices.CreateLogDevice(Path.Combine(_directory, "log", "segment"), preallocateFile: false, deleteOnClose: false);
-        _fasterLog = new FasterLog(new FasterLogSettings
-        {
-            LogDevice = _device,
-            LogCommitDir = Path.Combine(_directory, "commits"),
-            PageSizeBits = pageBits,
-            MemorySizeBits = pageBits + 2,
-            SegmentSizeBits = Math.Max(pageBits + 1, (int)Math.Log2(options.SegmentBytes)),
-            LogChecksum = LogChecksumType.PerEntry,
-            TryRecoverLatest = true,
-            RemoveOutdatedCommits = true,
-            AutoCommit = false,
-            FastCommitMode = false,
-            MutableFraction = 0,
-        });
+        var settings = DurableLog.CreateFasterSettings(new DurableLogOptions(), _directory);
+        _device = settings.LogDevice;
+        _fasterLog = new FasterLog(settings);
     }
 
     [GlobalSetup(Targets = [nameof(DurableLogAppend), nameof(DurableLogAppendCommit)])]
@@ -93,18 +79,6 @@ public class LogAppendBenchmarks
     {
         _durableLog!.Append(_entry);
         await _durableLog.CommitAsync();
-    }
-
-    // As DurableLog.Open: a whole entry (plus FASTER's header) must fit one page.
-    private static int PageSizeBits(int maxEntryBytes)
-    {
-        var bits = 22;
-        while ((1 << bits) < maxEntryBytes + 64)
-        {
-            bits++;
-        }
-
-        return bits;
     }
 
     private void Prepare()

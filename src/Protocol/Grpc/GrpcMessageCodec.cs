@@ -9,13 +9,7 @@ public static class GrpcMessageCodec
     /// <summary>Writes <paramref name="message"/> uncompressed; throws RESOURCE_EXHAUSTED above <paramref name="maxMessageSize"/>.</summary>
     public static void WriteFrame(IBufferWriter<byte> writer, IMessage message, int maxMessageSize)
     {
-        var size = message.CalculateSize();
-        if (size > maxMessageSize)
-        {
-            throw new GrpcStatusException(
-                GrpcStatusCode.ResourceExhausted,
-                $"message of {size} bytes exceeds the maximum send size of {maxMessageSize} bytes");
-        }
+        var size = SizeWithinLimit(message, maxMessageSize);
 
         var span = writer.GetSpan(GrpcFrame.HeaderSize + size);
         GrpcFrame.WriteHeader(span, compressed: false, size);
@@ -26,13 +20,7 @@ public static class GrpcMessageCodec
     /// <summary>Writes <paramref name="message"/> gzip-compressed with the compressed flag set.</summary>
     public static void WriteCompressedFrame(IBufferWriter<byte> writer, IMessage message, int maxMessageSize)
     {
-        var size = message.CalculateSize();
-        if (size > maxMessageSize)
-        {
-            throw new GrpcStatusException(
-                GrpcStatusCode.ResourceExhausted,
-                $"message of {size} bytes exceeds the maximum send size of {maxMessageSize} bytes");
-        }
+        var size = SizeWithinLimit(message, maxMessageSize);
 
         var plain = ArrayPool<byte>.Shared.Rent(size);
         try
@@ -46,6 +34,16 @@ public static class GrpcMessageCodec
         {
             ArrayPool<byte>.Shared.Return(plain);
         }
+    }
+
+    private static int SizeWithinLimit(IMessage message, int maxMessageSize)
+    {
+        var size = message.CalculateSize();
+        return size <= maxMessageSize
+            ? size
+            : throw new GrpcStatusException(
+                GrpcStatusCode.ResourceExhausted,
+                $"message of {size} bytes exceeds the maximum send size of {maxMessageSize} bytes");
     }
 
     /// <summary>Parses a message from a frame body that is already decompressed.</summary>

@@ -8,30 +8,19 @@ using Google.Protobuf;
 namespace Collector.Tests.Ingest;
 
 /// <summary>Requests a good client never sends: each gets the status the protocol prescribes, and nothing else breaks.</summary>
-public sealed class ProtocolErrorTests : IAsyncLifetime
+public sealed class ProtocolErrorTests : CollectorTest
 {
     private const string Send = "/telemetry.v1.Collector/Send";
-    private readonly TempDirectory _data = new();
-    private InProcessCollector _collector = null!;
-
-    public async Task InitializeAsync() => _collector = await InProcessCollector.StartAsync(_data.Path);
-
-    public async Task DisposeAsync()
-    {
-        await _collector.DisposeAsync();
-        _data.Dispose();
-    }
-
     [Fact]
     public async Task Send_GarbageMessage_InvalidArgumentAndNothingStored()
     {
-        var response = await RawGrpc.PostAsync(_collector.GrpcUri, Send, RawGrpc.Frame([0xFF, 0xFF, 0xFF, 0xFF]));
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, RawGrpc.Frame([0xFF, 0xFF, 0xFF, 0xFF]));
 
         Assert.Equal(HttpStatusCode.OK, response.HttpStatus);
         Assert.Equal("3", response.GrpcStatus);
         Assert.Contains("not a valid EventBatch", response.GrpcMessage, StringComparison.Ordinal);
         Assert.True(response.TrailersOnly);
-        Assert.Empty(await LogContents.ReadAsync(_collector.App.Log));
+        Assert.Empty(await LogContents.ReadAsync(Collector.App.Log));
         await AssertStillServesAsync();
     }
 
@@ -41,7 +30,7 @@ public sealed class ProtocolErrorTests : IAsyncLifetime
         // EventBatch { events: [ bytes 0x0A 0x05 'a' ] } -- the event claims a 5-byte string but holds 1 byte.
         byte[] batch = [0x1A, 0x03, 0x0A, 0x05, (byte)'a'];
 
-        var response = await RawGrpc.PostAsync(_collector.GrpcUri, Send, RawGrpc.Frame(batch));
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, RawGrpc.Frame(batch));
 
         Assert.Equal("3", response.GrpcStatus);
         Assert.Contains("events[0]", response.GrpcMessage, StringComparison.Ordinal);
@@ -50,7 +39,7 @@ public sealed class ProtocolErrorTests : IAsyncLifetime
     [Fact]
     public async Task Send_ZeroLengthMessage_EmptyBatchAcked()
     {
-        var response = await RawGrpc.PostAsync(_collector.GrpcUri, Send, RawGrpc.Frame([]));
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, RawGrpc.Frame([]));
 
         Assert.Equal("0", response.GrpcStatus);
         var ack = Ack.Parser.ParseFrom(response.Body.AsSpan(5));
@@ -60,7 +49,7 @@ public sealed class ProtocolErrorTests : IAsyncLifetime
     [Fact]
     public async Task Send_LengthPrefixPromisesMoreThanArrives_Internal()
     {
-        var response = await RawGrpc.PostAsync(_collector.GrpcUri, Send, RawGrpc.Frame([0x0A, 0x01, (byte)'a'], declaredLength: 100));
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, RawGrpc.Frame([0x0A, 0x01, (byte)'a'], declaredLength: 100));
 
         Assert.Equal("13", response.GrpcStatus);
         Assert.Contains("incomplete", response.GrpcMessage, StringComparison.Ordinal);
@@ -70,7 +59,7 @@ public sealed class ProtocolErrorTests : IAsyncLifetime
     [Fact]
     public async Task Send_CompressedFlagWithoutGrpcEncoding_Internal()
     {
-        var response = await RawGrpc.PostAsync(_collector.GrpcUri, Send, RawGrpc.Frame(Events.Batch("s", 1, 1).ToByteArray(), compressed: true));
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, RawGrpc.Frame(Events.Batch("s", 1, 1).ToByteArray(), compressed: true));
 
         Assert.Equal("13", response.GrpcStatus);
         Assert.Contains("no grpc-encoding", response.GrpcMessage, StringComparison.Ordinal);
@@ -79,7 +68,7 @@ public sealed class ProtocolErrorTests : IAsyncLifetime
     [Fact]
     public async Task Send_UnsupportedGrpcEncoding_UnimplementedListingSupported()
     {
-        var response = await RawGrpc.PostAsync(_collector.GrpcUri, Send, RawGrpc.Frame([]), headers: new Dictionary<string, string> { ["grpc-encoding"] = "snappy" });
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, RawGrpc.Frame([]), headers: new Dictionary<string, string> { ["grpc-encoding"] = "snappy" });
 
         Assert.Equal("12", response.GrpcStatus);
         Assert.Contains("gzip", response.GrpcMessage, StringComparison.Ordinal);
@@ -91,7 +80,7 @@ public sealed class ProtocolErrorTests : IAsyncLifetime
         var bomb = new System.Buffers.ArrayBufferWriter<byte>();
         GrpcGzip.Compress(new byte[8 * 1024 * 1024], bomb);
 
-        var response = await RawGrpc.PostAsync(_collector.GrpcUri, Send, RawGrpc.Frame(bomb.WrittenSpan.ToArray(), compressed: true), headers: new Dictionary<string, string> { ["grpc-encoding"] = "gzip" });
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, RawGrpc.Frame(bomb.WrittenSpan.ToArray(), compressed: true), headers: new Dictionary<string, string> { ["grpc-encoding"] = "gzip" });
 
         Assert.Equal("8", response.GrpcStatus);
     }
@@ -102,7 +91,7 @@ public sealed class ProtocolErrorTests : IAsyncLifetime
     [InlineData(null)]
     public async Task Send_WrongContentType_Http415(string? contentType)
     {
-        var response = await RawGrpc.PostAsync(_collector.GrpcUri, Send, RawGrpc.Frame([]), contentType);
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, RawGrpc.Frame([]), contentType);
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.HttpStatus);
         await AssertStillServesAsync();
@@ -111,7 +100,7 @@ public sealed class ProtocolErrorTests : IAsyncLifetime
     [Fact]
     public async Task Send_ContentTypeGrpcProto_Accepted()
     {
-        var response = await RawGrpc.PostAsync(_collector.GrpcUri, Send, RawGrpc.Frame(Events.Batch("proto-ct", 1, 1).ToByteArray()), "application/grpc+proto");
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, RawGrpc.Frame(Events.Batch("proto-ct", 1, 1).ToByteArray()), "application/grpc+proto");
 
         Assert.Equal("0", response.GrpcStatus);
     }
@@ -121,7 +110,7 @@ public sealed class ProtocolErrorTests : IAsyncLifetime
     {
         var one = RawGrpc.Frame(Events.Batch("two", 1, 1).ToByteArray());
 
-        var response = await RawGrpc.PostAsync(_collector.GrpcUri, Send, [.. one, .. one]);
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, [.. one, .. one]);
 
         Assert.Equal("13", response.GrpcStatus);
     }
@@ -130,7 +119,7 @@ public sealed class ProtocolErrorTests : IAsyncLifetime
     public async Task Stream_ServerEnforcesGrpcTimeout_DeadlineExceededInTrailers()
     {
         // Only the header, no client-side timer: what ends the call is the server's deadline.
-        var client = _collector.CreateClient();
+        var client = Collector.CreateClient();
         var options = new GrpcCallOptions { Headers = new Dictionary<string, string> { ["grpc-timeout"] = "300m" } };
         await using var call = client.OpenStream(options);
         await call.WriteAsync(Events.Batch("deadline-server", 1, 1));
@@ -145,7 +134,7 @@ public sealed class ProtocolErrorTests : IAsyncLifetime
     [Fact]
     public async Task Stream_ClientDeadline_DeadlineExceeded()
     {
-        var client = _collector.CreateClient();
+        var client = Collector.CreateClient();
         await using var call = client.OpenStream(new GrpcCallOptions { Timeout = TimeSpan.FromMilliseconds(300) });
         await call.WriteAsync(Events.Batch("deadline-client", 1, 1));
         Assert.NotNull(await call.ReadNextAsync());
@@ -158,7 +147,7 @@ public sealed class ProtocolErrorTests : IAsyncLifetime
 
     private async Task AssertStillServesAsync()
     {
-        var ack = await _collector.CreateClient().SendAsync(Events.Batch($"after-{Guid.NewGuid():N}", 1, 3));
+        var ack = await Collector.CreateClient().SendAsync(Events.Batch($"after-{Guid.NewGuid():N}", 1, 3));
         Assert.Equal(3u, ack.Accepted);
     }
 }

@@ -7,23 +7,12 @@ using Google.Protobuf;
 
 namespace Collector.Tests.Ingest;
 
-public sealed class SendTests : IAsyncLifetime
+public sealed class SendTests : CollectorTest
 {
-    private readonly TempDirectory _data = new();
-    private InProcessCollector _collector = null!;
-
-    public async Task InitializeAsync() => _collector = await InProcessCollector.StartAsync(_data.Path);
-
-    public async Task DisposeAsync()
-    {
-        await _collector.DisposeAsync();
-        _data.Dispose();
-    }
-
     [Fact]
     public async Task Send_ValidBatch_AckedAfterCommitAndStoredWithSequences()
     {
-        var client = _collector.CreateClient();
+        var client = Collector.CreateClient();
 
         var ack = await client.SendAsync(Events.Batch("svc-a", firstSequence: 1, count: 10));
 
@@ -32,7 +21,7 @@ public sealed class SendTests : IAsyncLifetime
         Assert.Equal(0u, ack.Duplicates);
         Assert.Empty(ack.Rejections);
         Assert.Equal(10ul, ack.DurableThrough);
-        var stored = await LogContents.ReadAsync(_collector.App.Log);
+        var stored = await LogContents.ReadAsync(Collector.App.Log);
         Assert.Equal(Enumerable.Range(1, 10).Select(i => (ulong)i), stored.Select(e => e.Sequence));
         Assert.Equal(Events.Valid(3), stored[3].Event);
     }
@@ -40,7 +29,7 @@ public sealed class SendTests : IAsyncLifetime
     [Fact]
     public async Task Send_Resend_CountsDuplicatesAndStoresNothingNew()
     {
-        var client = _collector.CreateClient();
+        var client = Collector.CreateClient();
         await client.SendAsync(Events.Batch("svc-b", 1, 5));
 
         var overlap = await client.SendAsync(Events.Batch("svc-b", 3, 5));
@@ -48,14 +37,14 @@ public sealed class SendTests : IAsyncLifetime
         Assert.Equal(3u, overlap.Duplicates);
         Assert.Equal(2u, overlap.Accepted);
         Assert.Equal(7ul, overlap.DurableThrough);
-        var stored = (await LogContents.ReadAsync(_collector.App.Log)).Where(e => e.SourceId == "svc-b").ToList();
+        var stored = (await LogContents.ReadAsync(Collector.App.Log)).Where(e => e.SourceId == "svc-b").ToList();
         Assert.Equal([1ul, 2, 3, 4, 5, 6, 7], stored.Select(e => e.Sequence));
     }
 
     [Fact]
     public async Task Send_InvalidEvents_EachRejectedWithReasonOthersStored()
     {
-        var client = _collector.CreateClient();
+        var client = Collector.CreateClient();
         var batch = Events.Batch("svc-c", 100, 8);
         batch.Events[1].EventType = "";
         batch.Events[2].Component = new string('x', 300);
@@ -82,21 +71,21 @@ public sealed class SendTests : IAsyncLifetime
         Assert.Contains("finite", reasons[105], StringComparison.Ordinal);
         Assert.Contains("132 attributes; the limit is 128", reasons[106], StringComparison.Ordinal);
         Assert.Contains("message is 70000 characters", reasons[107], StringComparison.Ordinal);
-        var stored = (await LogContents.ReadAsync(_collector.App.Log)).Where(e => e.SourceId == "svc-c").ToList();
+        var stored = (await LogContents.ReadAsync(Collector.App.Log)).Where(e => e.SourceId == "svc-c").ToList();
         Assert.Equal([100ul], stored.Select(e => e.Sequence));
     }
 
     [Fact]
     public async Task Send_TimeZero_StoredWithReceiveTime()
     {
-        var client = _collector.CreateClient();
+        var client = Collector.CreateClient();
         var batch = Events.Batch("svc-d", 0, 2);
         batch.Events[0].TimeUnixNano = 0;
         var before = (ulong)(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000);
 
         await client.SendAsync(batch);
 
-        var stored = (await LogContents.ReadAsync(_collector.App.Log)).Where(e => e.SourceId == "svc-d").ToList();
+        var stored = (await LogContents.ReadAsync(Collector.App.Log)).Where(e => e.SourceId == "svc-d").ToList();
         Assert.Equal(2, stored.Count);
         Assert.InRange(stored[0].Event.TimeUnixNano, before, before + 60_000_000_000UL);
         Assert.Equal(stored[0].ReceivedUnixNano, stored[0].Event.TimeUnixNano);
@@ -107,7 +96,7 @@ public sealed class SendTests : IAsyncLifetime
     [Fact]
     public async Task Send_Gzip_Accepted()
     {
-        var client = _collector.CreateClient(gzip: true);
+        var client = Collector.CreateClient(gzip: true);
 
         var ack = await client.SendAsync(Events.Batch("svc-gz", 1, 50));
 
@@ -117,7 +106,7 @@ public sealed class SendTests : IAsyncLifetime
     [Fact]
     public async Task Send_UnknownMethod_Unimplemented()
     {
-        var client = _collector.CreateClient();
+        var client = Collector.CreateClient();
 
         var error = await Assert.ThrowsAsync<GrpcStatusException>(() =>
             client.Grpc.UnaryAsync("/telemetry.v1.Collector/Nope", new EventBatch(), Ack.Parser));
@@ -128,10 +117,10 @@ public sealed class SendTests : IAsyncLifetime
     [Fact]
     public async Task Send_MessageOverLimit_ResourceExhaustedAndServerStillHealthy()
     {
-        var client = _collector.CreateClient();
+        var client = Collector.CreateClient();
         var huge = new EventBatch { SourceId = "svc-big" };
         huge.Events.Add(new Event { EventType = "X", Message = new string('a', 5 * 1024 * 1024) });
-        using var grpc = new GrpcClient(new() { Address = _collector.GrpcUri, MaxSendMessageBytes = 64 * 1024 * 1024 });
+        using var grpc = new GrpcClient(new() { Address = Collector.GrpcUri, MaxSendMessageBytes = 64 * 1024 * 1024 });
 
         var error = await Assert.ThrowsAsync<GrpcStatusException>(() => new CollectorClient(grpc).SendAsync(huge));
 

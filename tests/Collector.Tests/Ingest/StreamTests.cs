@@ -6,30 +6,19 @@ using Google.Protobuf.WellKnownTypes;
 
 namespace Collector.Tests.Ingest;
 
-public sealed class StreamTests : IAsyncLifetime
+public sealed class StreamTests : CollectorTest
 {
-    private readonly TempDirectory _data = new();
-    private InProcessCollector _collector = null!;
-
-    public async Task InitializeAsync() => _collector = await InProcessCollector.StartAsync(_data.Path);
-
-    public async Task DisposeAsync()
-    {
-        await _collector.DisposeAsync();
-        _data.Dispose();
-    }
-
     [Fact]
     public async Task Stream_ConcurrentStreams_EveryAckInOrderAndCoveredByCommit()
     {
         const int streams = 8;
         const int batches = 40;
         const int perBatch = 100;
-        var log = _collector.App.Log;
+        var log = Collector.App.Log;
 
         async Task RunStreamAsync(int s)
         {
-            var client = _collector.CreateClient();
+            var client = Collector.CreateClient();
             await using var call = client.OpenStream();
             var source = $"stream-{s}";
             var writer = Task.Run(async () =>
@@ -71,7 +60,7 @@ public sealed class StreamTests : IAsyncLifetime
     [Fact]
     public async Task Stream_TwoStreamsOfOneSourceRaceTheSameSequences_EachStoredOnce()
     {
-        var client = _collector.CreateClient();
+        var client = Collector.CreateClient();
 
         async Task<(uint Accepted, uint Duplicates)> SendAllAsync()
         {
@@ -99,7 +88,7 @@ public sealed class StreamTests : IAsyncLifetime
 
         Assert.Equal(1000u, results.Sum(r => r.Accepted));
         Assert.Equal(1000u, results.Sum(r => r.Duplicates));
-        var stored = (await LogContents.ReadAsync(_collector.App.Log)).Where(e => e.SourceId == "shared-source").Select(e => e.Sequence).Order();
+        var stored = (await LogContents.ReadAsync(Collector.App.Log)).Where(e => e.SourceId == "shared-source").Select(e => e.Sequence).Order();
         Assert.Equal(Enumerable.Range(1, 1000).Select(i => (ulong)i), stored);
     }
 
@@ -108,7 +97,7 @@ public sealed class StreamTests : IAsyncLifetime
     {
         // BytesValue { value = b } encodes exactly as EventBatch { source_id = b }: valid UTF-8 is a good
         // (empty) batch, 0xFF 0xFE is not an EventBatch at all.
-        var client = _collector.CreateClient();
+        var client = Collector.CreateClient();
         await using var call = client.Grpc.StartDuplex<BytesValue, Ack>("/telemetry.v1.Collector/Stream", Ack.Parser);
         await call.WriteAsync(new BytesValue { Value = ByteString.CopyFromUtf8("mid-bad") });
         await call.WriteAsync(new BytesValue { Value = ByteString.CopyFrom(0xFF, 0xFE) });
@@ -124,7 +113,7 @@ public sealed class StreamTests : IAsyncLifetime
     [Fact]
     public async Task Stream_ClientCancels_ServerKeepsServingOthers()
     {
-        var client = _collector.CreateClient();
+        var client = Collector.CreateClient();
         var call = client.OpenStream();
         await call.WriteAsync(Events.Batch("cancel-me", 1, 10));
         Assert.NotNull(await call.ReadNextAsync());

@@ -3,23 +3,12 @@ using Collector.Tests.Infrastructure;
 namespace Collector.Tests.Interop;
 
 /// <summary>Debian's grpcio as the client of our server.</summary>
-public sealed class PythonClientTests : IAsyncLifetime
+public sealed class PythonClientTests : CollectorTest
 {
-    private readonly TempDirectory _data = new();
-    private InProcessCollector _collector = null!;
-
-    public async Task InitializeAsync() => _collector = await InProcessCollector.StartAsync(_data.Path);
-
-    public async Task DisposeAsync()
-    {
-        await _collector.DisposeAsync();
-        _data.Dispose();
-    }
-
     [Fact]
     public async Task Stream_200kEventsInBatchesOf500_AllAckedThenResendIsAllDuplicates()
     {
-        string[] args = ["client-stream", "--target", _collector.GrpcTarget, "--source", "py-load", "--events", "200000", "--batch", "500", "--first-sequence", "1"];
+        string[] args = ["client-stream", "--target", Collector.GrpcTarget, "--source", "py-load", "--events", "200000", "--batch", "500", "--first-sequence", "1"];
 
         var first = await PythonPeer.RunClientAsync(args);
 
@@ -32,7 +21,7 @@ public sealed class PythonClientTests : IAsyncLifetime
 
         Assert.Equal(0, again.GetProperty("accepted").GetInt32());
         Assert.Equal(200_000, again.GetProperty("duplicates").GetInt32());
-        var stored = await LogContents.ReadAsync(_collector.App.Log);
+        var stored = await LogContents.ReadAsync(Collector.App.Log);
         Assert.Equal(200_000, stored.Count);
         Assert.Equal(200_000, stored.Select(e => e.Sequence).Distinct().Count());
     }
@@ -40,7 +29,7 @@ public sealed class PythonClientTests : IAsyncLifetime
     [Fact]
     public async Task Stream_Gzip_AllAcked()
     {
-        var result = await PythonPeer.RunClientAsync("client-stream", "--target", _collector.GrpcTarget, "--source", "py-gzip", "--events", "5000", "--batch", "500", "--first-sequence", "1", "--gzip");
+        var result = await PythonPeer.RunClientAsync("client-stream", "--target", Collector.GrpcTarget, "--source", "py-gzip", "--events", "5000", "--batch", "500", "--first-sequence", "1", "--gzip");
 
         Assert.Equal(5000, result.GetProperty("accepted").GetInt32());
     }
@@ -49,7 +38,7 @@ public sealed class PythonClientTests : IAsyncLifetime
     public async Task Send_InvalidEvents_RejectedWithReasonsOthersAccepted()
     {
         var result = await PythonPeer.RunClientAsync(
-            "client-send", "--target", _collector.GrpcTarget, "--source", "py-invalid", "--first-sequence", "10", "--events", "8",
+            "client-send", "--target", Collector.GrpcTarget, "--source", "py-invalid", "--first-sequence", "10", "--events", "8",
             "--invalid", "empty-type,long-component,bad-trace,bad-span,nan,too-many-attrs,long-message");
 
         Assert.Equal("OK", result.GetProperty("code").GetString());
@@ -67,10 +56,10 @@ public sealed class PythonClientTests : IAsyncLifetime
     [InlineData("/telemetry.v1.Collector/Nope", "empty", "UNIMPLEMENTED")]
     public async Task Raw_ErrorCases_StatusAsSpecified(string method, string @case, string expected)
     {
-        var result = await PythonPeer.RunClientAsync("client-raw", "--target", _collector.GrpcTarget, "--method", method, "--case", @case);
+        var result = await PythonPeer.RunClientAsync("client-raw", "--target", Collector.GrpcTarget, "--method", method, "--case", @case);
 
         Assert.Equal(expected, result.GetProperty("code").GetString());
-        var after = await PythonPeer.RunClientAsync("client-send", "--target", _collector.GrpcTarget, "--source", $"py-after-{@case}", "--events", "1");
+        var after = await PythonPeer.RunClientAsync("client-send", "--target", Collector.GrpcTarget, "--source", $"py-after-{@case}", "--events", "1");
         Assert.Equal("OK", after.GetProperty("code").GetString());
     }
 }
