@@ -1,5 +1,6 @@
 using Collector.Host.Configuration;
 using Collector.Host.Hosting;
+using Collector.Storage.Log;
 using Microsoft.Extensions.Options;
 
 var error = CommandLineFlags.TryParse(args, out var values, out var help);
@@ -13,6 +14,11 @@ if (error is not null)
 {
     await Console.Error.WriteLineAsync($"error: {error}\n\n{CommandLineFlags.HelpText()}");
     return 2;
+}
+catch (DurableLogUnavailableException ex)
+{
+    await Console.Error.WriteLineAsync($"error: {ex.Message}");
+    return 1;
 }
 
 try
@@ -30,4 +36,9 @@ catch (OptionsValidationException ex)
     }
 
     return 2;
+}
+catch (DurableLogUnavailableException ex)
+{
+    await Console.Error.WriteLineAsync($"error: {ex.Message}");
+    return 1;
 }

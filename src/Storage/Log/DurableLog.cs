@@ -15,6 +15,7 @@
 //   <data-dir>/log/         segment files (SegmentBytes each), entries in FASTER's framing
 //   <data-dir>/commits/     FASTER commit records (latest kept) and, later, named iterator positions
 //   <data-dir>/dedup.ckpt   per-source handled sequence as of a committed log address (see DedupCheckpoint)
+//   <data-dir>/collector.lock  held exclusively while a collector uses the directory (two would corrupt it)
 //
 // Entry format: see LogEntryFormat (a version byte, then a protobuf LogEntry).
 //
@@ -32,6 +33,7 @@ public sealed class DurableLog : IAsyncDisposable
 {
     private readonly FasterLog _log;
     private readonly IDevice _device;
+    private readonly FileStream _directoryLock;
     private readonly DurableLogOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _commitSignal = new(0);
@@ -41,10 +43,11 @@ public sealed class DurableLog : IAsyncDisposable
     private TaskCompletionSource _committed = NewCommitSignal();
     private int _loopIdle;
 
-    private DurableLog(FasterLog log, IDevice device, DurableLogOptions options, ILogger logger)
+    private DurableLog(FasterLog log, IDevice device, FileStream directoryLock, DurableLogOptions options, ILogger logger)
     {
         _log = log;
         _device = device;
+        _directoryLock = directoryLock;
         _options = options;
         _logger = logger;
         _commitLoop = Task.Run(RunCommitLoopAsync);
@@ -70,10 +73,20 @@ public sealed class DurableLog : IAsyncDisposable
     public static DurableLog Open(DurableLogOptions options, ILogger logger)
     {
         var directory = Path.GetFullPath(options.DataDirectory);
-        var settings = CreateFasterSettings(options, directory);
-        var log = new FasterLog(settings, logger);
-        StorageLog.LogOpened(logger, directory, log.BeginAddress, log.CommittedUntilAddress);
-        return new DurableLog(log, settings.LogDevice, options, logger);
+        Directory.CreateDirectory(directory);
+        var directoryLock = LockDirectory(directory);
+        try
+        {
+            var settings = CreateFasterSettings(options, directory);
+            var log = new FasterLog(settings, logger);
+            StorageLog.LogOpened(logger, directory, log.BeginAddress, log.CommittedUntilAddress);
+            return new DurableLog(log, settings.LogDevice, directoryLock, options, logger);
+        }
+        catch
+        {
+            directoryLock.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -180,8 +193,23 @@ public sealed class DurableLog : IAsyncDisposable
 
         _log.Dispose();
         _device.Dispose();
+        _directoryLock.Dispose();
         _stopping.Dispose();
         _commitSignal.Dispose();
+    }
+
+    private static FileStream LockDirectory(string directory)
+    {
+        var path = Path.Combine(directory, "collector.lock");
+        try
+        {
+            // FileShare.None is an exclusive advisory lock on Unix; the kernel drops it when the process dies.
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new DurableLogUnavailableException($"data directory {directory} is in use by another collector ({path} is locked)", ex);
+        }
     }
 
     private static int PageSizeBits(int maxEntryBytes)

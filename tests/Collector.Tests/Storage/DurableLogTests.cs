@@ -53,6 +53,17 @@ public sealed class DurableLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_DirectoryInUse_ClearErrorAndFirstLogUnharmed()
+    {
+        await using var first = Open();
+
+        var error = Assert.Throws<DurableLogUnavailableException>(Open);
+
+        Assert.Contains("in use by another collector", error.Message, StringComparison.Ordinal);
+        await first.WaitForCommitAsync(first.Append(Entry("still-works", 1, 1)));
+    }
+
+    [Fact]
     public void Checkpoint_CorruptFile_IgnoredWithEmptyState()
     {
         var checkpoint = new DedupCheckpoint(_data.Path);
