@@ -15,11 +15,6 @@ if (error is not null)
     await Console.Error.WriteLineAsync($"error: {error}\n\n{CommandLineFlags.HelpText()}");
     return 2;
 }
-catch (DurableLogUnavailableException ex)
-{
-    await Console.Error.WriteLineAsync($"error: {ex.Message}");
-    return 1;
-}
 
 try
 {
