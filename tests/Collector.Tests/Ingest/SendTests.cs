@@ -94,6 +94,26 @@ public sealed class SendTests : CollectorTest
     }
 
     [Fact]
+    public async Task Send_BatchLargerThanOneLogEntry_SplitAcrossEntriesAllStoredInOrder()
+    {
+        // About 3.5 MB: more than three 1 MiB entries' worth.
+        var client = Collector.CreateClient();
+        var ack = await client.SendAsync(Events.Batch("svc-split", 1, 20_000));
+
+        Assert.Equal(20_000u, ack.Accepted);
+        Assert.Equal(20_000ul, ack.DurableThrough);
+        var entries = 0;
+        await foreach (var record in Collector.App.Log.ReadCommittedAsync(0))
+        {
+            entries++;
+        }
+
+        Assert.True(entries >= 4, $"{entries} entries");
+        var stored = (await LogContents.ReadAsync(Collector.App.Log)).Where(e => e.SourceId == "svc-split").Select(e => e.Sequence);
+        Assert.Equal(Enumerable.Range(1, 20_000).Select(i => (ulong)i), stored);
+    }
+
+    [Fact]
     public async Task Send_Gzip_Accepted()
     {
         var client = Collector.CreateClient(gzip: true);
