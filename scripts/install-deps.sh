@@ -2,7 +2,7 @@
 # Installs the Debian packages the collector's tests need, only those missing. Run as root (CI is root).
 set -euo pipefail
 
-packages=(python3-grpcio python3-grpc-tools)
+packages=(python3-grpcio python3-grpc-tools clickhouse-server clickhouse-client)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -23,4 +23,18 @@ public sealed class CollectorOptions
 
     /// <summary>PEM private key for <see cref="TlsCertificate"/>; absent for a PFX.</summary>
     public string? TlsKey { get; set; }
+
+    /// <summary>This collector's node id, written into every stored row. Default: collector-&lt;host name&gt;.</summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>ClickHouse's HTTP interface; none means the edge profile (durable log only, no storage).</summary>
+    public string? ClickHouseUrl { get; set; }
+
+    public string ClickHouseDatabase { get; set; } = "telemetry";
+
+    public string? ClickHouseUser { get; set; }
+
+    public string? ClickHousePassword { get; set; }
+
+    public string EffectiveNodeId => string.IsNullOrWhiteSpace(NodeId) ? $"collector-{Environment.MachineName}" : NodeId;
 }

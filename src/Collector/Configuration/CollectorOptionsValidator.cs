@@ -35,6 +35,7 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
             errors.Add($"{Key(nameof(options.TlsKey))}: file '{key}' does not exist");
         }
 
+        CheckClickHouse(options, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
@@ -49,6 +50,29 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
         if (string.Equals(uri.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal) && string.IsNullOrEmpty(options.TlsCertificate))
         {
             errors.Add($"{Key(name)} is https but {Key(nameof(options.TlsCertificate))} is not set");
+        }
+    }
+
+    private static void CheckClickHouse(CollectorOptions options, List<string> errors)
+    {
+        if (!Storage.ClickHouse.SqlText.IsIdentifier(options.ClickHouseDatabase))
+        {
+            errors.Add($"{Key(nameof(options.ClickHouseDatabase))} must match ^[A-Za-z_][A-Za-z0-9_]*$ (was '{options.ClickHouseDatabase}')");
+        }
+
+        if (options.ClickHouseUrl is not { } url)
+        {
+            return;
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (!string.Equals(uri.Scheme, Uri.UriSchemeHttp, StringComparison.Ordinal) && !string.Equals(uri.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal)))
+        {
+            errors.Add($"{Key(nameof(options.ClickHouseUrl))} must be an absolute http:// or https:// url");
+        }
+        else if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            // Credentials in a url end up in logs; they have their own keys.
+            errors.Add($"{Key(nameof(options.ClickHouseUrl))} must not carry credentials; use {Key(nameof(options.ClickHouseUser))} and {Key(nameof(options.ClickHousePassword))}");
         }
     }
 

@@ -17,6 +17,11 @@ public static class CommandLineFlags
         ("--commit-interval-ms", "CommitIntervalMs", "Group commit interval of the durable log. Default 1"),
         ("--tls-certificate", "TlsCertificate", "PEM certificate or PFX file for https urls"),
         ("--tls-key", "TlsKey", "PEM private key for --tls-certificate"),
+        ("--node-id", "NodeId", "This collector's node id, stored with every event. Default collector-<host name>"),
+        ("--clickhouse-url", "ClickHouseUrl", "ClickHouse HTTP interface, e.g. http://127.0.0.1:8123. None: no storage (edge profile)"),
+        ("--clickhouse-database", "ClickHouseDatabase", "ClickHouse database, created if missing. Default telemetry"),
+        ("--clickhouse-user", "ClickHouseUser", "ClickHouse user (sent as HTTP basic auth)"),
+        ("--clickhouse-password", "ClickHousePassword", "ClickHouse password (prefer Collector__ClickHousePassword in the environment)"),
     ];
 
     /// <summary>Maps flags to "Collector:Key" pairs; returns an error for an unknown flag or a missing value.</summary>

@@ -56,6 +56,7 @@ public sealed class CollectorApp : IAsyncDisposable
             var checkpoint = new DedupCheckpoint(logOptions.DataDirectory);
             var sequences = await SourceSequences.RecoverAsync(log, checkpoint, bootLoggers.CreateLogger<SourceSequences>(), cancellationToken);
             RegisterServices(builder.Services, options, logOptions, log, sequences, checkpoint);
+            builder.Services.AddClickHouseStorage(options, logOptions.DataDirectory);
             ConfigureKestrel(builder, options);
             var app = builder.Build();
             MapRoutes(app);
@@ -112,6 +113,7 @@ public sealed class CollectorApp : IAsyncDisposable
         services.AddSingleton(log);
         services.AddSingleton(sequences);
         services.AddSingleton(checkpoint);
+        services.AddSingleton<LogConsumers>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DedupCheckpointWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<DedupCheckpointWriter>());

@@ -1,4 +1,5 @@
 using Collector.Host.Ingest;
+using Collector.Storage.ClickHouse;
 using Collector.Storage.Log;
 
 namespace Collector.Host.Http;
@@ -7,9 +8,10 @@ namespace Collector.Host.Http;
 public static class HealthcheckEndpoint
 {
     public static void Map(WebApplication app) =>
-        app.MapGet("/healthcheck", (DurableLog log, IngestCounters counters) =>
+        app.MapGet("/healthcheck", (DurableLog log, IngestCounters counters, IServiceProvider services) =>
         {
             var fault = log.Fault;
+            var batcher = services.GetService<ClickHouseBatcherCounters>();
             var body = new
             {
                 status = fault is null ? "healthy" : "unhealthy",
@@ -27,6 +29,16 @@ public static class HealthcheckEndpoint
                     accepted = counters.Accepted,
                     duplicates = counters.Duplicates,
                     rejected = counters.Rejected,
+                },
+                clickhouse = batcher is null ? null : new
+                {
+                    rows_inserted = batcher.RowsInserted,
+                    inserts = batcher.Batches,
+                    failures = batcher.Failures,
+                    dead_lettered = batcher.DeadLettered,
+                    completed_until = batcher.CompletedUntil,
+                    lag_bytes = Math.Max(0, log.CommittedUntilAddress - batcher.CompletedUntil),
+                    last_error = batcher.LastError,
                 },
             };
             return Results.Json(body, statusCode: fault is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);

@@ -4,12 +4,16 @@ using Microsoft.Extensions.Logging;
 
 namespace Collector.Storage.Dedup;
 
-/// <summary>Writes the dedup checkpoint on an interval and once more at shutdown, bounding the log scan at start.</summary>
+/// <summary>
+/// Writes the dedup checkpoint on an interval and once more at shutdown, bounding the log scan at start; then lets
+/// the log drop what every consumer has passed.
+/// </summary>
 public sealed class DedupCheckpointWriter(
     DurableLog log,
     SourceSequences sequences,
     DedupCheckpoint checkpoint,
     DurableLogOptions options,
+    LogConsumers consumers,
     ILogger<DedupCheckpointWriter> logger) : BackgroundService
 {
     private long _lastWrittenAddress = -1;
@@ -39,6 +43,7 @@ public sealed class DedupCheckpointWriter(
         {
             checkpoint.Write(committed, sequences.SnapshotDurable(committed));
             _lastWrittenAddress = committed;
+            consumers.Report(LogConsumers.Dedup, committed);
         }
         catch (IOException ex)
         {
@@ -58,6 +63,12 @@ public sealed class DedupCheckpointWriter(
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 WriteIfChanged();
+
+                // Truncation waits for the next commit; a consumer's cursor may then resume past it, never before.
+                if (consumers.SafeTruncationAddress() is { } address)
+                {
+                    log.TruncateUntil(address);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

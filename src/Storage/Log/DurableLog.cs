@@ -164,14 +164,34 @@ public sealed class DurableLog : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Opens the consumer cursor <paramref name="name"/>, resuming where its last persisted completion left it,
+    /// or at the start of the log the first time.
+    /// </summary>
+    public LogCursor OpenCursor(string name)
+    {
+        ThrowIfFaulted();
+        var iterator = _log.Scan(_log.BeginAddress, long.MaxValue, name, recover: true, ScanBufferingMode.DoublePageBuffering, scanUncommitted: false);
+        return new LogCursor(iterator, name);
+    }
+
+    /// <summary>
+    /// Lets FASTER drop the log before <paramref name="address"/> (every consumer is past it); takes effect with the
+    /// next commit. Whole segment files are deleted once nothing in them is needed.
+    /// </summary>
+    public void TruncateUntil(long address)
+    {
+        if (address > _log.BeginAddress && address <= _log.CommittedUntilAddress)
+        {
+            _log.TruncateUntil(address);
+        }
+    }
+
     /// <summary>Commits everything appended so far and waits for it.</summary>
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfFaulted();
-        if (_log.TailAddress > _log.CommittedUntilAddress)
-        {
-            await _log.CommitAsync(cancellationToken);
-        }
+        await _log.CommitAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -36,7 +36,7 @@ internal sealed partial class CollectorProcess : IDisposable
         }
     }
 
-    public static async Task<CollectorProcess> StartAsync(string dataDir)
+    public static async Task<CollectorProcess> StartAsync(string dataDir, params string[] extraArgs)
     {
         Assert.True(File.Exists(RepoPaths.CollectorDll), $"build the collector first: {RepoPaths.CollectorDll}");
         var grpcPort = FreePort.Next();
@@ -48,7 +48,7 @@ internal sealed partial class CollectorProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(RepoPaths.CollectorDll)!,
         };
-        foreach (var arg in new[] { RepoPaths.CollectorDll, "--grpc-url", $"http://127.0.0.1:{grpcPort}", "--http-url", $"http://127.0.0.1:{httpPort}", "--data-dir", dataDir })
+        foreach (var arg in new[] { RepoPaths.CollectorDll, "--grpc-url", $"http://127.0.0.1:{grpcPort}", "--http-url", $"http://127.0.0.1:{httpPort}", "--data-dir", dataDir }.Concat(extraArgs))
         {
             start.ArgumentList.Add(arg);
         }

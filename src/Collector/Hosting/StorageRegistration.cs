@@ -1,0 +1,35 @@
+using Collector.Host.Configuration;
+using Collector.Storage.ClickHouse;
+
+namespace Collector.Host.Hosting;
+
+/// <summary>The ClickHouse side, registered only when a ClickHouse url is configured (the core profile).</summary>
+public static class StorageRegistration
+{
+    public static void AddClickHouseStorage(this IServiceCollection services, CollectorOptions options, string dataDirectory)
+    {
+        if (options.ClickHouseUrl is not { } url)
+        {
+            return;
+        }
+
+        var clickHouse = new ClickHouseOptions
+        {
+            Url = new Uri(url),
+            Database = options.ClickHouseDatabase,
+            User = options.ClickHouseUser,
+            Password = options.ClickHousePassword,
+        };
+        services.AddSingleton(clickHouse);
+        services.AddSingleton(_ => new ClickHouseClient(clickHouse));
+        services.AddSingleton(sp => new ClickHouseSchema(sp.GetRequiredService<ClickHouseClient>(), clickHouse.Database));
+        services.AddSingleton(new ClickHouseBatcherOptions { Node = options.EffectiveNodeId });
+        services.AddSingleton<ClickHouseBatcherCounters>();
+        services.AddSingleton(sp => new DeadLetterFile(dataDirectory, sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<ClickHouseBatcher>();
+        services.AddSingleton(new RetentionOptions());
+        services.AddSingleton<RetentionCounters>();
+        services.AddSingleton<RetentionEnforcer>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetentionEnforcer>());
+    }
+}

@@ -1,0 +1,164 @@
+using System.Globalization;
+using Collector.Storage.Log;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Collector.Storage.ClickHouse;
+
+/// <summary>
+/// Moves the durable log into ClickHouse through its own persisted cursor "clickhouse": reads committed entries,
+/// cuts them into inserts (rows, bytes or time, whichever comes first), inserts them as RowBinary, and only then
+/// completes the cursor. Exactly once across crashes: every row carries its entry's log address, and at start
+/// the batcher skips the entries the last run inserted but had not yet marked done.
+/// </summary>
+public sealed class ClickHouseBatcher(
+    DurableLog log,
+    ClickHouseClient client,
+    ClickHouseSchema schema,
+    ClickHouseBatcherOptions options,
+    ClickHouseBatcherCounters counters,
+    LogConsumers consumers,
+    DeadLetterFile deadLetters,
+    ILogger<ClickHouseBatcher> logger) : BackgroundService
+{
+    public const string CursorName = "clickhouse";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var retry = new Backoff(options.MinBackoff, options.MaxBackoff);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunAsync(retry, stoppingToken);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && ex is not OutOfMemoryException)
+            {
+                // Storing must never stop for good: report, wait, and resume from the persisted cursor.
+                counters.Failed(ex.Message);
+                var delay = retry.Next();
+                ClickHouseLog.BatcherFailed(logger, delay.TotalMilliseconds, ex);
+                await Task.Delay(delay, stoppingToken);
+            }
+        }
+    }
+
+    private async Task RunAsync(Backoff retry, CancellationToken stoppingToken)
+    {
+        await RetryAsync(schema.EnsureAsync, retry, stoppingToken);
+        using var cursor = log.OpenCursor(CursorName);
+        consumers.Report(CursorName, cursor.CompletedUntilAddress);
+        var insertedThrough = await RetryAsync(ct => FindInsertedThroughAsync(cursor.CompletedUntilAddress, ct), retry, stoppingToken);
+        var reader = new BatchReader(cursor, new EventRowEncoder(options.Node), options, counters, logger);
+        var batch = new RowBatch();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (!await reader.FillAsync(batch, insertedThrough, stoppingToken))
+            {
+                return;
+            }
+
+            if (batch.Rows > 0)
+            {
+                await InsertRangeAsync(batch, 0, batch.Rows, retry, stoppingToken);
+            }
+
+            cursor.CompleteUntil(batch.NextAddress);
+            counters.Completed(batch.NextAddress);
+            consumers.Report(CursorName, batch.NextAddress);
+            batch.Clear();
+        }
+    }
+
+    /// <summary>The highest entry address already in ClickHouse at or after the cursor (0 if none).</summary>
+    private async Task<long> FindInsertedThroughAsync(long completedUntil, CancellationToken cancellationToken)
+    {
+        var rows = await client.QueryAsync(
+            $"SELECT max(log_address) AS inserted FROM {EventsTable.Name} WHERE log_address >= {SqlText.Literal(completedUntil)}",
+            cancellationToken);
+        var inserted = rows.Count == 0 ? 0 : long.Parse(rows[0].GetProperty("inserted").ToString(), CultureInfo.InvariantCulture);
+        if (inserted > 0)
+        {
+            ClickHouseLog.ResumingAfterInserted(logger, completedUntil, inserted);
+        }
+
+        return inserted;
+    }
+
+    /// <summary>
+    /// Inserts rows [first, first+count). Transient failures retry the same rows with backoff; rows refused as bad
+    /// data are split in halves until the bad ones stand alone, and those go to the dead-letter file.
+    /// </summary>
+    private async Task InsertRangeAsync(RowBatch batch, int first, int count, Backoff retry, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await client.InsertRowBinaryAsync(EventsTable.Name, EventsTable.Columns, batch.Slice(first, count), cancellationToken);
+                counters.Inserted(count);
+                retry.Reset();
+                return;
+            }
+            catch (ClickHouseException ex) when (ex.Kind == ClickHouseErrorKind.BadData)
+            {
+                counters.Failed(ex.Message);
+                if (count == 1)
+                {
+                    deadLetters.Write(batch.AddressOf(first), ex.Message, batch.Slice(first, 1).Span);
+                    counters.DeadLetter();
+                    ClickHouseLog.RowDeadLettered(logger, batch.AddressOf(first), ex.Message);
+                    return;
+                }
+
+                var half = count / 2;
+                await InsertRangeAsync(batch, first, half, retry, cancellationToken);
+                await InsertRangeAsync(batch, first + half, count - half, retry, cancellationToken);
+                return;
+            }
+            catch (ClickHouseException ex)
+            {
+                counters.Failed(ex.Message);
+                var delay = retry.Next();
+                ClickHouseLog.InsertFailed(logger, count, delay.TotalMilliseconds, ex);
+                await Task.Delay(delay, cancellationToken);
+                if (ex.Kind == ClickHouseErrorKind.Schema)
+                {
+                    // Someone dropped a table (or the database): put the schema back before retrying.
+                    await RetryAsync(schema.EnsureAsync, retry, cancellationToken);
+                }
+            }
+        }
+    }
+
+    private async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> action, Backoff retry, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                var result = await action(cancellationToken);
+                retry.Reset();
+                return result;
+            }
+            catch (ClickHouseException ex)
+            {
+                counters.Failed(ex.Message);
+                var delay = retry.Next();
+                ClickHouseLog.CallFailed(logger, delay.TotalMilliseconds, ex);
+                await Task.Delay(delay, cancellationToken);
+            }
+        }
+    }
+
+    private Task<bool> RetryAsync(Func<CancellationToken, Task> action, Backoff retry, CancellationToken cancellationToken) =>
+        RetryAsync(
+            async ct =>
+            {
+                await action(ct);
+                return true;
+            },
+            retry,
+            cancellationToken);
+}

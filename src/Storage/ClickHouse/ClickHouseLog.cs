@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace Collector.Storage.ClickHouse;
+
+/// <summary>The ClickHouse side's log messages, with stable event ids (2100-2199).</summary>
+internal static partial class ClickHouseLog
+{
+    [LoggerMessage(EventId = 2100, Level = LogLevel.Warning, Message = "ClickHouse insert of {Rows} rows failed; retrying in {DelayMs:F0} ms")]
+    public static partial void InsertFailed(ILogger logger, int rows, double delayMs, Exception exception);
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "ClickHouse call failed; retrying in {DelayMs:F0} ms")]
+    public static partial void CallFailed(ILogger logger, double delayMs, Exception exception);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Error, Message = "Row from log entry {Address} refused by ClickHouse and written to the dead-letter file: {Reason}")]
+    public static partial void RowDeadLettered(ILogger logger, long address, string reason);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Error, Message = "Log entry at {Address} is unreadable and was skipped")]
+    public static partial void UnreadableEntry(ILogger logger, long address);
+
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "ClickHouse batcher resumes at {CompletedUntil}; entries up to {InsertedThrough} were already inserted and are skipped")]
+    public static partial void ResumingAfterInserted(ILogger logger, long completedUntil, long insertedThrough);
+
+    [LoggerMessage(EventId = 2105, Level = LogLevel.Information, Message = "Retention dropped partition {Partition} of {Table}")]
+    public static partial void PartitionDropped(ILogger logger, string table, string partition);
+
+    [LoggerMessage(EventId = 2106, Level = LogLevel.Warning, Message = "Retention round failed; it runs again at the next interval")]
+    public static partial void RetentionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2107, Level = LogLevel.Critical, Message = "ClickHouse batcher failed; restarting from its cursor in {DelayMs:F0} ms")]
+    public static partial void BatcherFailed(ILogger logger, double delayMs, Exception exception);
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+
+namespace Collector.Storage.ClickHouse;
+
+/// <summary>
+/// Creates the database and brings its tables to the newest schema version at start. Every statement is
+/// idempotent (IF NOT EXISTS), so a start that dies half-way simply runs the same version again; versions
+/// already applied are recorded in schema_migrations and skipped.
+/// </summary>
+public sealed class ClickHouseSchema(ClickHouseClient client, string database)
+{
+    public const string MigrationsTable = "schema_migrations";
+
+    /// <summary>The rollup tables, their bucket function and the partition function their retention drops by.</summary>
+    public static readonly IReadOnlyList<(string Table, string Bucket)> Rollups =
+    [
+        ("events_1m", "toStartOfMinute"),
+        ("events_1h", "toStartOfHour"),
+        ("events_1d", "toStartOfDay"),
+    ];
+
+    public static int LatestVersion => Migrations().Count;
+
+    public async Task EnsureAsync(CancellationToken cancellationToken)
+    {
+        var db = SqlText.Identifier(database);
+        await client.ExecuteAsync($"CREATE DATABASE IF NOT EXISTS {db}", cancellationToken, useDatabase: false);
+        await client.ExecuteAsync(
+            $"CREATE TABLE IF NOT EXISTS {db}.{MigrationsTable} (version UInt32, applied_at DateTime) ENGINE = MergeTree() ORDER BY version",
+            cancellationToken);
+        var rows = await client.QueryAsync($"SELECT max(version) AS version FROM {db}.{MigrationsTable}", cancellationToken);
+        var current = rows.Count == 0 ? 0 : int.Parse(rows[0].GetProperty("version").ToString(), CultureInfo.InvariantCulture);
+        var migrations = Migrations();
+        for (var version = current + 1; version <= migrations.Count; version++)
+        {
+            foreach (var statement in migrations[version - 1](db))
+            {
+                await client.ExecuteAsync(statement, cancellationToken);
+            }
+
+            await client.ExecuteAsync(
+                $"INSERT INTO {db}.{MigrationsTable} (version, applied_at) VALUES ({SqlText.Literal(version)}, now())",
+                cancellationToken);
+        }
+    }
+
+    /// <summary>Version n is element n-1. Append new versions; never edit an applied one.</summary>
+    private static List<Func<string, IEnumerable<string>>> Migrations() =>
+    [
+        Version1,
+    ];
+
+    private static IEnumerable<string> Version1(string db)
+    {
+        // Daily partitions make 60-day retention a DROP PARTITION per day; the sort key serves queries by type,
+        // component and time.
+        yield return $"""
+            CREATE TABLE IF NOT EXISTS {db}.{EventsTable.Name} ({EventsTable.ColumnDefinitions})
+            ENGINE = MergeTree() PARTITION BY toYYYYMMDD(ts) ORDER BY (event_type, component, ts)
+            """;
+        foreach (var (table, bucket) in Rollups)
+        {
+            yield return $"""
+                CREATE TABLE IF NOT EXISTS {db}.{table} (
+                    bucket DateTime,
+                    event_type String,
+                    component String,
+                    events AggregateFunction(count),
+                    value_sum AggregateFunction(sum, Float64),
+                    weighted_value_sum AggregateFunction(sum, Float64),
+                    tokens_sum AggregateFunction(sum, UInt64),
+                    value_min AggregateFunction(min, Float64),
+                    value_max AggregateFunction(max, Float64),
+                    value_quantiles AggregateFunction(quantiles(0.5, 0.95, 0.99), Float64))
+                ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(bucket) ORDER BY (event_type, component, bucket)
+                """;
+            yield return $"""
+                CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.{table}_mv TO {db}.{table} AS
+                SELECT {bucket}(ts) AS bucket, event_type, component,
+                    countState() AS events,
+                    sumState(value) AS value_sum,
+                    sumState(value * tokens_generated) AS weighted_value_sum,
+                    sumState(toUInt64(tokens_generated)) AS tokens_sum,
+                    minState(value) AS value_min,
+                    maxState(value) AS value_max,
+                    quantilesState(0.5, 0.95, 0.99)(value) AS value_quantiles
+                FROM {db}.{EventsTable.Name}
+                GROUP BY bucket, event_type, component
+                """;
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using System.Collections.Concurrent;
+
+namespace Collector.Storage.Log;
+
+/// <summary>
+/// Who still needs the log: each consumer (the ClickHouse batcher, later the forwarder) reports how far it is done,
+/// and so does the dedup checkpoint (recovery scans from its address). The log may be truncated up to the slowest
+/// of them, and only when at least one data consumer exists: with none, nothing has read the data yet.
+/// </summary>
+///
+///   log:   begin ........ dedup checkpoint ...... clickhouse cursor ........ tail
+///          └─ truncatable ─┘ (min of all reports)
+public sealed class LogConsumers
+{
+    public const string Dedup = "dedup";
+
+    private readonly ConcurrentDictionary<string, long> _completed = new(StringComparer.Ordinal);
+
+    public void Report(string consumer, long completedUntilAddress) =>
+        _completed.AddOrUpdate(consumer, completedUntilAddress, (_, previous) => Math.Max(previous, completedUntilAddress));
+
+    /// <summary>The address below which no consumer needs the log, or null when it must all be kept.</summary>
+    public long? SafeTruncationAddress()
+    {
+        if (!_completed.Keys.Any(name => !string.Equals(name, Dedup, StringComparison.Ordinal)) || !_completed.ContainsKey(Dedup))
+        {
+            return null;
+        }
+
+        return _completed.Values.Min();
+    }
+
+    public IReadOnlyDictionary<string, long> Snapshot() => new Dictionary<string, long>(_completed, StringComparer.Ordinal);
+}

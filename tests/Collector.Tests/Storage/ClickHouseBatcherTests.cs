@@ -1,0 +1,209 @@
+using System.Globalization;
+using System.Text.Json;
+using Collector.Protocol.Grpc.Client;
+using Collector.Protocol.Telemetry;
+using Collector.Protocol.Telemetry.V1;
+using Collector.Storage.ClickHouse;
+using Collector.Tests.Infrastructure;
+using Google.Protobuf;
+
+namespace Collector.Tests.Storage;
+
+/// <summary>Durable log → ClickHouse through the batcher, against a real ClickHouse server.</summary>
+[Collection("clickhouse")]
+public sealed class ClickHouseBatcherTests(ClickHouseFixture fixture) : IDisposable
+{
+    private readonly TempDirectory _data = new();
+    private readonly string _database = $"t_{Guid.NewGuid():N}";
+
+    public void Dispose() => _data.Dispose();
+
+    [Fact]
+    public async Task Schema_EnsureTwice_IdempotentAndVersioned()
+    {
+        using var client = fixture.Server.CreateClient(_database);
+        var schema = new ClickHouseSchema(client, _database);
+
+        await schema.EnsureAsync(default);
+        await schema.EnsureAsync(default);
+
+        var tables = (await client.QueryAsync($"SELECT name FROM system.tables WHERE database = {SqlText.Literal(_database)} ORDER BY name"))
+            .Select(r => r.GetProperty("name").GetString()).ToList();
+        Assert.Equal(["events", "events_1d", "events_1d_mv", "events_1h", "events_1h_mv", "events_1m", "events_1m_mv", "schema_migrations"], tables);
+        var versions = await client.QueryAsync("SELECT version FROM schema_migrations");
+        Assert.Single(versions);
+    }
+
+    [Fact]
+    public async Task Ingest_EveryFieldArrivesInItsColumn()
+    {
+        await using var collector = await StartCollectorAsync();
+        var e = new Event
+        {
+            TimeUnixNano = 1_763_800_000_123_456_789,
+            EventType = "THOUGHT_LATENCY",
+            Component = "gemma2:27b",
+            Value = double.MaxValue,
+            Status = "ok ünïcödé '\"\\",
+            Severity = Severity.Warn,
+            Message = "line1\nline2\ttab\0nul",
+            Service = "svc",
+            CorrelationId = "corr-1",
+            TokensGenerated = uint.MaxValue,
+            PromptTokens = 7,
+            Attributes = { ["k1"] = "v1", ["emoji"] = "🚀" },
+            Provenance = new Provenance { Origin = "device:pixel", Path = { "edge-1", "edge-2" }, TrustLevel = "verified_company", SyncVersion = ulong.MaxValue },
+            TraceId = ByteString.CopyFrom(Enumerable.Range(1, 16).Select(i => (byte)i).ToArray()),
+            SpanId = ByteString.CopyFrom(Enumerable.Range(0xA0, 8).Select(i => (byte)i).ToArray()),
+        };
+        var empty = new Event { EventType = "BARE", TimeUnixNano = 1_763_800_000_000_000_000 };
+        await collector.CreateClient().SendAsync(new EventBatch { SourceId = "fields", FirstSequence = 1, Events = { e, empty } });
+
+        var rows = await WaitForRowsAsync(collector, 2, "ORDER BY sequence");
+
+        var full = rows[0];
+        Assert.Equal("fields", full.GetProperty("source_id").GetString());
+        Assert.Equal("1", full.GetProperty("sequence").GetString());
+        Assert.Equal("2025-11-22 08:26:40", full.GetProperty("ts").GetString());
+        Assert.Equal("1763800000123456789", full.GetProperty("ts_ns").GetString());
+        Assert.Equal(double.MaxValue, full.GetProperty("value").GetDouble());
+        Assert.Equal(e.Status, full.GetProperty("status").GetString());
+        Assert.Equal(4, full.GetProperty("severity").GetInt32());
+        Assert.Equal(e.Message, full.GetProperty("message").GetString());
+        Assert.Equal(uint.MaxValue, full.GetProperty("tokens_generated").GetUInt32());
+        Assert.Equal(["k1", "emoji"], full.GetProperty("attribute_keys").EnumerateArray().Select(x => x.GetString()));
+        Assert.Equal(["v1", "🚀"], full.GetProperty("attribute_values").EnumerateArray().Select(x => x.GetString()));
+        Assert.Equal(["edge-1", "edge-2"], full.GetProperty("path").EnumerateArray().Select(x => x.GetString()));
+        Assert.Equal(ulong.MaxValue.ToString(CultureInfo.InvariantCulture), full.GetProperty("sync_version").GetString());
+        Assert.Equal("0102030405060708090a0b0c0d0e0f10", full.GetProperty("trace_id").GetString());
+        Assert.Equal("a0a1a2a3a4a5a6a7", full.GetProperty("span_id").GetString());
+        Assert.Equal("node-under-test", full.GetProperty("node").GetString());
+        var bare = rows[1];
+        Assert.Empty(bare.GetProperty("attribute_keys").EnumerateArray());
+        Assert.Empty(bare.GetProperty("path").EnumerateArray());
+        Assert.Equal(string.Empty, bare.GetProperty("trace_id").GetString());
+    }
+
+    [Fact]
+    public async Task Ingest_ManyStreams_EveryEventOnceAndSumsExact()
+    {
+        await using var collector = await StartCollectorAsync();
+        const int sources = 4, batches = 50, perBatch = 500;
+        await Task.WhenAll(Enumerable.Range(0, sources).Select(async s =>
+        {
+            await using var call = collector.CreateClient().OpenStream();
+            var reading = Task.Run(async () => { await foreach (var unused in call.ReadAllAsync()) { } });
+            for (var b = 0; b < batches; b++)
+            {
+                await call.WriteAsync(Events.Batch($"many-{s}", (ulong)(b * perBatch) + 1, perBatch, offset: b * perBatch));
+            }
+
+            await call.CompleteRequestsAsync();
+            await reading;
+        }));
+        const int total = sources * batches * perBatch;
+
+        await WaitForCountAsync(collector, total);
+
+        var stats = (await Query(collector, "SELECT count() AS n, uniqExact(source_id, sequence) AS distinct_events, sum(value) AS total FROM events"))[0];
+        Assert.Equal(total.ToString(CultureInfo.InvariantCulture), stats.GetProperty("n").GetString());
+        Assert.Equal(total.ToString(CultureInfo.InvariantCulture), stats.GetProperty("distinct_events").GetString());
+        var expected = sources * Enumerable.Range(0, batches * perBatch).Sum(i => 12.5 + i);
+        Assert.Equal(expected, stats.GetProperty("total").GetDouble());
+        var rollup = (await Query(collector, "SELECT countMerge(events) AS n FROM events_1m"))[0];
+        Assert.Equal(total.ToString(CultureInfo.InvariantCulture), rollup.GetProperty("n").GetString());
+    }
+
+    [Fact]
+    public async Task ClickHouseDownDuringIngest_AcksGoOnAndEverythingArrivesOnceAfterwards()
+    {
+        await using var collector = await StartCollectorAsync();
+        var client = collector.CreateClient();
+        await client.SendAsync(Events.Batch("outage", 1, 100));
+        await WaitForCountAsync(collector, 100);
+
+        await fixture.Server.StopAsync();
+        try
+        {
+            for (var b = 0; b < 20; b++)
+            {
+                var ack = await client.SendAsync(Events.Batch("outage", (ulong)(101 + (b * 100)), 100));
+                Assert.Equal(100u, ack.Accepted);
+            }
+        }
+        finally
+        {
+            await fixture.Server.RestartAsync();
+        }
+
+        await WaitForCountAsync(collector, 2100);
+        var stats = (await Query(collector, "SELECT count() AS n, uniqExact(sequence) AS distinct_events FROM events"))[0];
+        Assert.Equal("2100", stats.GetProperty("n").GetString());
+        Assert.Equal("2100", stats.GetProperty("distinct_events").GetString());
+    }
+
+    [Fact]
+    public async Task Restart_AfterInsertBeforeCursorPersisted_NoRowTwice()
+    {
+        await using (var collector = await StartCollectorAsync())
+        {
+            await collector.CreateClient().SendAsync(Events.Batch("restart", 1, 1000));
+            await WaitForCountAsync(collector, 1000);
+        }
+
+        // The same data dir and database: the cursor may be behind what was inserted; nothing may repeat.
+        await using (var again = await StartCollectorAsync())
+        {
+            await again.CreateClient().SendAsync(Events.Batch("restart", 1001, 500));
+            await WaitForCountAsync(again, 1500);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var stats = (await Query(again, "SELECT count() AS n, uniqExact(sequence) AS distinct_events FROM events"))[0];
+            Assert.Equal("1500", stats.GetProperty("n").GetString());
+            Assert.Equal("1500", stats.GetProperty("distinct_events").GetString());
+        }
+    }
+
+    private Task<InProcessCollector> StartCollectorAsync() =>
+        InProcessCollector.StartAsync(_data.Path, new Dictionary<string, string?>
+        {
+            ["Collector:ClickHouseUrl"] = fixture.Server.Url.ToString(),
+            ["Collector:ClickHouseDatabase"] = _database,
+            ["Collector:NodeId"] = "node-under-test",
+        });
+
+    private async Task<IReadOnlyList<JsonElement>> Query(InProcessCollector collector, string sql)
+    {
+        using var client = fixture.Server.CreateClient(_database);
+        return await client.QueryAsync(sql);
+    }
+
+    private async Task WaitForCountAsync(InProcessCollector collector, int expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            try
+            {
+                var count = int.Parse((await Query(collector, "SELECT count() AS n FROM events"))[0].GetProperty("n").GetString()!, CultureInfo.InvariantCulture);
+                if (count >= expected)
+                {
+                    Assert.Equal(expected, count);
+                    return;
+                }
+            }
+            catch (ClickHouseException) when (DateTime.UtcNow < deadline)
+            {
+                // The schema may not exist yet.
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"fewer than {expected} rows after 90 s");
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task<IReadOnlyList<JsonElement>> WaitForRowsAsync(InProcessCollector collector, int expected, string orderBy)
+    {
+        await WaitForCountAsync(collector, expected);
+        return await Query(collector, $"SELECT * FROM events {orderBy}");
+    }
+}

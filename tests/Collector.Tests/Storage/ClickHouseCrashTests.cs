@@ -1,0 +1,122 @@
+using System.Globalization;
+using Collector.Protocol.Grpc;
+using Collector.Protocol.Grpc.Client;
+using Collector.Protocol.Telemetry;
+using Collector.Tests.Infrastructure;
+
+namespace Collector.Tests.Storage;
+
+/// <summary>kill -9 of a collector that is inserting into ClickHouse: after restart, every acknowledged event is in ClickHouse once.</summary>
+[Collection("clickhouse")]
+public sealed class ClickHouseCrashTests(ClickHouseFixture fixture) : IDisposable
+{
+    private readonly TempDirectory _data = new();
+    private readonly string _database = $"t_{Guid.NewGuid():N}";
+
+    public void Dispose() => _data.Dispose();
+
+    [Fact]
+    public async Task Kill9WhileInserting_Restart_EveryAckedEventInClickHouseExactlyOnce()
+    {
+        string[] args = ["--clickhouse-url", fixture.Server.Url.ToString(), "--clickhouse-database", _database];
+        ulong acked;
+        using (var collector = await CollectorProcess.StartAsync(_data.Path, args))
+        {
+            acked = await StreamUntilRowsAppearThenKillAsync(collector);
+        }
+
+        using (var restarted = await CollectorProcess.StartAsync(_data.Path, args))
+        {
+            var count = await WaitForStableCountAsync(acked, () => restarted.Output);
+            var distinct = await ScalarAsync("SELECT uniqExact(sequence) AS v FROM events");
+            Assert.Equal(count, distinct);
+            Assert.True(count >= acked, $"{count} rows, {acked} acknowledged");
+            Assert.Equal(count, await ScalarAsync("SELECT max(sequence) AS v FROM events"));
+            await restarted.StopAsync();
+        }
+    }
+
+    private async Task<ulong> StreamUntilRowsAppearThenKillAsync(CollectorProcess collector)
+    {
+        using var grpc = new GrpcClient(new GrpcClientOptions { Address = collector.GrpcUri });
+        await using var call = new CollectorClient(grpc).OpenStream();
+        ulong acked = 0;
+        var reading = Task.Run(async () =>
+        {
+            try
+            {
+                while (await call.ReadNextAsync() is { } ack)
+                {
+                    Volatile.Write(ref acked, ack.DurableThrough);
+                }
+            }
+            catch (GrpcStatusException)
+            {
+                // The collector was killed.
+            }
+        });
+        var writing = Task.Run(async () =>
+        {
+            try
+            {
+                for (ulong first = 1; first < 2_000_000; first += 500)
+                {
+                    await call.WriteAsync(Events.Batch("crash-ch", first, 500));
+                }
+            }
+            catch (GrpcStatusException)
+            {
+                // The collector was killed.
+            }
+        });
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await CountOrZeroAsync() == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no rows reached ClickHouse in 60 s");
+            await Task.Delay(20);
+        }
+
+        await collector.KillAsync();
+        await Task.WhenAll(reading, writing);
+        return Volatile.Read(ref acked);
+    }
+
+    private async Task<ulong> WaitForStableCountAsync(ulong atLeast, Func<string> output)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(40);
+        ulong previous = ulong.MaxValue;
+        while (true)
+        {
+            var count = await CountOrZeroAsync();
+            Assert.DoesNotContain("crit:", output(), StringComparison.Ordinal);
+            if (count >= atLeast && count == previous)
+            {
+                return count;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{count} rows after 120 s, {atLeast} acknowledged\n{output()}");
+            previous = count;
+            await Task.Delay(1500);
+        }
+    }
+
+    private async Task<ulong> CountOrZeroAsync()
+    {
+        try
+        {
+            return await ScalarAsync("SELECT count() AS v FROM events");
+        }
+        catch (Collector.Storage.ClickHouse.ClickHouseException)
+        {
+            return 0;
+        }
+    }
+
+    private async Task<ulong> ScalarAsync(string sql)
+    {
+        using var client = fixture.Server.CreateClient(_database);
+        var rows = await client.QueryAsync(sql);
+        return ulong.Parse(rows[0].GetProperty("v").GetString()!, CultureInfo.InvariantCulture);
+    }
+}
