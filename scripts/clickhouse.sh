@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# A private ClickHouse for run.sh and the benchmarks: a plain process with its own data dir and loopback ports.
+#   scripts/clickhouse.sh start DIR [HTTP_PORT] [TCP_PORT]   (waits until it answers /ping)
+#   scripts/clickhouse.sh stop DIR
+set -euo pipefail
+
+command=${1:?start or stop}
+dir=$(mkdir -p "${2:?data dir}" && cd "$2" && pwd)
+http_port=${3:-8123}
+tcp_port=${4:-9000}
+
+case "$command" in
+  start)
+    if curl -fsS "http://127.0.0.1:${http_port}/ping" >/dev/null 2>&1; then
+      echo "ClickHouse already answers on 127.0.0.1:${http_port}; using it"
+      exit 0
+    fi
+    mkdir -p "$dir"/{data,tmp,user_files,format_schemas,log}
+    cat > "$dir/config.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>$dir/log/server.log</log><errorlog>$dir/log/error.log</errorlog><console>0</console></logger>
+  <http_port>$http_port</http_port>
+  <tcp_port>$tcp_port</tcp_port>
+  <listen_host>127.0.0.1</listen_host>
+  <path>$dir/data/</path>
+  <tmp_path>$dir/tmp/</tmp_path>
+  <user_files_path>$dir/user_files/</user_files_path>
+  <format_schema_path>$dir/format_schemas/</format_schema_path>
+  <users_config>$dir/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <timezone>UTC</timezone>
+  <mark_cache_size>268435456</mark_cache_size>
+  <uncompressed_cache_size>268435456</uncompressed_cache_size>
+  <max_concurrent_queries>100</max_concurrent_queries>
+</yandex>
+XML
+    cat > "$dir/users.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>4000000000</max_memory_usage></default></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+</yandex>
+XML
+    nohup /usr/sbin/clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
+    echo $! > "$dir/clickhouse.pid"
+    for _ in $(seq 1 300); do
+      if curl -fsS "http://127.0.0.1:${http_port}/ping" >/dev/null 2>&1; then
+        echo "ClickHouse started on 127.0.0.1:${http_port} (data in $dir)"
+        exit 0
+      fi
+      sleep 0.2
+    done
+    echo "ClickHouse did not start; see $dir/log/error.log" >&2
+    exit 1
+    ;;
+  stop)
+    if [ -f "$dir/clickhouse.pid" ]; then
+      kill "$(cat "$dir/clickhouse.pid")" 2>/dev/null || true
+      rm -f "$dir/clickhouse.pid"
+    fi
+    ;;
+  *)
+    echo "usage: $0 start|stop DIR [HTTP_PORT] [TCP_PORT]" >&2
+    exit 2
+    ;;
+esac
