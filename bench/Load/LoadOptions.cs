@@ -22,6 +22,11 @@ internal sealed record LoadOptions
 
     public int Attributes { get; init; } = 3;
 
+    /// <summary>ClickHouse's HTTP url, to measure ack-to-visible freshness; none skips it.</summary>
+    public Uri? ClickHouse { get; init; }
+
+    public string Database { get; init; } = "telemetry";
+
     public static LoadOptions Parse(string[] args)
     {
         var options = new LoadOptions();
@@ -37,6 +42,8 @@ internal sealed record LoadOptions
                 "--rate" => options with { Rate = double.Parse(value, CultureInfo.InvariantCulture) },
                 "--window" => options with { Window = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--attributes" => options with { Attributes = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--clickhouse-url" => options with { ClickHouse = new Uri(value) },
+                "--clickhouse-database" => options with { Database = value },
                 _ => throw new ArgumentException($"unknown option {args[i]}", nameof(args)),
             };
         }

@@ -13,6 +13,11 @@ internal sealed class LoadStream(CollectorClient client, LoadOptions options, in
 
     public List<double> AckLatenciesMs { get; } = [];
 
+    /// <summary>For each acknowledged batch: its last sequence and when its ack arrived.</summary>
+    public List<(ulong LastSequence, long AckTimestamp)> Acks { get; } = [];
+
+    public string SourceId { get; private set; } = string.Empty;
+
     public long Acked { get; private set; }
 
     public long Duplicates { get; private set; }
@@ -34,6 +39,7 @@ internal sealed class LoadStream(CollectorClient client, LoadOptions options, in
             {
                 var sentAt = await sent.Reader.ReadAsync();
                 AckLatenciesMs.Add(Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds);
+                Acks.Add((ack.DurableThrough, Stopwatch.GetTimestamp()));
                 Acked += ack.Accepted;
                 Duplicates += ack.Duplicates;
                 Rejected += ack.Rejections.Count;
@@ -66,6 +72,7 @@ internal sealed class LoadStream(CollectorClient client, LoadOptions options, in
     private EventBatch[] Prepare(int batches)
     {
         var source = $"load-{index}-{Guid.NewGuid():N}";
+        SourceId = source;
         var result = new EventBatch[batches];
         var template = new Event
         {

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Collector.Bench.Load;
+
+/// <summary>
+/// Measures end-to-end freshness: polls ClickHouse for the highest stored sequence of each load source and
+/// records when each value was first seen, so every acknowledged batch gets an ack-to-visible time.
+/// </summary>
+internal sealed class FreshnessProbe(Uri clickHouse, string database, IReadOnlyList<LoadStream> streams)
+{
+    private readonly List<(long Timestamp, Dictionary<string, ulong> MaxSequence)> _polls = [];
+
+    public async Task RunAsync(CancellationToken stop)
+    {
+        using var http = new HttpClient();
+        var sources = string.Join(",", streams.Select(s => $"'{s.SourceId}'"));
+        var sql = $"SELECT source_id, max(sequence) FROM {database}.events WHERE source_id IN ({sources}) GROUP BY source_id FORMAT TabSeparated";
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var text = await http.GetStringAsync(new Uri(clickHouse, "/?query=" + Uri.EscapeDataString(sql)), stop);
+                var seen = text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                    .Select(line => line.Split('\t'))
+                    .ToDictionary(f => f[0], f => ulong.Parse(f[1], CultureInfo.InvariantCulture), StringComparer.Ordinal);
+                _polls.Add((Stopwatch.GetTimestamp(), seen));
+            }
+            catch (HttpRequestException)
+            {
+                // The table may not exist yet.
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            await Task.Delay(50, CancellationToken.None);
+        }
+    }
+
+    /// <summary>True once every acknowledged batch has been seen in ClickHouse.</summary>
+    public bool AllVisible() => _polls.Count > 0 && streams.All(s => s.Acks.Count == 0 || (_polls[^1].MaxSequence.TryGetValue(s.SourceId, out var max) && max >= s.Acks[^1].LastSequence));
+
+    /// <summary>Ack-to-visible times in ms, one per acknowledged batch.</summary>
+    public double[] FreshnessMs()
+    {
+        var result = new List<double>();
+        foreach (var stream in streams)
+        {
+            foreach (var (last, acked) in stream.Acks)
+            {
+                var visible = _polls.FirstOrDefault(p => p.MaxSequence.TryGetValue(stream.SourceId, out var max) && max >= last && p.Timestamp >= acked);
+                if (visible.Timestamp != 0)
+                {
+                    result.Add(Stopwatch.GetElapsedTime(acked, visible.Timestamp).TotalMilliseconds);
+                }
+            }
+        }
+
+        return [.. result.Order()];
+    }
+}
