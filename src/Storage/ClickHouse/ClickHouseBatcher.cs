@@ -87,8 +87,10 @@ public sealed class ClickHouseBatcher(
     }
 
     /// <summary>
-    /// Inserts rows [first, first+count). Transient failures retry the same rows with backoff; rows refused as bad
-    /// data are split in halves until the bad ones stand alone, and those go to the dead-letter file.
+    /// Inserts rows [first, first+count). Rows refused as bad data are split in halves until the bad ones stand
+    /// alone, and those go to the dead-letter file (a parse error stores nothing). Any other failure may still
+    /// have stored rows (a view failing after the table write, a timeout after the server finished), so before
+    /// retrying, the batcher asks which entries of the range are in and inserts only the rest.
     /// </summary>
     private async Task InsertRangeAsync(RowBatch batch, int first, int count, Backoff retry, CancellationToken cancellationToken)
     {
@@ -128,8 +130,67 @@ public sealed class ClickHouseBatcher(
                     // Someone dropped a table (or the database): put the schema back before retrying.
                     await RetryAsync(schema.EnsureAsync, retry, cancellationToken);
                 }
+
+                var stored = await RetryAsync(ct => StoredEntriesAsync(batch, first, count, ct), retry, cancellationToken);
+                if (stored.Count > 0)
+                {
+                    await InsertMissingAsync(batch, first, count, stored, retry, cancellationToken);
+                    return;
+                }
             }
         }
+    }
+
+    /// <summary>Inserts the runs of rows whose entries are not (wholly) in ClickHouse yet.</summary>
+    private async Task InsertMissingAsync(RowBatch batch, int first, int count, Dictionary<long, long> stored, Backoff retry, CancellationToken cancellationToken)
+    {
+        var end = first + count;
+        var row = first;
+        while (row < end)
+        {
+            var address = batch.AddressOf(row);
+            var entryEnd = row;
+            while (entryEnd < end && batch.AddressOf(entryEnd) == address)
+            {
+                entryEnd++;
+            }
+
+            var rows = entryEnd - row;
+            if (stored.TryGetValue(address, out var present) && present >= rows)
+            {
+                counters.Inserted(rows);
+            }
+            else
+            {
+                if (present > 0)
+                {
+                    // Part of one entry is in: a failure between partitions. Losing rows is worse than repeating some.
+                    ClickHouseLog.PartialEntry(logger, address, present, rows);
+                }
+
+                var runEnd = entryEnd;
+                while (runEnd < end && !(stored.TryGetValue(batch.AddressOf(runEnd), out var n) && n > 0))
+                {
+                    runEnd++;
+                }
+
+                await InsertRangeAsync(batch, row, runEnd - row, retry, cancellationToken);
+                entryEnd = runEnd;
+            }
+
+            row = entryEnd;
+        }
+    }
+
+    /// <summary>How many rows of each entry in rows [first, first+count) ClickHouse already has.</summary>
+    private async Task<Dictionary<long, long>> StoredEntriesAsync(RowBatch batch, int first, int count, CancellationToken cancellationToken)
+    {
+        var rows = await client.QueryAsync(
+            $"SELECT log_address, count() AS n FROM {EventsTable.Name} WHERE log_address >= {SqlText.Literal(batch.AddressOf(first))} AND log_address <= {SqlText.Literal(batch.AddressOf(first + count - 1))} GROUP BY log_address",
+            cancellationToken);
+        return rows.ToDictionary(
+            r => long.Parse(r.GetProperty("log_address").ToString(), CultureInfo.InvariantCulture),
+            r => long.Parse(r.GetProperty("n").ToString(), CultureInfo.InvariantCulture));
     }
 
     private async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> action, Backoff retry, CancellationToken cancellationToken)

@@ -28,4 +28,7 @@ internal static partial class ClickHouseLog
 
     [LoggerMessage(EventId = 2107, Level = LogLevel.Critical, Message = "ClickHouse batcher failed; restarting from its cursor in {DelayMs:F0} ms")]
     public static partial void BatcherFailed(ILogger logger, double delayMs, Exception exception);
+
+    [LoggerMessage(EventId = 2108, Level = LogLevel.Warning, Message = "A failed insert stored {Present} of the {Rows} rows of log entry {Address}; inserting the entry again (some rows may repeat)")]
+    public static partial void PartialEntry(ILogger logger, long address, long present, int rows);
 }

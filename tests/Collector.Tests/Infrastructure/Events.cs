@@ -6,9 +6,12 @@ namespace Collector.Tests.Infrastructure;
 /// <summary>Test events shaped like our users' (about 150 bytes, three attributes).</summary>
 internal static class Events
 {
+    // Recent, so that retention (60 days) never drops test data from under a test.
+    private static readonly ulong BaseTime = (ulong)DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds() * 1_000_000;
+
     public static Event Valid(int i) => new()
     {
-        TimeUnixNano = 1_700_000_000_000_000_000UL + (ulong)i,
+        TimeUnixNano = BaseTime + (ulong)i,
         EventType = "THOUGHT_LATENCY",
         Component = "gemma2:27b",
         Value = 12.5 + i,
