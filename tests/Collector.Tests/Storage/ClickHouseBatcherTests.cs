@@ -85,10 +85,10 @@ public sealed class ClickHouseBatcherTests(ClickHouseFixture fixture) : IDisposa
     }
 
     [Fact]
-    public async Task Ingest_ManyStreams_EveryEventOnceAndSumsExact()
+    public async Task Ingest_1MillionEventsOverFourStreams_EveryEventOnceAndSumsExact()
     {
         await using var collector = await StartCollectorAsync();
-        const int sources = 4, batches = 50, perBatch = 500;
+        const int sources = 4, batches = 500, perBatch = 500;
         await Task.WhenAll(Enumerable.Range(0, sources).Select(async s =>
         {
             await using var call = collector.CreateClient().OpenStream();
