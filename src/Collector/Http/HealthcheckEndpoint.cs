@@ -12,6 +12,7 @@ public static class HealthcheckEndpoint
         {
             var fault = log.Fault;
             var batcher = services.GetService<ClickHouseBatcherCounters>();
+            var retention = services.GetService<RetentionCounters>();
             var body = new
             {
                 status = fault is null ? "healthy" : "unhealthy",
@@ -39,6 +40,7 @@ public static class HealthcheckEndpoint
                     completed_until = batcher.CompletedUntil,
                     lag_bytes = Math.Max(0, log.CommittedUntilAddress - batcher.CompletedUntil),
                     last_error = batcher.LastError,
+                    retention_partitions_dropped = retention?.PartitionsDropped,
                 },
             };
             return Results.Json(body, statusCode: fault is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
