@@ -185,5 +185,6 @@ public sealed class CollectorApp : IAsyncDisposable
             return items is not null && items.ContainsKey(GrpcConnectionItem) ? grpc.InvokeAsync(context) : next(context);
         });
         HealthcheckEndpoint.Map(app);
+        QueryEndpoints.Map(app);
     }
 }

@@ -31,5 +31,7 @@ public static class StorageRegistration
         services.AddSingleton<RetentionCounters>();
         services.AddSingleton<RetentionEnforcer>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionEnforcer>());
+        services.AddSingleton(new Collector.Storage.Queries.TelemetryQueryOptions());
+        services.AddSingleton<Collector.Storage.Queries.TelemetryQueries>();
     }
 }
