@@ -5,7 +5,8 @@ set -euo pipefail
 packages=(python3-grpcio python3-grpc-tools clickhouse-server clickhouse-client)
 missing=()
 for package in "${packages[@]}"; do
-  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  # "install ok installed" only: a removed package can linger in dpkg with its config files.
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
