@@ -54,7 +54,9 @@ public sealed partial class QueryApiTests(ClickHouseFixture fixture, ITestOutput
             .ToList();
 
         var actual = body.GetProperty("components").EnumerateArray().ToList();
-        Assert.Equal(expected.Select(e => e.Component), actual.Select(a => a.GetProperty("component").GetString()));
+        Assert.True(
+            expected.Select(e => e.Component).SequenceEqual(actual.Select(a => a.GetProperty("component").GetString())),
+            $"{path}: {body}\nhealth: {await http.GetStringAsync(new Uri("/healthcheck", UriKind.Relative))}");
         foreach (var (e, a) in expected.Zip(actual))
         {
             Assert.Equal(e.Events, a.GetProperty("events").GetInt64());
@@ -163,7 +165,8 @@ public sealed partial class QueryApiTests(ClickHouseFixture fixture, ITestOutput
         {
             try
             {
-                var n = long.Parse((await client.QueryAsync("SELECT count() AS n FROM events"))[0].GetProperty("n").GetString()!, CultureInfo.InvariantCulture);
+                // The rows and every rollup: a view is filled as part of the insert, but the raw rows can be seen first.
+                var n = long.Parse((await client.QueryAsync("SELECT least(least((SELECT count() FROM events), (SELECT countMerge(events) FROM events_1m)), least((SELECT countMerge(events) FROM events_1h), (SELECT countMerge(events) FROM events_1d))) AS n"))[0].GetProperty("n").GetString()!, CultureInfo.InvariantCulture);
                 if (n >= expected)
                 {
                     Assert.Equal(expected, n);

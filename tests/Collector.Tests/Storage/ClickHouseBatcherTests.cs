@@ -110,8 +110,16 @@ public sealed class ClickHouseBatcherTests(ClickHouseFixture fixture) : IDisposa
         Assert.Equal(total.ToString(CultureInfo.InvariantCulture), stats.GetProperty("distinct_events").GetString());
         var expected = sources * Enumerable.Range(0, batches * perBatch).Sum(i => 12.5 + i);
         Assert.Equal(expected, stats.GetProperty("total").GetDouble());
-        var rollup = (await Query(collector, "SELECT countMerge(events) AS n FROM events_1m"))[0];
-        Assert.Equal(total.ToString(CultureInfo.InvariantCulture), rollup.GetProperty("n").GetString());
+        // The views are filled as part of each insert, but the raw rows can be seen a moment before them.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        string? rollup;
+        while ((rollup = (await Query(collector, "SELECT countMerge(events) AS n FROM events_1m"))[0].GetProperty("n").GetString()) != total.ToString(CultureInfo.InvariantCulture)
+            && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(total.ToString(CultureInfo.InvariantCulture), rollup);
     }
 
     [Fact]
