@@ -12,7 +12,7 @@ internal sealed class BatchReader(
     ILogger logger)
 {
     /// <summary>False when the log is shutting down and nothing more will come.</summary>
-    public async Task<bool> FillAsync(RowBatch batch, long insertedThrough, CancellationToken stoppingToken)
+    public async Task<bool> FillAsync(RowBatch batch, CancellationToken stoppingToken)
     {
         DateTimeOffset? deadline = null;
         while (true)
@@ -21,8 +21,7 @@ internal sealed class BatchReader(
             {
                 using (owner)
                 {
-                    // Entries the last run inserted (and did not get to mark done) are skipped, not inserted twice.
-                    if (record.Address > insertedThrough && encoder.Append(record.Bytes.Span, record.Address, batch) < 0)
+                    if (encoder.Append(record.Bytes.Span, record.Address, batch) < 0)
                     {
                         counters.Unreadable();
                         ClickHouseLog.UnreadableEntry(logger, record.Address);

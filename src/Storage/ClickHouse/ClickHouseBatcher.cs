@@ -8,8 +8,10 @@ namespace Collector.Storage.ClickHouse;
 /// <summary>
 /// Moves the durable log into ClickHouse through its own persisted cursor "clickhouse": reads committed entries,
 /// cuts them into inserts (rows, bytes or time, whichever comes first), inserts them as RowBinary, and only then
-/// completes the cursor. Exactly once across crashes: every row carries its entry's log address, and at start
-/// the batcher skips the entries the last run inserted but had not yet marked done.
+/// completes the cursor. Exactly once: every row carries its place in the log (log_address, log_row). At start
+/// the batcher asks for the highest address already stored past its cursor; batches up to there, which the last
+/// run may have inserted before it could mark them done, insert only the rows ClickHouse does not have. The
+/// same check runs after any failed insert, since a failure does not prove that nothing was stored.
 /// </summary>
 public sealed class ClickHouseBatcher(
     DurableLog log,
@@ -54,12 +56,17 @@ public sealed class ClickHouseBatcher(
         var batch = new RowBatch();
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (!await reader.FillAsync(batch, insertedThrough, stoppingToken))
+            if (!await reader.FillAsync(batch, stoppingToken))
             {
                 return;
             }
 
-            if (batch.Rows > 0)
+            if (batch.Rows > 0 && batch.AddressOf(0) <= insertedThrough)
+            {
+                var stored = await RetryAsync(ct => StoredRowsAsync(batch, 0, batch.Rows, ct), retry, stoppingToken);
+                await InsertMissingAsync(batch, 0, batch.Rows, stored, retry, stoppingToken);
+            }
+            else if (batch.Rows > 0)
             {
                 await InsertRangeAsync(batch, 0, batch.Rows, retry, stoppingToken);
             }
@@ -87,10 +94,11 @@ public sealed class ClickHouseBatcher(
     }
 
     /// <summary>
-    /// Inserts rows [first, first+count). Rows refused as bad data are split in halves until the bad ones stand
-    /// alone, and those go to the dead-letter file (a parse error stores nothing). Any other failure may still
-    /// have stored rows (a view failing after the table write, a timeout after the server finished), so before
-    /// retrying, the batcher asks which entries of the range are in and inserts only the rest.
+    /// Inserts rows [first, first+count). A failed insert may still have stored rows (a view failing after the
+    /// table write, a timeout after the server finished), so after any failure the batcher first asks which
+    /// entries of the range are in and inserts only the rest. If none are in and ClickHouse called the data bad,
+    /// the range is split in halves until the bad rows stand alone, and those go to the dead-letter file;
+    /// other failures are retried with backoff.
     /// </summary>
     private async Task InsertRangeAsync(RowBatch batch, int first, int count, Backoff retry, CancellationToken cancellationToken)
     {
@@ -103,94 +111,90 @@ public sealed class ClickHouseBatcher(
                 retry.Reset();
                 return;
             }
-            catch (ClickHouseException ex) when (ex.Kind == ClickHouseErrorKind.BadData)
-            {
-                counters.Failed(ex.Message);
-                if (count == 1)
-                {
-                    deadLetters.Write(batch.AddressOf(first), ex.Message, batch.Slice(first, 1).Span);
-                    counters.DeadLetter();
-                    ClickHouseLog.RowDeadLettered(logger, batch.AddressOf(first), ex.Message);
-                    return;
-                }
-
-                var half = count / 2;
-                await InsertRangeAsync(batch, first, half, retry, cancellationToken);
-                await InsertRangeAsync(batch, first + half, count - half, retry, cancellationToken);
-                return;
-            }
             catch (ClickHouseException ex)
             {
                 counters.Failed(ex.Message);
-                var delay = retry.Next();
-                ClickHouseLog.InsertFailed(logger, count, delay.TotalMilliseconds, ex);
-                await Task.Delay(delay, cancellationToken);
-                if (ex.Kind == ClickHouseErrorKind.Schema)
+                if (ex.Kind != ClickHouseErrorKind.BadData)
                 {
-                    // Someone dropped a table (or the database): put the schema back before retrying.
-                    await RetryAsync(schema.EnsureAsync, retry, cancellationToken);
+                    var delay = retry.Next();
+                    ClickHouseLog.InsertFailed(logger, count, delay.TotalMilliseconds, ex);
+                    await Task.Delay(delay, cancellationToken);
+                    if (ex.Kind == ClickHouseErrorKind.Schema)
+                    {
+                        // Someone dropped a table (or the database): put the schema back before retrying.
+                        await RetryAsync(schema.EnsureAsync, retry, cancellationToken);
+                    }
                 }
 
-                var stored = await RetryAsync(ct => StoredEntriesAsync(batch, first, count, ct), retry, cancellationToken);
+                var stored = await RetryAsync(ct => StoredRowsAsync(batch, first, count, ct), retry, cancellationToken);
                 if (stored.Count > 0)
                 {
                     await InsertMissingAsync(batch, first, count, stored, retry, cancellationToken);
                     return;
                 }
+
+                if (ex.Kind == ClickHouseErrorKind.BadData)
+                {
+                    await IsolateBadRowsAsync(batch, first, count, ex, retry, cancellationToken);
+                    return;
+                }
             }
         }
     }
 
-    /// <summary>Inserts the runs of rows whose entries are not (wholly) in ClickHouse yet.</summary>
-    private async Task InsertMissingAsync(RowBatch batch, int first, int count, Dictionary<long, long> stored, Backoff retry, CancellationToken cancellationToken)
+    private async Task IsolateBadRowsAsync(RowBatch batch, int first, int count, ClickHouseException ex, Backoff retry, CancellationToken cancellationToken)
+    {
+        if (count == 1)
+        {
+            deadLetters.Write(batch.AddressOf(first), ex.Message, batch.Slice(first, 1).Span);
+            counters.DeadLetter();
+            ClickHouseLog.RowDeadLettered(logger, batch.AddressOf(first), ex.Message);
+            return;
+        }
+
+        var half = count / 2;
+        await InsertRangeAsync(batch, first, half, retry, cancellationToken);
+        await InsertRangeAsync(batch, first + half, count - half, retry, cancellationToken);
+    }
+
+    /// <summary>Inserts the runs of rows of [first, first+count) that ClickHouse does not have; counts the rest as done.</summary>
+    private async Task InsertMissingAsync(RowBatch batch, int first, int count, HashSet<(long Address, uint Row)> stored, Backoff retry, CancellationToken cancellationToken)
     {
         var end = first + count;
         var row = first;
         while (row < end)
         {
-            var address = batch.AddressOf(row);
-            var entryEnd = row;
-            while (entryEnd < end && batch.AddressOf(entryEnd) == address)
+            var runStart = row;
+            var present = stored.Contains(batch.PlaceOf(row));
+            while (row < end && stored.Contains(batch.PlaceOf(row)) == present)
             {
-                entryEnd++;
+                row++;
             }
 
-            var rows = entryEnd - row;
-            if (stored.TryGetValue(address, out var present) && present >= rows)
+            if (present)
             {
-                counters.Inserted(rows);
+                counters.Inserted(row - runStart);
             }
             else
             {
-                if (present > 0)
-                {
-                    // Part of one entry is in: a failure between partitions. Losing rows is worse than repeating some.
-                    ClickHouseLog.PartialEntry(logger, address, present, rows);
-                }
-
-                var runEnd = entryEnd;
-                while (runEnd < end && !(stored.TryGetValue(batch.AddressOf(runEnd), out var n) && n > 0))
-                {
-                    runEnd++;
-                }
-
-                await InsertRangeAsync(batch, row, runEnd - row, retry, cancellationToken);
-                entryEnd = runEnd;
+                await InsertRangeAsync(batch, runStart, row - runStart, retry, cancellationToken);
             }
-
-            row = entryEnd;
         }
     }
 
-    /// <summary>How many rows of each entry in rows [first, first+count) ClickHouse already has.</summary>
-    private async Task<Dictionary<long, long>> StoredEntriesAsync(RowBatch batch, int first, int count, CancellationToken cancellationToken)
+    /// <summary>The places (entry address, row in entry) of the rows of [first, first+count) that ClickHouse already has.</summary>
+    private async Task<HashSet<(long Address, uint Row)>> StoredRowsAsync(RowBatch batch, int first, int count, CancellationToken cancellationToken)
     {
         var rows = await client.QueryAsync(
-            $"SELECT log_address, count() AS n FROM {EventsTable.Name} WHERE log_address >= {SqlText.Literal(batch.AddressOf(first))} AND log_address <= {SqlText.Literal(batch.AddressOf(first + count - 1))} GROUP BY log_address",
+            $"SELECT log_address, log_row FROM {EventsTable.Name} WHERE log_address >= {SqlText.Literal(batch.AddressOf(first))} AND log_address <= {SqlText.Literal(batch.AddressOf(first + count - 1))}",
             cancellationToken);
-        return rows.ToDictionary(
-            r => long.Parse(r.GetProperty("log_address").ToString(), CultureInfo.InvariantCulture),
-            r => long.Parse(r.GetProperty("n").ToString(), CultureInfo.InvariantCulture));
+        var places = Enumerable.Range(first, count).Select(batch.PlaceOf).ToHashSet();
+
+        // Only rows of this range: the same entries' other rows may be in from an earlier part of a split.
+        return rows
+            .Select(r => (long.Parse(r.GetProperty("log_address").ToString(), CultureInfo.InvariantCulture), uint.Parse(r.GetProperty("log_row").ToString(), CultureInfo.InvariantCulture)))
+            .Where(places.Contains)
+            .ToHashSet();
     }
 
     private async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> action, Backoff retry, CancellationToken cancellationToken)

@@ -17,7 +17,7 @@ internal static partial class ClickHouseLog
     [LoggerMessage(EventId = 2103, Level = LogLevel.Error, Message = "Log entry at {Address} is unreadable and was skipped")]
     public static partial void UnreadableEntry(ILogger logger, long address);
 
-    [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "ClickHouse batcher resumes at {CompletedUntil}; entries up to {InsertedThrough} were already inserted and are skipped")]
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "ClickHouse batcher resumes at {CompletedUntil}; entries up to {InsertedThrough} may be in already and are checked row by row")]
     public static partial void ResumingAfterInserted(ILogger logger, long completedUntil, long insertedThrough);
 
     [LoggerMessage(EventId = 2105, Level = LogLevel.Information, Message = "Retention dropped partition {Partition} of {Table}")]
@@ -28,7 +28,4 @@ internal static partial class ClickHouseLog
 
     [LoggerMessage(EventId = 2107, Level = LogLevel.Critical, Message = "ClickHouse batcher failed; restarting from its cursor in {DelayMs:F0} ms")]
     public static partial void BatcherFailed(ILogger logger, double delayMs, Exception exception);
-
-    [LoggerMessage(EventId = 2108, Level = LogLevel.Warning, Message = "A failed insert stored {Present} of the {Rows} rows of log entry {Address}; inserting the entry again (some rows may repeat)")]
-    public static partial void PartialEntry(ILogger logger, long address, long present, int rows);
 }

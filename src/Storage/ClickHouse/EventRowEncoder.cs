@@ -6,7 +6,8 @@ namespace Collector.Storage.ClickHouse;
 
 /// <summary>
 /// Turns durable log entries into RowBinary rows of <see cref="EventsTable"/>, reading the events' bytes in place.
-/// Every row carries its entry's log address, which is how the batcher recognises rows already inserted.
+/// Every row carries its place in the log (entry address, index in the entry), which is how the batcher
+/// recognises rows already inserted.
 /// </summary>
 public sealed class EventRowEncoder(string node)
 {
@@ -75,15 +76,15 @@ public sealed class EventRowEncoder(string node)
                 return -1;
             }
 
-            batch.BeginRow(logAddress);
-            WriteRow(writer, sourceId, sequence, eventBytes, ref row, received, logAddress);
+            var logRow = batch.BeginRow(logAddress);
+            WriteRow(writer, sourceId, sequence, eventBytes, ref row, received, logAddress, logRow);
             count++;
         }
 
         return count;
     }
 
-    private void WriteRow(RowBinaryWriter writer, ReadOnlySpan<byte> sourceId, ulong sequence, ReadOnlySpan<byte> eventBytes, ref EventRow row, ulong received, long logAddress)
+    private void WriteRow(RowBinaryWriter writer, ReadOnlySpan<byte> sourceId, ulong sequence, ReadOnlySpan<byte> eventBytes, ref EventRow row, ulong received, long logAddress, uint logRow)
     {
         var time = row.TimeUnixNano != 0 ? row.TimeUnixNano : received;
         writer.String(sourceId);
@@ -116,6 +117,7 @@ public sealed class EventRowEncoder(string node)
         writer.String(_node);
         writer.UInt64(received);
         writer.UInt64((ulong)logAddress);
+        writer.UInt32(logRow);
     }
 
     /// <summary>Writes the keys (field 1) or the values (field 2) of the map entries as one Array(String).</summary>

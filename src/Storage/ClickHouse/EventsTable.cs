@@ -1,6 +1,9 @@
 namespace Collector.Storage.ClickHouse;
 
-/// <summary>The raw events table: one row per stored event, the columns <see cref="EventRowEncoder"/> writes, in order.</summary>
+/// <summary>
+/// The raw events table: one row per stored event, the columns <see cref="EventRowEncoder"/> writes, in order.
+/// (log_address, log_row) names the row's place in the durable log, which makes inserts checkable.
+/// </summary>
 public static class EventsTable
 {
     public const string Name = "events";
@@ -9,7 +12,7 @@ public static class EventsTable
     [
         "source_id", "sequence", "ts", "ts_ns", "event_type", "component", "value", "status", "severity", "message",
         "service", "correlation_id", "tokens_generated", "prompt_tokens", "attribute_keys", "attribute_values",
-        "origin", "path", "trust_level", "sync_version", "trace_id", "span_id", "node", "received_ns", "log_address",
+        "origin", "path", "trust_level", "sync_version", "trace_id", "span_id", "node", "received_ns", "log_address", "log_row",
     ];
 
     /// <summary>The column definitions, in <see cref="Columns"/> order.</summary>
@@ -38,6 +41,7 @@ public static class EventsTable
         span_id String,
         node String,
         received_ns UInt64,
-        log_address UInt64
+        log_address UInt64,
+        log_row UInt32
         """;
 }

@@ -9,7 +9,7 @@ namespace Collector.Storage.ClickHouse;
 public sealed class RowBatch
 {
     private readonly ArrayBufferWriter<byte> _rows = new(1024 * 1024);
-    private readonly List<(int Offset, long Address)> _starts = [];
+    private readonly List<(int Offset, long Address, uint Row)> _starts = [];
 
     public int Rows => _starts.Count;
 
@@ -20,8 +20,13 @@ public sealed class RowBatch
 
     public IBufferWriter<byte> Writer => _rows;
 
-    /// <summary>Called by the encoder before it writes each row.</summary>
-    public void BeginRow(long address) => _starts.Add((_rows.WrittenCount, address));
+    /// <summary>Called by the encoder before it writes each row; returns the row's index within its entry.</summary>
+    public uint BeginRow(long address)
+    {
+        var row = _starts.Count > 0 && _starts[^1].Address == address ? _starts[^1].Row + 1 : 0;
+        _starts.Add((_rows.WrittenCount, address, row));
+        return row;
+    }
 
     /// <summary>Forgets rows written after the first <paramref name="rows"/> (an entry that turned out unreadable).</summary>
     public void Truncate(int rows, int bytes)
@@ -41,6 +46,9 @@ public sealed class RowBatch
     }
 
     public long AddressOf(int row) => _starts[row].Address;
+
+    /// <summary>Where row <paramref name="row"/> of the batch lies in the log: its entry and its index in it.</summary>
+    public (long Address, uint Row) PlaceOf(int row) => (_starts[row].Address, _starts[row].Row);
 
     public void Clear()
     {

@@ -198,6 +198,44 @@ public sealed class ClickHouseBatcherTests(ClickHouseFixture fixture) : IDisposa
         Assert.Equal(100, counters.RowsInserted);
     }
 
+    [Fact]
+    public async Task RowClickHouseRefuses_IsolatedToDeadLetterFileOthersStored()
+    {
+        // A partition key that cannot be computed for one row: ClickHouse refuses the insert (code 6) before
+        // writing anything, as it does for any row it finds invalid.
+        using (var setup = fixture.Server.CreateClient(_database))
+        {
+            await setup.ExecuteAsync($"CREATE DATABASE IF NOT EXISTS {_database}", useDatabase: false);
+            await setup.ExecuteAsync($"CREATE TABLE {_database}.events ({EventsTable.ColumnDefinitions}) ENGINE = MergeTree() PARTITION BY toInt32(status) ORDER BY ts");
+        }
+
+        await using var collector = await StartCollectorAsync();
+        var batch = Events.Batch("bad-row", 1, 20);
+        foreach (var e in batch.Events)
+        {
+            e.Status = "1";
+        }
+
+        batch.Events[7].Status = "not a number";
+        await collector.CreateClient().SendAsync(batch);
+
+        await WaitForCountAsync(collector, 19);
+        var counters = (ClickHouseBatcherCounters)collector.App.Services.GetService(typeof(ClickHouseBatcherCounters))!;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (counters.DeadLettered == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(1, counters.DeadLettered);
+        var sequences = (await Query(collector, "SELECT sequence FROM events ORDER BY sequence")).Select(r => r.GetProperty("sequence").GetString());
+        Assert.Equal(Enumerable.Range(1, 20).Where(i => i != 8).Select(i => i.ToString(CultureInfo.InvariantCulture)), sequences);
+        var file = Assert.Single(Directory.GetFiles(Path.Combine(_data.Path, "dead-letters")));
+        var line = JsonDocument.Parse(Assert.Single(await File.ReadAllLinesAsync(file))).RootElement;
+        Assert.Contains("Cannot parse", line.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(line.GetProperty("row_binary_base64").GetString()));
+    }
+
     private Task<InProcessCollector> StartCollectorAsync() =>
         InProcessCollector.StartAsync(_data.Path, new Dictionary<string, string?>
         {
