@@ -53,29 +53,49 @@ public sealed class ClickHouseBatcher(
         consumers.Report(CursorName, cursor.CompletedUntilAddress);
         var insertedThrough = await RetryAsync(ct => FindInsertedThroughAsync(cursor.CompletedUntilAddress, ct), retry, stoppingToken);
         var reader = new BatchReader(cursor, new EventRowEncoder(options.Node), options, counters, logger);
-        var batch = new RowBatch();
-        while (!stoppingToken.IsCancellationRequested)
+
+        // Two batches: the next one fills from the log while the previous one is being inserted.
+        var filling = new RowBatch();
+        var storing = new RowBatch();
+        var store = Task.CompletedTask;
+        try
         {
-            if (!await reader.FillAsync(batch, stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
-                return;
-            }
+                var more = await reader.FillAsync(filling, stoppingToken);
+                await store;
+                if (!more)
+                {
+                    return;
+                }
 
-            if (batch.Rows > 0 && batch.AddressOf(0) <= insertedThrough)
-            {
-                var stored = await RetryAsync(ct => StoredRowsAsync(batch, 0, batch.Rows, ct), retry, stoppingToken);
-                await InsertMissingAsync(batch, 0, batch.Rows, stored, retry, stoppingToken);
+                (filling, storing) = (storing, filling);
+                filling.Clear();
+                store = StoreAsync(storing, cursor, insertedThrough, retry, stoppingToken);
             }
-            else if (batch.Rows > 0)
-            {
-                await InsertRangeAsync(batch, 0, batch.Rows, retry, stoppingToken);
-            }
-
-            cursor.CompleteUntil(batch.NextAddress);
-            counters.Completed(batch.NextAddress);
-            consumers.Report(CursorName, batch.NextAddress);
-            batch.Clear();
         }
+        finally
+        {
+            await store.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>Inserts one batch (checking row by row where the last run may have inserted it), then completes the cursor past it.</summary>
+    private async Task StoreAsync(RowBatch batch, LogCursor cursor, long insertedThrough, Backoff retry, CancellationToken stoppingToken)
+    {
+        if (batch.Rows > 0 && batch.AddressOf(0) <= insertedThrough)
+        {
+            var stored = await RetryAsync(ct => StoredRowsAsync(batch, 0, batch.Rows, ct), retry, stoppingToken);
+            await InsertMissingAsync(batch, 0, batch.Rows, stored, retry, stoppingToken);
+        }
+        else if (batch.Rows > 0)
+        {
+            await InsertRangeAsync(batch, 0, batch.Rows, retry, stoppingToken);
+        }
+
+        cursor.CompleteUntil(batch.NextAddress);
+        counters.Completed(batch.NextAddress);
+        consumers.Report(CursorName, batch.NextAddress);
     }
 
     /// <summary>The highest entry address already in ClickHouse at or after the cursor (0 if none).</summary>
