@@ -36,5 +36,16 @@ public sealed class CollectorOptions
 
     public string? ClickHousePassword { get; set; }
 
+    /// <summary>The batcher inserts when this many rows, this many bytes, or this much waiting has gathered.</summary>
+    public int ClickHouseBatchRows { get; set; } = 100_000;
+
+    public int ClickHouseBatchBytes { get; set; } = 16 * 1024 * 1024;
+
+    public double ClickHouseBatchDelayMs { get; set; } = 1000;
+
+    public int RetentionRawDays { get; set; } = 60;
+
+    public int RetentionRollupDays { get; set; } = 400;
+
     public string EffectiveNodeId => string.IsNullOrWhiteSpace(NodeId) ? $"collector-{Environment.MachineName}" : NodeId;
 }

@@ -60,6 +60,27 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
             errors.Add($"{Key(nameof(options.ClickHouseDatabase))} must match ^[A-Za-z_][A-Za-z0-9_]*$ (was '{options.ClickHouseDatabase}')");
         }
 
+        if (options.ClickHouseBatchRows is < 1 or > 1_000_000)
+        {
+            // One insert must stay one ClickHouse block (1,048,576 rows) to be all or nothing.
+            errors.Add($"{Key(nameof(options.ClickHouseBatchRows))} must be between 1 and 1000000 (was {options.ClickHouseBatchRows})");
+        }
+
+        if (options.ClickHouseBatchBytes is < 1024 or > 256 * 1024 * 1024)
+        {
+            errors.Add($"{Key(nameof(options.ClickHouseBatchBytes))} must be between 1024 and 268435456 (was {options.ClickHouseBatchBytes})");
+        }
+
+        if (options.ClickHouseBatchDelayMs is < 1 or > 600_000 || !double.IsFinite(options.ClickHouseBatchDelayMs))
+        {
+            errors.Add($"{Key(nameof(options.ClickHouseBatchDelayMs))} must be between 1 and 600000 (was {options.ClickHouseBatchDelayMs})");
+        }
+
+        if (options.RetentionRawDays < 1 || options.RetentionRollupDays < 1)
+        {
+            errors.Add($"{Key(nameof(options.RetentionRawDays))} and {Key(nameof(options.RetentionRollupDays))} must be at least 1");
+        }
+
         if (options.ClickHouseUrl is not { } url)
         {
             return;

@@ -22,6 +22,11 @@ public static class CommandLineFlags
         ("--clickhouse-database", "ClickHouseDatabase", "ClickHouse database, created if missing. Default telemetry"),
         ("--clickhouse-user", "ClickHouseUser", "ClickHouse user (sent as HTTP basic auth)"),
         ("--clickhouse-password", "ClickHousePassword", "ClickHouse password (prefer Collector__ClickHousePassword in the environment)"),
+        ("--clickhouse-batch-rows", "ClickHouseBatchRows", "Rows per ClickHouse insert at most. Default 100000"),
+        ("--clickhouse-batch-bytes", "ClickHouseBatchBytes", "Bytes per ClickHouse insert at most. Default 16777216"),
+        ("--clickhouse-batch-delay-ms", "ClickHouseBatchDelayMs", "Longest an event waits for its insert. Default 1000"),
+        ("--retention-raw-days", "RetentionRawDays", "Days raw events are kept in ClickHouse. Default 60"),
+        ("--retention-rollup-days", "RetentionRollupDays", "Days rollups are kept in ClickHouse. Default 400"),
     ];
 
     /// <summary>Maps flags to "Collector:Key" pairs; returns an error for an unknown flag or a missing value.</summary>

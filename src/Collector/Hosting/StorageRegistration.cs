@@ -23,11 +23,17 @@ public static class StorageRegistration
         services.AddSingleton(clickHouse);
         services.AddSingleton(_ => new ClickHouseClient(clickHouse));
         services.AddSingleton(sp => new ClickHouseSchema(sp.GetRequiredService<ClickHouseClient>(), clickHouse.Database));
-        services.AddSingleton(new ClickHouseBatcherOptions { Node = options.EffectiveNodeId });
+        services.AddSingleton(new ClickHouseBatcherOptions
+        {
+            Node = options.EffectiveNodeId,
+            MaxRows = options.ClickHouseBatchRows,
+            MaxBytes = options.ClickHouseBatchBytes,
+            MaxDelay = TimeSpan.FromMilliseconds(options.ClickHouseBatchDelayMs),
+        });
         services.AddSingleton<ClickHouseBatcherCounters>();
         services.AddSingleton(sp => new DeadLetterFile(dataDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<ClickHouseBatcher>();
-        services.AddSingleton(new RetentionOptions());
+        services.AddSingleton(new RetentionOptions { RawDays = options.RetentionRawDays, RollupDays = options.RetentionRollupDays });
         services.AddSingleton<RetentionCounters>();
         services.AddSingleton<RetentionEnforcer>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionEnforcer>());

@@ -1,0 +1,46 @@
+using Collector.Host.Configuration;
+
+namespace Collector.Tests.Hosting;
+
+public sealed class ConfigurationTests
+{
+    [Fact]
+    public void Validate_Defaults_Valid() =>
+        Assert.True(new CollectorOptionsValidator().Validate(null, new CollectorOptions()).Succeeded);
+
+    [Fact]
+    public void Validate_ManyErrors_EveryOneReportedWithItsKey()
+    {
+        var options = new CollectorOptions
+        {
+            GrpcUrl = "ftp://x",
+            HttpUrl = "https://127.0.0.1:4318",
+            ClickHouseUrl = "http://user:secret@127.0.0.1:8123",
+            ClickHouseDatabase = "telemetry; DROP",
+            ClickHouseBatchRows = 2_000_000,
+            ClickHouseBatchDelayMs = 0,
+            RetentionRawDays = 0,
+        };
+
+        var result = new CollectorOptionsValidator().Validate(null, options);
+
+        var failures = string.Join("\n", result.Failures ?? []);
+        foreach (var key in new[] { "Collector:GrpcUrl", "Collector:HttpUrl", "Collector:ClickHouseUrl", "Collector:ClickHouseDatabase", "Collector:ClickHouseBatchRows", "Collector:ClickHouseBatchDelayMs", "Collector:RetentionRawDays" })
+        {
+            Assert.Contains(key, failures, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("secret", failures, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Flags_KnownFlagsMapToKeys_UnknownIsAnError()
+    {
+        Assert.Null(CommandLineFlags.TryParse(["--clickhouse-url", "http://127.0.0.1:8123", "--retention-raw-days=30"], out var values, out _));
+        Assert.Equal("http://127.0.0.1:8123", values["Collector:ClickHouseUrl"]);
+        Assert.Equal("30", values["Collector:RetentionRawDays"]);
+
+        Assert.Equal("unknown option '--nope'", CommandLineFlags.TryParse(["--nope", "1"], out _, out _));
+        Assert.Equal("option '--data-dir' needs a value", CommandLineFlags.TryParse(["--data-dir"], out _, out _));
+    }
+}
