@@ -11,4 +11,7 @@ internal static partial class CollectorLog
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Collector stopped")]
     public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "Query {Path} failed in ClickHouse")]
+    public static partial void QueryFailed(ILogger logger, string path, Exception exception);
 }

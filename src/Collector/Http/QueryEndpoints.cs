@@ -9,7 +9,7 @@ namespace Collector.Host.Http;
 /// ask <see cref="TelemetryQueries"/>, answer JSON with snake_case names. Bad parameters are 400 problem details
 /// naming the parameter; no ClickHouse configured, or ClickHouse failing, is 503 with an error text.
 /// </summary>
-public static partial class QueryEndpoints
+public static class QueryEndpoints
 {
     public const string NotConfigured = "storage is not configured: start the collector with --clickhouse-url";
 
@@ -70,7 +70,7 @@ public static partial class QueryEndpoints
         catch (ClickHouseException e)
         {
             // The operator gets the whole story in the log; the client a short reason, never a stack trace.
-            LogQueryFailed(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(QueryEndpoints)), context.Request.Path, e);
+            CollectorLog.QueryFailed(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(QueryEndpoints)), context.Request.Path, e);
             return Error(e.Code < 0
                 ? $"ClickHouse is unreachable: {e.ServerMessage}"
                 : $"ClickHouse could not answer the query (error {e.Code}, {e.Kind})");
@@ -79,7 +79,4 @@ public static partial class QueryEndpoints
 
     private static IResult Error(string message) =>
         Results.Json(new { error = message }, Json, statusCode: StatusCodes.Status503ServiceUnavailable);
-
-    [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "Query {Path} failed in ClickHouse")]
-    private static partial void LogQueryFailed(ILogger logger, string path, Exception exception);
 }
