@@ -31,16 +31,12 @@ public sealed class EventRowEncoder(string node)
 
     private int AppendRows(ReadOnlySpan<byte> entry, long logAddress, RowBatch batch)
     {
-        if (entry.IsEmpty || entry[0] != LogEntryFormat.Version1)
+        if (!LogEntryFormat.TryReadHeader(entry, out var sourceId, out var received, out _, out _))
         {
             return -1;
         }
 
         var body = entry[1..];
-        if (!TryReadHeader(body, out var sourceId, out var received))
-        {
-            return -1;
-        }
 
         Span<Range> attributes = stackalloc Range[EventRow.MaxRepeated];
         Span<Range> path = stackalloc Range[EventRow.MaxRepeated];
@@ -65,7 +61,7 @@ public sealed class EventRowEncoder(string node)
             }
 
             if (!ProtoWire.TryReadLengthDelimited(body, ref position, out var start, out var length)
-                || !TryReadLoggedEvent(body.Slice(start, length), out var sequence, out var eventBytes))
+                || !LogEntryFormat.TryReadLoggedEvent(body.Slice(start, length), out var sequence, out var eventBytes))
             {
                 return -1;
             }
@@ -147,66 +143,5 @@ public sealed class EventRowEncoder(string node)
         }
 
         return value;
-    }
-
-    private static bool TryReadHeader(ReadOnlySpan<byte> body, out ReadOnlySpan<byte> sourceId, out ulong received)
-    {
-        sourceId = default;
-        received = 0;
-        var position = 0;
-        while (position < body.Length)
-        {
-            if (!ProtoWire.TryReadTag(body, ref position, out var tag))
-            {
-                return false;
-            }
-
-            if (tag == LogEntryFormat.SourceIdTag && ProtoWire.TryReadLengthDelimited(body, ref position, out var start, out var length))
-            {
-                sourceId = body.Slice(start, length);
-            }
-            else if (tag == LogEntryFormat.ReceivedTag && ProtoWire.TryReadFixed64(body, ref position, out received))
-            {
-                continue;
-            }
-            else if (!ProtoWire.TrySkip(body, ref position, tag))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool TryReadLoggedEvent(ReadOnlySpan<byte> logged, out ulong sequence, out ReadOnlySpan<byte> eventBytes)
-    {
-        sequence = 0;
-        eventBytes = default;
-        var position = 0;
-        while (position < logged.Length)
-        {
-            if (!ProtoWire.TryReadTag(logged, ref position, out var tag))
-            {
-                return false;
-            }
-
-            if (tag == LogEntryFormat.SequenceTag)
-            {
-                if (!ProtoWire.TryReadVarint(logged, ref position, out sequence))
-                {
-                    return false;
-                }
-            }
-            else if (tag == LogEntryFormat.EventBytesTag && ProtoWire.TryReadLengthDelimited(logged, ref position, out var start, out var length))
-            {
-                eventBytes = logged.Slice(start, length);
-            }
-            else if (!ProtoWire.TrySkip(logged, ref position, tag))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }

@@ -34,9 +34,17 @@ public static class LogEntryFormat
     }
 
     /// <summary>Reads just the source id and handled-through watermark, as dedup recovery needs.</summary>
-    public static bool TryReadWatermark(ReadOnlySpan<byte> entry, out ReadOnlySpan<byte> sourceIdUtf8, out ulong handledThrough, out int version)
+    public static bool TryReadWatermark(ReadOnlySpan<byte> entry, out ReadOnlySpan<byte> sourceIdUtf8, out ulong handledThrough, out int version) =>
+        TryReadHeader(entry, out sourceIdUtf8, out _, out handledThrough, out version);
+
+    /// <summary>
+    /// Reads an entry's own fields (not its events) in place: the one reader of the entry format's top level,
+    /// for dedup recovery and for consumers that encode events straight from the entry's bytes.
+    /// </summary>
+    public static bool TryReadHeader(ReadOnlySpan<byte> entry, out ReadOnlySpan<byte> sourceIdUtf8, out ulong receivedUnixNano, out ulong handledThrough, out int version)
     {
         sourceIdUtf8 = default;
+        receivedUnixNano = 0;
         handledThrough = 0;
         version = entry.IsEmpty ? 0 : entry[0];
         if (version != Version1)
@@ -53,28 +61,59 @@ public static class LogEntryFormat
                 return false;
             }
 
-            if (tag == SourceIdTag)
+            var ok = tag switch
             {
-                if (!ProtoWire.TryReadLengthDelimited(body, ref position, out var start, out var length))
-                {
-                    return false;
-                }
-
-                sourceIdUtf8 = body.Slice(start, length);
-            }
-            else if (tag == HandledThroughTag)
-            {
-                if (!ProtoWire.TryReadVarint(body, ref position, out handledThrough))
-                {
-                    return false;
-                }
-            }
-            else if (!ProtoWire.TrySkip(body, ref position, tag))
+                SourceIdTag => TryReadBytes(body, ref position, out sourceIdUtf8),
+                ReceivedTag => ProtoWire.TryReadFixed64(body, ref position, out receivedUnixNano),
+                HandledThroughTag => ProtoWire.TryReadVarint(body, ref position, out handledThrough),
+                _ => ProtoWire.TrySkip(body, ref position, tag),
+            };
+            if (!ok)
             {
                 return false;
             }
         }
 
+        return true;
+    }
+
+    /// <summary>Reads one LoggedEvent (the value of an entry's field 4): its sequence and the event's bytes.</summary>
+    public static bool TryReadLoggedEvent(ReadOnlySpan<byte> logged, out ulong sequence, out ReadOnlySpan<byte> eventBytes)
+    {
+        sequence = 0;
+        eventBytes = default;
+        var position = 0;
+        while (position < logged.Length)
+        {
+            if (!ProtoWire.TryReadTag(logged, ref position, out var tag))
+            {
+                return false;
+            }
+
+            var ok = tag switch
+            {
+                SequenceTag => ProtoWire.TryReadVarint(logged, ref position, out sequence),
+                EventBytesTag => TryReadBytes(logged, ref position, out eventBytes),
+                _ => ProtoWire.TrySkip(logged, ref position, tag),
+            };
+            if (!ok)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool TryReadBytes(ReadOnlySpan<byte> data, scoped ref int position, out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        if (!ProtoWire.TryReadLengthDelimited(data, ref position, out var start, out var length))
+        {
+            return false;
+        }
+
+        value = data.Slice(start, length);
         return true;
     }
 }
