@@ -24,8 +24,48 @@ public sealed class CollectorOptions
     /// <summary>PEM private key for <see cref="TlsCertificate"/>; absent for a PFX.</summary>
     public string? TlsKey { get; set; }
 
-    /// <summary>This collector's node id, written into every stored row. Default: collector-&lt;host name&gt;.</summary>
+    /// <summary>
+    /// This collector's node id, written into every stored row and appended to forwarded events' provenance path.
+    /// Default: the id kept in &lt;data-dir&gt;/node-id, else collector-&lt;role&gt;-&lt;host name&gt; (then kept there).
+    /// </summary>
     public string? NodeId { get; set; }
+
+    /// <summary>edge, regional, core or standalone; default derived from what is configured (see NodeIdentity).</summary>
+    public string? Role { get; set; }
+
+    /// <summary>Comma-separated free tags reported in /healthcheck (a site, a fleet).</summary>
+    public string? Tags { get; set; }
+
+    /// <summary>Where the forwarder sends the log; none means no forwarder (and no cost).</summary>
+    public string? UpstreamUrl { get; set; }
+
+    /// <summary>collector (telemetry.v1.Collector/Stream, exactly once) or otlp (OTLP/gRPC logs).</summary>
+    public string UpstreamKind { get; set; } = "collector";
+
+    /// <summary>Headers for every upstream call, "name=value" pairs separated by commas or newlines (API keys).</summary>
+    public string? UpstreamHeaders { get; set; }
+
+    /// <summary>PEM CA certificate that signs the upstream's TLS certificate; none means the system store.</summary>
+    public string? UpstreamCaCertificate { get; set; }
+
+    public int UpstreamBatchEvents { get; set; } = 4096;
+
+    public int UpstreamMaxInFlightBatches { get; set; } = 16;
+
+    public double UpstreamMinBackoffMs { get; set; } = 200;
+
+    public double UpstreamMaxBackoffMs { get; set; } = 30_000;
+
+    public double UpstreamTimeoutMs { get; set; } = 30_000;
+
+    /// <summary>Most bytes of unforwarded log kept while the upstream is away; the oldest go first beyond it.</summary>
+    public long UpstreamBudgetBytes { get; set; } = 10L * 1024 * 1024 * 1024;
+
+    /// <summary>Oldest unforwarded entry kept, in days (fractions allowed).</summary>
+    public double UpstreamBudgetDays { get; set; } = 30;
+
+    /// <summary>Share of the upstream kept for live events while a backlog drains (0 to 0.9).</summary>
+    public double UpstreamLiveShare { get; set; } = 0.2;
 
     /// <summary>ClickHouse's HTTP interface; none means the edge profile (durable log only, no storage).</summary>
     public string? ClickHouseUrl { get; set; }
@@ -47,5 +87,6 @@ public sealed class CollectorOptions
 
     public int RetentionRollupDays { get; set; } = 400;
 
-    public string EffectiveNodeId => string.IsNullOrWhiteSpace(NodeId) ? $"collector-{Environment.MachineName}" : NodeId;
+    /// <summary>The node id once <see cref="Hosting.NodeIdentity"/> has resolved it at start.</summary>
+    public string EffectiveNodeId { get; set; } = $"collector-{Environment.MachineName}";
 }

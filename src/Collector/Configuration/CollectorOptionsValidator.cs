@@ -36,6 +36,7 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
         }
 
         CheckClickHouse(options, errors);
+        CheckUpstream(options, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
@@ -50,6 +51,80 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
         if (string.Equals(uri.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal) && string.IsNullOrEmpty(options.TlsCertificate))
         {
             errors.Add($"{Key(name)} is https but {Key(nameof(options.TlsCertificate))} is not set");
+        }
+    }
+
+    private static void CheckUpstream(CollectorOptions options, List<string> errors)
+    {
+        if (options.Role is { } role && !Hosting.NodeIdentity.Roles.Contains(role, StringComparer.Ordinal))
+        {
+            errors.Add($"{Key(nameof(options.Role))} must be one of {string.Join(", ", Hosting.NodeIdentity.Roles)} (was '{role}')");
+        }
+
+        if (options.NodeId is { } nodeId && (nodeId.Length is 0 or > Protocol.Telemetry.EventLimits.MaxStringLength || nodeId.Any(char.IsWhiteSpace)))
+        {
+            errors.Add($"{Key(nameof(options.NodeId))} must be 1 to {Protocol.Telemetry.EventLimits.MaxStringLength} characters without spaces (was '{nodeId}')");
+        }
+
+        if (options.UpstreamUrl is not { } url)
+        {
+            return;
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (!string.Equals(uri.Scheme, Uri.UriSchemeHttp, StringComparison.Ordinal) && !string.Equals(uri.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal)))
+        {
+            errors.Add($"{Key(nameof(options.UpstreamUrl))} must be an absolute http:// or https:// url (was '{url}')");
+        }
+
+        if (!Hosting.ForwarderRegistration.TryParseKind(options.UpstreamKind, out _))
+        {
+            errors.Add($"{Key(nameof(options.UpstreamKind))} must be collector or otlp (was '{options.UpstreamKind}')");
+        }
+
+        if (Hosting.ForwarderRegistration.ParseHeaders(options.UpstreamHeaders, out _) is { } headerError)
+        {
+            errors.Add($"{Key(nameof(options.UpstreamHeaders))}: {headerError}");
+        }
+
+        if (options.UpstreamCaCertificate is { } ca && !File.Exists(ca))
+        {
+            errors.Add($"{Key(nameof(options.UpstreamCaCertificate))}: file '{ca}' does not exist");
+        }
+
+        if (options.UpstreamBatchEvents is < 1 or > 100_000)
+        {
+            errors.Add($"{Key(nameof(options.UpstreamBatchEvents))} must be between 1 and 100000 (was {options.UpstreamBatchEvents})");
+        }
+
+        if (options.UpstreamMaxInFlightBatches is < 1 or > 1024)
+        {
+            errors.Add($"{Key(nameof(options.UpstreamMaxInFlightBatches))} must be between 1 and 1024 (was {options.UpstreamMaxInFlightBatches})");
+        }
+
+        if (!double.IsFinite(options.UpstreamMinBackoffMs) || !double.IsFinite(options.UpstreamMaxBackoffMs)
+            || options.UpstreamMinBackoffMs < 1 || options.UpstreamMaxBackoffMs < options.UpstreamMinBackoffMs || options.UpstreamMaxBackoffMs > 3_600_000)
+        {
+            errors.Add($"{Key(nameof(options.UpstreamMinBackoffMs))} must be at least 1 and at most {Key(nameof(options.UpstreamMaxBackoffMs))}, itself at most 3600000 (were {options.UpstreamMinBackoffMs} and {options.UpstreamMaxBackoffMs})");
+        }
+
+        if (!double.IsFinite(options.UpstreamTimeoutMs) || options.UpstreamTimeoutMs is < 100 or > 600_000)
+        {
+            errors.Add($"{Key(nameof(options.UpstreamTimeoutMs))} must be between 100 and 600000 (was {options.UpstreamTimeoutMs})");
+        }
+
+        if (options.UpstreamBudgetBytes < 1024 * 1024)
+        {
+            errors.Add($"{Key(nameof(options.UpstreamBudgetBytes))} must be at least 1048576 (was {options.UpstreamBudgetBytes})");
+        }
+
+        if (!double.IsFinite(options.UpstreamBudgetDays) || options.UpstreamBudgetDays is <= 0 or > 3650)
+        {
+            errors.Add($"{Key(nameof(options.UpstreamBudgetDays))} must be above 0 and at most 3650 (was {options.UpstreamBudgetDays})");
+        }
+
+        if (!double.IsFinite(options.UpstreamLiveShare) || options.UpstreamLiveShare is < 0 or > 0.9)
+        {
+            errors.Add($"{Key(nameof(options.UpstreamLiveShare))} must be between 0 and 0.9 (was {options.UpstreamLiveShare})");
         }
     }
 

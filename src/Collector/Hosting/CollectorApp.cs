@@ -55,8 +55,14 @@ public sealed class CollectorApp : IAsyncDisposable
         {
             var checkpoint = new DedupCheckpoint(logOptions.DataDirectory);
             var sequences = await SourceSequences.RecoverAsync(log, checkpoint, bootLoggers.CreateLogger<SourceSequences>(), cancellationToken);
+            var identity = NodeIdentity.Resolve(options, logOptions.DataDirectory);
+            options.EffectiveNodeId = identity.NodeId;
+            var consumers = new LogConsumers();
             RegisterServices(builder.Services, options, logOptions, log, sequences, checkpoint);
-            builder.Services.AddClickHouseStorage(options, logOptions.DataDirectory);
+            builder.Services.AddSingleton(identity);
+            builder.Services.AddSingleton(consumers);
+            builder.Services.AddClickHouseStorage(options, logOptions.DataDirectory, consumers);
+            builder.Services.AddForwarder(options, consumers);
             ConfigureKestrel(builder, options);
             var app = builder.Build();
             MapRoutes(app);
@@ -113,7 +119,6 @@ public sealed class CollectorApp : IAsyncDisposable
         services.AddSingleton(log);
         services.AddSingleton(sequences);
         services.AddSingleton(checkpoint);
-        services.AddSingleton<LogConsumers>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DedupCheckpointWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<DedupCheckpointWriter>());

@@ -1,17 +1,21 @@
 using Collector.Host.Configuration;
 using Collector.Storage.ClickHouse;
+using Collector.Storage.Log;
 
 namespace Collector.Host.Hosting;
 
 /// <summary>The ClickHouse side, registered only when a ClickHouse url is configured (the core profile).</summary>
 public static class StorageRegistration
 {
-    public static void AddClickHouseStorage(this IServiceCollection services, CollectorOptions options, string dataDirectory)
+    public static void AddClickHouseStorage(this IServiceCollection services, CollectorOptions options, string dataDirectory, LogConsumers consumers)
     {
         if (options.ClickHouseUrl is not { } url)
         {
             return;
         }
+
+        // Declared before anything can truncate, so the log keeps what the batcher has not stored yet.
+        consumers.Expect(ClickHouseBatcher.CursorName);
 
         var clickHouse = new ClickHouseOptions
         {

@@ -1,3 +1,5 @@
+using Collector.Forwarder;
+using Collector.Host.Hosting;
 using Collector.Host.Ingest;
 using Collector.Storage.ClickHouse;
 using Collector.Storage.Log;
@@ -8,7 +10,7 @@ namespace Collector.Host.Http;
 public static class HealthcheckEndpoint
 {
     public static void Map(WebApplication app) =>
-        app.MapGet("/healthcheck", (DurableLog log, IngestCounters counters, IServiceProvider services) =>
+        app.MapGet("/healthcheck", (DurableLog log, IngestCounters counters, NodeIdentity identity, IServiceProvider services) =>
         {
             var fault = log.Fault;
             var batcher = services.GetService<ClickHouseBatcherCounters>();
@@ -17,6 +19,7 @@ public static class HealthcheckEndpoint
             {
                 status = fault is null ? "healthy" : "unhealthy",
                 reason = fault?.Message,
+                node = new { id = identity.NodeId, role = identity.Role, tags = identity.Tags },
                 log = new
                 {
                     writable = fault is null,
@@ -30,7 +33,9 @@ public static class HealthcheckEndpoint
                     accepted = counters.Accepted,
                     duplicates = counters.Duplicates,
                     rejected = counters.Rejected,
+                    loops = counters.Loops,
                 },
+                forwarder = ForwarderStatus(services),
                 clickhouse = batcher is null ? null : new
                 {
                     rows_inserted = batcher.RowsInserted,
@@ -45,4 +50,31 @@ public static class HealthcheckEndpoint
             };
             return Results.Json(body, statusCode: fault is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
+
+    private static object? ForwarderStatus(IServiceProvider services)
+    {
+        if (services.GetService<ForwarderCounters>() is not { } forwarder)
+        {
+            return null;
+        }
+
+        var upstream = services.GetRequiredService<IUpstream>();
+        return new
+        {
+            upstream = upstream.Describe,
+            connected = forwarder.Connected,
+            events_forwarded = forwarder.EventsForwarded,
+            bytes_forwarded = forwarder.BytesForwarded,
+            batches_forwarded = forwarder.BatchesForwarded,
+            duplicates = forwarder.Duplicates,
+            rejected = forwarder.Rejected,
+            failures = forwarder.FailuresByReason,
+            reconnects = forwarder.Reconnects,
+            backlog_entries = forwarder.BacklogEntries,
+            backlog_bytes = forwarder.BacklogBytes,
+            last_success_unix_ms = forwarder.LastSuccessUnixMs,
+            dropped_by_budget = forwarder.DroppedByBudget,
+            dropped_loops = forwarder.DroppedLoops,
+        };
+    }
 }

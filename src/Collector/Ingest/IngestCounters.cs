@@ -7,6 +7,7 @@ public sealed class IngestCounters
     private long _accepted;
     private long _duplicates;
     private long _rejected;
+    private long _loops;
 
     public long Batches => Interlocked.Read(ref _batches);
 
@@ -15,6 +16,11 @@ public sealed class IngestCounters
     public long Duplicates => Interlocked.Read(ref _duplicates);
 
     public long Rejected => Interlocked.Read(ref _rejected);
+
+    /// <summary>Events refused because this node was already on their provenance path (part of <see cref="Rejected"/>).</summary>
+    public long Loops => Interlocked.Read(ref _loops);
+
+    internal void AddLoops(int loops) => Interlocked.Add(ref _loops, loops);
 
     internal void Add(int accepted, int duplicates, int rejected)
     {

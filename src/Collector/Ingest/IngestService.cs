@@ -12,8 +12,11 @@ namespace Collector.Host.Ingest;
 /// The work behind every way in: scan and validate a batch where it lies, drop what the source already sent,
 /// append the rest's own bytes to the durable log, and say what to acknowledge once the log commits.
 /// </summary>
-public sealed class IngestService(DurableLog log, SourceSequences sequences, IngestCounters counters, TimeProvider time, DurableLogOptions logOptions)
+public sealed class IngestService(DurableLog log, SourceSequences sequences, IngestCounters counters, TimeProvider time, DurableLogOptions logOptions, Hosting.NodeIdentity identity)
 {
+    // Events that already passed through this node are refused: a loop of collectors would otherwise cycle them.
+    private readonly byte[] _nodeIdUtf8 = System.Text.Encoding.UTF8.GetBytes(identity.NodeId);
+
     private readonly ConcurrentBag<IngestScratch> _scratchPool = [];
 
     public DurableLog Log => log;
@@ -80,13 +83,14 @@ public sealed class IngestService(DurableLog log, SourceSequences sequences, Ing
         return pending.Ack;
     }
 
-    private static void CheckEvents(ReadOnlySpan<byte> batchBytes, ScannedBatch batch, List<EventCheck> checks)
+    private void CheckEvents(ReadOnlySpan<byte> batchBytes, ScannedBatch batch, List<EventCheck> checks)
     {
         checks.Clear();
+        var loops = 0;
         for (var i = 0; i < batch.Events.Count; i++)
         {
             var slice = batch.Events[i];
-            var verdict = EventValidator.Validate(batchBytes.Slice(slice.Start, slice.Length), out var facts, out var reason);
+            var verdict = EventValidator.Validate(batchBytes.Slice(slice.Start, slice.Length), _nodeIdUtf8, out var facts, out var reason);
             if (verdict == EventVerdict.Malformed)
             {
                 // One event that is not an Event means the message is not an EventBatch: refuse all of it.
@@ -94,6 +98,12 @@ public sealed class IngestService(DurableLog log, SourceSequences sequences, Ing
             }
 
             checks.Add(new EventCheck(verdict == EventVerdict.Valid, facts.HasTime, reason));
+            loops += facts.IsLoop ? 1 : 0;
+        }
+
+        if (loops > 0)
+        {
+            counters.AddLoops(loops);
         }
     }
 

@@ -4,7 +4,7 @@ using Collector.Protocol.Wire;
 namespace Collector.Protocol.Telemetry;
 
 /// <summary>What validation found out about one event besides its verdict.</summary>
-public readonly record struct EventFacts(bool HasTime);
+public readonly record struct EventFacts(bool HasTime, bool IsLoop = false);
 
 /// <summary>The verdict on one event's bytes.</summary>
 public enum EventVerdict
@@ -44,9 +44,17 @@ public static class EventValidator
     private const uint NestedString3Tag = (3 << 3) | 2;
 
     /// <summary>Validates one event. <paramref name="reason"/> says what is wrong unless the verdict is Valid.</summary>
-    public static EventVerdict Validate(ReadOnlySpan<byte> data, out EventFacts facts, out string? reason)
+    public static EventVerdict Validate(ReadOnlySpan<byte> data, out EventFacts facts, out string? reason) =>
+        Validate(data, default, out facts, out reason);
+
+    /// <summary>
+    /// Validates one event as received by the node <paramref name="nodeIdUtf8"/>: an event whose provenance path
+    /// already lists that node has gone round a loop of collectors and is invalid (facts.IsLoop says so).
+    /// </summary>
+    public static EventVerdict Validate(ReadOnlySpan<byte> data, ReadOnlySpan<byte> nodeIdUtf8, out EventFacts facts, out string? reason)
     {
         facts = default;
+        var isLoop = false;
         reason = null;
         ulong time = 0;
         var eventTypeLength = 0;
@@ -109,7 +117,7 @@ public static class EventValidator
                     break;
                 case ProvenanceTag:
                     if (!ProtoWire.TryReadLengthDelimited(data, ref position, out var provenanceStart, out var provenanceLength)
-                        || !TryCheckProvenance(data.Slice(provenanceStart, provenanceLength), ref reason))
+                        || !TryCheckProvenance(data.Slice(provenanceStart, provenanceLength), nodeIdUtf8, ref isLoop, ref reason))
                     {
                         return Malformed(out reason);
                     }
@@ -139,7 +147,7 @@ public static class EventValidator
             }
         }
 
-        facts = new EventFacts(HasTime: time != 0);
+        facts = new EventFacts(HasTime: time != 0, IsLoop: isLoop);
         if (eventTypeLength == 0)
         {
             reason ??= "event_type is empty";
@@ -181,7 +189,7 @@ public static class EventValidator
         return true;
     }
 
-    private static bool TryCheckProvenance(ReadOnlySpan<byte> provenance, ref string? reason)
+    private static bool TryCheckProvenance(ReadOnlySpan<byte> provenance, ReadOnlySpan<byte> nodeIdUtf8, ref bool isLoop, ref string? reason)
     {
         var position = 0;
         while (position < provenance.Length)
@@ -199,7 +207,13 @@ public static class EventValidator
                 }
 
                 var name = (tag >> 3) switch { 1 => "provenance.origin", 2 => "provenance.path", _ => "provenance.trust_level" };
-                reason ??= CheckString(provenance.Slice(start, length), name, EventLimits.MaxStringLength);
+                var value = provenance.Slice(start, length);
+                reason ??= CheckString(value, name, EventLimits.MaxStringLength);
+                if (tag == NestedString2Tag && !nodeIdUtf8.IsEmpty && value.SequenceEqual(nodeIdUtf8))
+                {
+                    isLoop = true;
+                    reason ??= $"provenance loop: the event already passed through this collector ({System.Text.Encoding.UTF8.GetString(nodeIdUtf8)})";
+                }
             }
             else if (!ProtoWire.TrySkip(provenance, ref position, tag))
             {

@@ -42,6 +42,7 @@ public sealed class DurableLog : IAsyncDisposable
     private volatile Exception? _fault;
     private TaskCompletionSource _committed = NewCommitSignal();
     private int _loopIdle;
+    private long _appendedEntries;
 
     private DurableLog(FasterLog log, IDevice device, FileStream directoryLock, DurableLogOptions options, ILogger logger)
     {
@@ -65,6 +66,9 @@ public sealed class DurableLog : IAsyncDisposable
     public Exception? Fault => _fault;
 
     public int MaxEntryBytes => _options.MaxEntryBytes;
+
+    /// <summary>Entries appended since the log was opened (consumers derive their backlog in entries from it).</summary>
+    public long AppendedEntries => Interlocked.Read(ref _appendedEntries);
 
     // A safety net only: appenders wake the loop; this bounds the cost of a missed wake-up.
     private static readonly TimeSpan IdleWakeInterval = TimeSpan.FromMilliseconds(50);
@@ -127,6 +131,7 @@ public sealed class DurableLog : IAsyncDisposable
         }
 
         var address = _log.Enqueue(entry);
+        Interlocked.Increment(ref _appendedEntries);
 
         // Wake the commit loop if it sleeps; exactly one appender wins the exchange and releases it.
         if (Volatile.Read(ref _loopIdle) == 1 && Interlocked.Exchange(ref _loopIdle, 0) == 1)

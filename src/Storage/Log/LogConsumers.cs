@@ -16,6 +16,12 @@ public sealed class LogConsumers
 
     private readonly ConcurrentDictionary<string, long> _completed = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Declares a consumer before it has opened its cursor: until it reports, nothing is truncated, so a consumer
+    /// that starts late (or is added to a collector that ran without it) still finds every entry.
+    /// </summary>
+    public void Expect(string consumer) => _completed.TryAdd(consumer, -1);
+
     public void Report(string consumer, long completedUntilAddress) =>
         _completed.AddOrUpdate(consumer, completedUntilAddress, (_, previous) => Math.Max(previous, completedUntilAddress));
 
@@ -27,7 +33,8 @@ public sealed class LogConsumers
             return null;
         }
 
-        return _completed.Values.Min();
+        var lowest = _completed.Values.Min();
+        return lowest < 0 ? null : lowest;
     }
 
     public IReadOnlyDictionary<string, long> Snapshot() => new Dictionary<string, long>(_completed, StringComparer.Ordinal);

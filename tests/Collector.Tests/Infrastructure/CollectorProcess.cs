@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Json;
 
 namespace Collector.Tests.Infrastructure;
 
@@ -36,11 +37,13 @@ internal sealed partial class CollectorProcess : IDisposable
         }
     }
 
-    public static async Task<CollectorProcess> StartAsync(string dataDir, params string[] extraArgs)
+    public static Task<CollectorProcess> StartAsync(string dataDir, params string[] extraArgs) =>
+        StartAsync(dataDir, FreePort.Next(), FreePort.Next(), extraArgs);
+
+    /// <summary>Starts on given ports, so a restarted collector is found where its peers expect it.</summary>
+    public static async Task<CollectorProcess> StartAsync(string dataDir, int grpcPort, int httpPort, params string[] extraArgs)
     {
         Assert.True(File.Exists(RepoPaths.CollectorDll), $"build the collector first: {RepoPaths.CollectorDll}");
-        var grpcPort = FreePort.Next();
-        var httpPort = FreePort.Next();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -56,6 +59,35 @@ internal sealed partial class CollectorProcess : IDisposable
         var collector = new CollectorProcess(Process.Start(start)!, grpcPort, httpPort);
         await collector.WaitHealthyAsync();
         return collector;
+    }
+
+    /// <summary>GET /healthcheck as JSON.</summary>
+    public async Task<JsonElement> HealthAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var text = await http.GetStringAsync(new Uri(HttpUri, "/healthcheck"));
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Polls /healthcheck until <paramref name="condition"/> holds; fails with the last answer after the timeout.</summary>
+    public async Task<JsonElement> WaitForHealthAsync(Func<JsonElement, bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        JsonElement last;
+        do
+        {
+            last = await HealthAsync();
+            if (condition(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        Assert.Fail($"{what}: not reached in {timeout.TotalSeconds} s; last /healthcheck: {last}\n{Output}");
+        return last;
     }
 
     /// <summary>SIGKILL: no shutdown code runs, nothing is flushed.</summary>

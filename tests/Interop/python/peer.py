@@ -16,16 +16,16 @@ import json
 import math
 import os
 import shutil
-import signal
 import sys
 import tempfile
-import threading
 import time
 from concurrent import futures
 
 import grpc
 from google.protobuf import json_format
 from grpc_tools import protoc
+
+from serving import serve_until_stopped
 
 STREAM_METHOD = "/telemetry.v1.Collector/Stream"
 DENIED_DETAILS = "denied by test peer: ünïcödé 100%"
@@ -246,28 +246,7 @@ def cmd_server(args):
     servicer = TestCollector()
     # The generated helper only needs Send/Stream attributes, not the base class.
     pb_grpc.add_CollectorServicer_to_server(servicer, server)
-    port = server.add_insecure_port("127.0.0.1:%d" % args.port)
-    if port == 0:
-        sys.exit("could not bind 127.0.0.1:%d" % args.port)
-    server.start()
-    print("READY %d" % port, flush=True)
-
-    def stop(*_):
-        server.stop(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if not args.ignore_stdin:
-        # The test owns our stdin; if it dies without signalling us, EOF ends us
-        # too. Raw os.read because a daemon thread parked in sys.stdin's
-        # buffered reader makes interpreter shutdown abort.
-        def watch_stdin():
-            while os.read(sys.stdin.fileno(), 4096):
-                pass
-            stop()
-        threading.Thread(target=watch_stdin, daemon=True).start()
-    # Runs in the main thread but wakes periodically, so signals are handled.
-    server.wait_for_termination()
+    serve_until_stopped(server, args.port, "READY", args.ignore_stdin)
 
 
 def main():

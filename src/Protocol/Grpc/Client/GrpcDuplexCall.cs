@@ -38,6 +38,14 @@ public sealed class GrpcDuplexCall<TRequest, TResponse> : IAsyncDisposable
         _responseTask = responseTask;
         _parser = parser;
         _scope = scope;
+
+        // A connection that never opens leaves the request stream pending; fail writers fast instead.
+        _ = responseTask.ContinueWith(
+            static (task, state) => ((DuplexRequestContent)state!).Abort(task.Exception?.InnerException ?? new OperationCanceledException("call failed before it opened")),
+            content,
+            CancellationToken.None,
+            TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     /// <summary>The status once the server has ended the call.</summary>
@@ -53,6 +61,22 @@ public sealed class GrpcDuplexCall<TRequest, TResponse> : IAsyncDisposable
             var stream = await _content.RequestStream.WaitAsync(_scope.Token);
             await stream.WriteAsync(_frame.WrittenMemory, cancellationToken);
             await stream.FlushAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not GrpcStatusException && ex is not OutOfMemoryException)
+        {
+            throw await StatusOfFailedWriteAsync(ex);
+        }
+    }
+
+    /// <summary>
+    /// Completes when the HTTP/2 stream is open and requests can be written: the connection is up and the server
+    /// took the stream. Throws the call's status when it could not be opened (UNAVAILABLE for an unreachable server).
+    /// </summary>
+    public async Task WaitForOpenAsync()
+    {
+        try
+        {
+            await _content.RequestStream.WaitAsync(_scope.Token);
         }
         catch (Exception ex) when (ex is not GrpcStatusException && ex is not OutOfMemoryException)
         {

@@ -1,4 +1,4 @@
-namespace Collector.Storage.ClickHouse;
+namespace Collector.Storage;
 
 /// <summary>Capped exponential backoff with jitter (half to full of the current step), reset on success.</summary>
 public sealed class Backoff(TimeSpan min, TimeSpan max)

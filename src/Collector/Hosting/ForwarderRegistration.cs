@@ -1,0 +1,110 @@
+using System.Security.Cryptography.X509Certificates;
+using Collector.Forwarder;
+using Collector.Forwarder.Otlp;
+using Collector.Host.Configuration;
+using Collector.Protocol.Grpc.Client;
+using Collector.Storage.Log;
+
+namespace Collector.Host.Hosting;
+
+/// <summary>The forwarder, registered only when an upstream url is configured: without one it costs nothing.</summary>
+public static class ForwarderRegistration
+{
+    public static void AddForwarder(this IServiceCollection services, CollectorOptions options, LogConsumers consumers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(consumers);
+        if (options.UpstreamUrl is not { } url)
+        {
+            return;
+        }
+
+        // Declared before anything can truncate, so the log keeps what the forwarder has not read yet.
+        consumers.Expect(ForwardWindow.CursorName);
+        // Both were validated with the rest of the configuration.
+        var kind = TryParseKind(options.UpstreamKind, out var parsed) ? parsed : throw new ArgumentException("invalid upstream kind", nameof(options));
+        _ = ParseHeaders(options.UpstreamHeaders, out var headers);
+        var forwarder = new ForwarderOptions
+        {
+            UpstreamUrl = new Uri(url),
+            Kind = kind,
+            NodeId = options.EffectiveNodeId,
+            Headers = headers,
+            TlsCaCertificate = options.UpstreamCaCertificate,
+            BatchEvents = options.UpstreamBatchEvents,
+            MaxInFlightBatches = options.UpstreamMaxInFlightBatches,
+            MinBackoff = TimeSpan.FromMilliseconds(options.UpstreamMinBackoffMs),
+            MaxBackoff = TimeSpan.FromMilliseconds(options.UpstreamMaxBackoffMs),
+            CallTimeout = TimeSpan.FromMilliseconds(options.UpstreamTimeoutMs),
+            BudgetBytes = options.UpstreamBudgetBytes,
+            BudgetAge = TimeSpan.FromDays(options.UpstreamBudgetDays),
+            LiveShare = options.UpstreamLiveShare,
+        };
+        services.AddSingleton(forwarder);
+        services.AddSingleton<ForwarderCounters>();
+        services.AddSingleton<IUpstream>(_ => CreateUpstream(forwarder));
+        services.AddHostedService<UpstreamForwarder>();
+    }
+
+    public static bool TryParseKind(string? text, out UpstreamKind kind) =>
+        Enum.TryParse(text, ignoreCase: true, out kind) && Enum.IsDefined(kind);
+
+    /// <summary>Parses "name=value" pairs separated by commas or newlines; returns an error (never the values) or null.</summary>
+    public static string? ParseHeaders(string? text, out Dictionary<string, string> headers)
+    {
+        headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in (text ?? string.Empty).Split([',', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            var name = equals > 0 ? pair[..equals].Trim() : string.Empty;
+            if (name.Length == 0 || name.Any(c => c <= ' ' || c >= 127 || c == ':'))
+            {
+                return $"each header must be name=value with a token name (found one named '{name}')";
+            }
+
+            headers[name.ToLowerInvariant()] = pair[(equals + 1)..].Trim();
+        }
+
+        return null;
+    }
+
+    private static IUpstream CreateUpstream(ForwarderOptions options)
+    {
+        Action<SocketsHttpHandler>? configureHandler = options.TlsCaCertificate is { } ca ? handler => TrustOnly(handler, ca) : null;
+        if (options.Kind == UpstreamKind.Otlp)
+        {
+            return new OtlpUpstream(OtlpUpstreamOptions.From(options, configureHandler), TimeProvider.System);
+        }
+
+        var client = new GrpcClient(new GrpcClientOptions
+        {
+            Address = options.UpstreamUrl,
+            Headers = options.Headers,
+            MaxSendMessageBytes = 16 * 1024 * 1024,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(10),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            ConfigureHandler = configureHandler,
+        });
+        return new CollectorUpstream(client);
+    }
+
+    /// <summary>Validates the upstream's certificate against the given CA only (a private PKI between collectors).</summary>
+    private static void TrustOnly(SocketsHttpHandler handler, string caPath)
+    {
+        var ca = X509CertificateLoader.LoadCertificateFromFile(caPath);
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+        {
+            // The name must match as usual; only the chain is judged against our CA instead of the system store.
+            if (certificate is null || (errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors) != System.Net.Security.SslPolicyErrors.None)
+            {
+                return false;
+            }
+
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return chain.Build(new X509Certificate2(certificate));
+        };
+    }
+}

@@ -1,0 +1,162 @@
+using Collector.Storage.Log;
+
+namespace Collector.Forwarder;
+
+/// <summary>
+/// The forwarder's view of the log: what is done, what is on its way, what is still unread.
+/// <code>
+///   log:  begin ... CompletedUntil ─── unacked batches (in memory, resent after a reconnect) ─── ReadUntil ─── unread ─── committed tail
+///                   └ cursor "upstream", persisted by the next commit ┘
+/// </code>
+/// Batches complete strictly in log order, so the cursor never passes an event the upstream has not made durable.
+/// A batch dropped by the disk budget completes like a delivered one, without being sent.
+/// </summary>
+public sealed class ForwardWindow : IDisposable
+{
+    public const string CursorName = "upstream";
+
+    private readonly DurableLog _log;
+    private readonly LogCursor _cursor;
+    private readonly LogConsumers _consumers;
+    private readonly ForwardBatchBuilder _builder;
+    private readonly ForwarderOptions _options;
+    private readonly Queue<ForwardBatch> _unacked = new();
+    private ForwardBatch? _partial;
+    private long _entriesRead;
+
+    public ForwardWindow(DurableLog log, LogConsumers consumers, ForwardBatchBuilder builder, ForwarderOptions options)
+    {
+        _log = log;
+        _consumers = consumers;
+        _builder = builder;
+        _options = options;
+        _cursor = log.OpenCursor(CursorName);
+        CompletedUntil = Math.Max(_cursor.CompletedUntilAddress, log.BeginAddress);
+        ReadUntil = CompletedUntil;
+        consumers.Report(CursorName, CompletedUntil);
+    }
+
+    /// <summary>Everything before this address is delivered (or dropped by the budget).</summary>
+    public long CompletedUntil { get; private set; }
+
+    /// <summary>Everything before this address has been read from the log.</summary>
+    public long ReadUntil { get; private set; }
+
+    /// <summary>Entries read from the log since start (for the backlog gauge).</summary>
+    public long EntriesRead => _entriesRead;
+
+    public IReadOnlyCollection<ForwardBatch> Unacked => _unacked;
+
+    public int UnackedEntries => _unacked.Sum(b => b.Entries) + (_partial?.Entries ?? 0);
+
+    /// <summary>Address of the oldest entry not yet delivered: the first unacked batch, or the next unread entry.</summary>
+    public long FirstUndelivered => _unacked.TryPeek(out var head) ? head.FirstAddress : _partial?.FirstAddress ?? ReadUntil;
+
+    /// <summary>True when nothing is in memory and every committed entry has been read.</summary>
+    public bool Drained => _unacked.Count == 0 && _partial is null && ReadUntil >= _log.CommittedUntilAddress;
+
+    /// <summary>Waits until a committed entry is there to read; false when the log is shutting down.</summary>
+    public ValueTask<bool> WaitForEntriesAsync(CancellationToken cancellationToken) =>
+        _partial is not null ? ValueTask.FromResult(true) : _cursor.WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// Reads the next batch of whole entries, up to the batch limits, from what is committed now. It joins the
+    /// unacked queue at once. Null when nothing is ready.
+    /// </summary>
+    public ForwardBatch? ReadBatch()
+    {
+        var batch = _partial ?? new ForwardBatch();
+        _partial = null;
+        while (batch.Events < _options.BatchEvents && batch.Bytes < _options.BatchBytes && TryReadEntry(batch))
+        {
+        }
+
+        if (batch.Entries == 0)
+        {
+            return null;
+        }
+
+        _unacked.Enqueue(batch);
+        return batch;
+    }
+
+    /// <summary>
+    /// Reads one more entry into a batch of its own without queueing it, so the budget can look at its size and age;
+    /// the next <see cref="ReadBatch"/> continues it. Null when nothing is ready.
+    /// </summary>
+    public ForwardBatch? PeekUnread()
+    {
+        if (_partial is null)
+        {
+            var batch = new ForwardBatch();
+            if (!TryReadEntry(batch))
+            {
+                return null;
+            }
+
+            _partial = batch;
+        }
+
+        return _partial;
+    }
+
+    /// <summary>Takes the peeked entries out of the way (the budget dropped them) and completes past them.</summary>
+    public ForwardBatch? DropPeeked()
+    {
+        var dropped = _partial;
+        _partial = null;
+        if (dropped is not null)
+        {
+            _unacked.Enqueue(dropped);
+            CompleteHead(dropped);
+        }
+
+        return dropped;
+    }
+
+    /// <summary>Drops the oldest unacked batch (only while no session holds it) and completes past it.</summary>
+    public ForwardBatch? DropOldestUnacked()
+    {
+        if (!_unacked.TryPeek(out var head))
+        {
+            return null;
+        }
+
+        CompleteHead(head);
+        return head;
+    }
+
+    /// <summary>Marks the oldest unacked batch done; it must be <paramref name="batch"/> (batches complete in order).</summary>
+    public void CompleteHead(ForwardBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (!_unacked.TryPeek(out var head) || !ReferenceEquals(head, batch))
+        {
+            throw new InvalidOperationException("forward batches must complete in log order");
+        }
+
+        _unacked.Dequeue();
+        CompletedUntil = batch.NextAddress;
+        _cursor.CompleteUntil(batch.NextAddress);
+        _consumers.Report(CursorName, batch.NextAddress);
+    }
+
+    public void Dispose() => _cursor.Dispose();
+
+    private bool TryReadEntry(ForwardBatch batch)
+    {
+        if (!_cursor.TryRead(out var owner, out var record))
+        {
+            return false;
+        }
+
+        using (owner)
+        {
+            _builder.Add(batch, record);
+        }
+
+        ReadUntil = record.NextAddress;
+        _entriesRead++;
+        return true;
+    }
+}

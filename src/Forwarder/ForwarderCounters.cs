@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+
+namespace Collector.Forwarder;
+
+/// <summary>The forwarder's running totals, read by /healthcheck (and /metrics once it exists).</summary>
+public sealed class ForwarderCounters
+{
+    private readonly ConcurrentDictionary<string, long> _failures = new(StringComparer.Ordinal);
+    private long _eventsForwarded;
+    private long _bytesForwarded;
+    private long _batchesForwarded;
+    private long _duplicates;
+    private long _rejected;
+    private long _droppedByBudget;
+    private long _droppedLoops;
+    private long _reconnects;
+    private long _lastSuccessUnixMs;
+    private long _backlogEntries;
+    private long _backlogBytes;
+    private int _connected;
+
+    public long EventsForwarded => Volatile.Read(ref _eventsForwarded);
+
+    public long BytesForwarded => Volatile.Read(ref _bytesForwarded);
+
+    public long BatchesForwarded => Volatile.Read(ref _batchesForwarded);
+
+    /// <summary>Events the upstream already had (a resend after a reconnect or restart).</summary>
+    public long Duplicates => Volatile.Read(ref _duplicates);
+
+    /// <summary>Events the upstream refused for good (its reason is logged).</summary>
+    public long Rejected => Volatile.Read(ref _rejected);
+
+    public long DroppedByBudget => Volatile.Read(ref _droppedByBudget);
+
+    /// <summary>Events not forwarded because this node was already on their provenance path.</summary>
+    public long DroppedLoops => Volatile.Read(ref _droppedLoops);
+
+    public long Reconnects => Volatile.Read(ref _reconnects);
+
+    public bool Connected => Volatile.Read(ref _connected) == 1;
+
+    /// <summary>Unix milliseconds of the last acknowledged batch; 0 before the first.</summary>
+    public long LastSuccessUnixMs => Volatile.Read(ref _lastSuccessUnixMs);
+
+    /// <summary>Log entries between the forwarder's cursor and the committed tail (as of the last count).</summary>
+    public long BacklogEntries => Volatile.Read(ref _backlogEntries);
+
+    public long BacklogBytes => Volatile.Read(ref _backlogBytes);
+
+    public IReadOnlyDictionary<string, long> FailuresByReason => new Dictionary<string, long>(_failures, StringComparer.Ordinal);
+
+    public long Failures => _failures.Values.Sum();
+
+    public void Delivered(ForwardBatch batch, DeliveryResult result, long unixMs)
+    {
+        Interlocked.Add(ref _eventsForwarded, result.Accepted);
+        Interlocked.Add(ref _duplicates, result.Duplicates);
+        Interlocked.Add(ref _rejected, result.Rejected);
+        Interlocked.Add(ref _bytesForwarded, batch.Bytes);
+        Interlocked.Increment(ref _batchesForwarded);
+        Volatile.Write(ref _lastSuccessUnixMs, unixMs);
+    }
+
+    public void Failed(string reason) => _failures.AddOrUpdate(reason, 1, (_, count) => count + 1);
+
+    public void RejectedForGood(int events) => Interlocked.Add(ref _rejected, events);
+
+    public void DroppedBudget(long events) => Interlocked.Add(ref _droppedByBudget, events);
+
+    public void DroppedLoop(int events) => Interlocked.Add(ref _droppedLoops, events);
+
+    public void Reconnected() => Interlocked.Increment(ref _reconnects);
+
+    public void SetConnected(bool connected) => Volatile.Write(ref _connected, connected ? 1 : 0);
+
+    public void SetBacklog(long entries, long bytes)
+    {
+        Volatile.Write(ref _backlogEntries, entries);
+        Volatile.Write(ref _backlogBytes, bytes);
+    }
+}

@@ -1,0 +1,198 @@
+using Collector.Storage;
+using Collector.Storage.Log;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Collector.Forwarder;
+
+/// <summary>
+/// Drains the durable log upstream through its own persisted cursor "upstream". It connects when there is something
+/// to send, keeps up to MaxInFlightBatches on the wire, and moves the cursor only past batches the upstream has made
+/// durable. When the upstream fails it backs off (capped, with jitter) and, while it waits, keeps the log within its
+/// disk budget; on the next session it resends what was not acknowledged, which the upstream's dedup turns into
+/// exactly once.
+/// </summary>
+public sealed class UpstreamForwarder(
+    DurableLog log,
+    LogConsumers consumers,
+    IUpstream upstream,
+    ForwarderOptions options,
+    ForwarderCounters counters,
+    TimeProvider time,
+    ILogger<UpstreamForwarder> logger) : BackgroundService
+{
+    // A batch refused as invalid this many times at the head of the line is counted as rejected and passed, so one
+    // event the upstream will never take cannot hold up everything behind it.
+    private const int MaxPermanentFailures = 3;
+
+    private static readonly TimeSpan GaugeInterval = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        using var queue = new ForwardWindow(log, consumers, new ForwardBatchBuilder(options.NodeId, counters), options);
+        var backlog = new BacklogGauge(log, queue, counters);
+        var budget = new DiskBudget(log, options, counters, time, logger);
+        var retry = new Backoff(options.MinBackoff, options.MaxBackoff);
+        var failedBefore = false;
+        try
+        {
+            await backlog.CountAtStartAsync(stoppingToken);
+            ForwarderLog.Started(logger, upstream.Describe, options.NodeId, queue.CompletedUntil, backlog.Bytes, backlog.Entries);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                // Connect only when there is something to send: an idle edge does not probe a dead upstream.
+                if (queue.Unacked.Count == 0 && !await WaitForEntriesAsync(queue, backlog, stoppingToken))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await using var session = await upstream.ConnectAsync(stoppingToken);
+                    counters.SetConnected(true);
+                    if (failedBefore)
+                    {
+                        counters.Reconnected();
+                    }
+
+                    ForwarderLog.Connected(logger, upstream.Describe, queue.Unacked.Count);
+                    await PumpAsync(session, queue, backlog, retry, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException && ex is not OutOfMemoryException)
+                {
+                    var reason = ex is UpstreamException upstreamFailure ? upstreamFailure.Reason : "internal";
+                    counters.SetConnected(false);
+                    counters.Failed(reason);
+                    failedBefore = true;
+                    var delay = retry.Next();
+                    ForwarderLog.UpstreamFailed(logger, upstream.Describe, reason, delay.TotalMilliseconds, ex);
+                    await WaitOutBackoffAsync(delay, queue, budget, backlog, stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown: what is unacknowledged stays behind the cursor and goes out after the restart.
+        }
+        finally
+        {
+            counters.SetConnected(false);
+        }
+    }
+
+    private async Task PumpAsync(IUpstreamSession session, ForwardWindow queue, BacklogGauge backlog, Backoff retry, CancellationToken stoppingToken)
+    {
+        var inFlight = new Queue<(ForwardBatch Batch, Task<DeliveryResult> Done)>();
+        foreach (var batch in queue.Unacked.ToList())
+        {
+            inFlight.Enqueue((batch, await SendAsync(session, batch, stoppingToken)));
+        }
+
+        Task<bool>? entriesReady = null;
+        var persistedAt = queue.CompletedUntil;
+        while (true)
+        {
+            stoppingToken.ThrowIfCancellationRequested();
+            while (inFlight.Count < options.MaxInFlightBatches && queue.ReadBatch() is { } batch)
+            {
+                inFlight.Enqueue((batch, await SendAsync(session, batch, stoppingToken)));
+            }
+
+            backlog.Update();
+            if (inFlight.Count == 0)
+            {
+                if (queue.CompletedUntil != persistedAt)
+                {
+                    // Caught up: persist the cursor now rather than with the next append, so a kill -9 of an idle
+                    // edge resends nothing.
+                    await log.CommitAsync(stoppingToken);
+                    persistedAt = queue.CompletedUntil;
+                    ForwarderLog.Drained(logger, upstream.Describe, persistedAt);
+                }
+
+                entriesReady ??= queue.WaitForEntriesAsync(stoppingToken).AsTask();
+                await Task.WhenAny(entriesReady, Task.Delay(GaugeInterval, stoppingToken));
+                entriesReady = entriesReady.IsCompleted ? null : entriesReady;
+                continue;
+            }
+
+            var head = inFlight.Peek();
+            if (!head.Done.IsCompleted && inFlight.Count < options.MaxInFlightBatches)
+            {
+                // Room on the wire: wake for whichever comes first, the oldest ack or new entries to send.
+                entriesReady ??= queue.WaitForEntriesAsync(stoppingToken).AsTask();
+                await Task.WhenAny(head.Done, entriesReady);
+                entriesReady = entriesReady.IsCompleted ? null : entriesReady;
+                if (!head.Done.IsCompleted)
+                {
+                    continue;
+                }
+            }
+
+            inFlight.Dequeue();
+            await CompleteAsync(queue, head.Batch, head.Done);
+            retry.Reset();
+        }
+    }
+
+    private static async ValueTask<Task<DeliveryResult>> SendAsync(IUpstreamSession session, ForwardBatch batch, CancellationToken stoppingToken)
+    {
+        batch.Attempts++;
+        return await session.SendAsync(batch, stoppingToken);
+    }
+
+    private async Task CompleteAsync(ForwardWindow queue, ForwardBatch batch, Task<DeliveryResult> done)
+    {
+        DeliveryResult result;
+        try
+        {
+            result = await done;
+        }
+        catch (UpstreamException ex) when (string.Equals(ex.Reason, UpstreamFailures.Rejected, StringComparison.Ordinal))
+        {
+            if (++batch.PermanentFailures >= MaxPermanentFailures)
+            {
+                ForwarderLog.GaveUpOnBatch(logger, batch.FirstAddress, batch.PermanentFailures, ex.Reason, batch.Events, ex);
+                counters.RejectedForGood(batch.Events);
+                queue.CompleteHead(batch);
+            }
+
+            // The session is spent either way; what follows is resent on the next one.
+            throw;
+        }
+
+        queue.CompleteHead(batch);
+        counters.Delivered(batch, result, time.GetUtcNow().ToUnixTimeMilliseconds());
+        if (result.Rejected > 0)
+        {
+            ForwarderLog.Rejected(logger, result.Rejected, result.FirstRejection);
+        }
+    }
+
+    /// <summary>Waits for entries to forward, refreshing the gauge; false when it woke without any.</summary>
+    private static async Task<bool> WaitForEntriesAsync(ForwardWindow queue, BacklogGauge backlog, CancellationToken stoppingToken)
+    {
+        backlog.Update();
+        var ready = queue.WaitForEntriesAsync(stoppingToken).AsTask();
+        var woke = await Task.WhenAny(ready, Task.Delay(GaugeInterval, stoppingToken));
+        return woke == ready && await ready;
+    }
+
+    private static async Task WaitOutBackoffAsync(TimeSpan delay, ForwardWindow queue, DiskBudget budget, BacklogGauge backlog, CancellationToken stoppingToken)
+    {
+        var until = DateTime.UtcNow + delay;
+        while (true)
+        {
+            budget.Enforce(queue);
+            backlog.Update();
+            var left = until - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            await Task.Delay(left < GaugeInterval ? left : GaugeInterval, stoppingToken);
+        }
+    }
+}
