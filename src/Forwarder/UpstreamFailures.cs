@@ -19,7 +19,9 @@ public static class UpstreamFailures
             GrpcStatusCode.PermissionDenied => "permission_denied",
             GrpcStatusCode.ResourceExhausted => "resource_exhausted",
             GrpcStatusCode.Cancelled => "cancelled",
-            GrpcStatusCode.InvalidArgument or GrpcStatusCode.Unimplemented or GrpcStatusCode.FailedPrecondition => Rejected,
+            // Only a refusal of the data itself is permanent; UNIMPLEMENTED and the like mean a misconfigured upstream, and
+            // dropping the backlog over it would lose everything.
+            GrpcStatusCode.InvalidArgument => Rejected,
             _ => "status_" + exception.StatusCode.ToString().ToLowerInvariant(),
         };
         return new UpstreamException(reason, $"upstream answered {exception.StatusCode}: {exception.Message}", exception);

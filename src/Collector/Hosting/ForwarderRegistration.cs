@@ -32,6 +32,10 @@ public static class ForwarderRegistration
             Headers = headers,
             TlsCaCertificate = options.UpstreamCaCertificate,
             BatchEvents = options.UpstreamBatchEvents,
+
+            // OTLP repeats every attribute key per record (about three times our entry bytes); smaller batches keep
+            // an export well under the usual 4 MiB receive limit of OTLP endpoints.
+            BatchBytes = kind == UpstreamKind.Otlp ? 256 * 1024 : 1024 * 1024,
             MaxInFlightBatches = options.UpstreamMaxInFlightBatches,
             MinBackoff = TimeSpan.FromMilliseconds(options.UpstreamMinBackoffMs),
             MaxBackoff = TimeSpan.FromMilliseconds(options.UpstreamMaxBackoffMs),

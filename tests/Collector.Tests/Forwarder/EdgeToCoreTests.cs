@@ -32,19 +32,19 @@ public sealed class EdgeToCoreTests : IDisposable
         await SendToEdgeAsync(edge);
 
         // The core is away: the edge holds everything, counts its failed attempts, and says so.
-        var away = await edge.WaitForHealthAsync(h => Forwarder(h).GetProperty("failures").EnumerateObject().Any(), TimeSpan.FromSeconds(30), "failed connection attempts counted");
-        Assert.False(Forwarder(away).GetProperty("connected").GetBoolean());
-        Assert.True(Forwarder(away).GetProperty("backlog_bytes").GetInt64() > 0);
-        Assert.True(Forwarder(away).GetProperty("backlog_entries").GetInt64() > 0);
+        var away = await edge.WaitForHealthAsync(h => ForwarderOf(h).GetProperty("failures").EnumerateObject().Any(), TimeSpan.FromSeconds(30), "failed connection attempts counted");
+        Assert.False(ForwarderOf(away).GetProperty("connected").GetBoolean());
+        Assert.True(ForwarderOf(away).GetProperty("backlog_bytes").GetInt64() > 0);
+        Assert.True(ForwarderOf(away).GetProperty("backlog_entries").GetInt64() > 0);
 
         using (var core = await StartCoreAsync())
         {
             var drained = await WaitDrainedAsync(edge);
-            Assert.True(Forwarder(drained).GetProperty("connected").GetBoolean());
-            Assert.Equal(Total, Forwarder(drained).GetProperty("events_forwarded").GetInt64());
-            Assert.Equal(0, Forwarder(drained).GetProperty("duplicates").GetInt64());
-            Assert.True(Forwarder(drained).GetProperty("reconnects").GetInt64() >= 1);
-            Assert.True(Forwarder(drained).GetProperty("last_success_unix_ms").GetInt64() > 0);
+            Assert.True(ForwarderOf(drained).GetProperty("connected").GetBoolean());
+            Assert.Equal(Total, ForwarderOf(drained).GetProperty("events_forwarded").GetInt64());
+            Assert.Equal(0, ForwarderOf(drained).GetProperty("duplicates").GetInt64());
+            Assert.True(ForwarderOf(drained).GetProperty("reconnects").GetInt64() >= 1);
+            Assert.True(ForwarderOf(drained).GetProperty("last_success_unix_ms").GetInt64() > 0);
 
             var ingest = (await core.HealthAsync()).GetProperty("ingest");
             Assert.Equal(Total, ingest.GetProperty("accepted").GetInt64());
@@ -63,7 +63,7 @@ public sealed class EdgeToCoreTests : IDisposable
         {
             // Core up but the edge's first connection waits for data: stop the core's intake by sending first.
             await SendToEdgeAsync(edge);
-            await edge.WaitForHealthAsync(h => Forwarder(h).GetProperty("events_forwarded").GetInt64() > 20_000, DrainTimeout, "drain under way");
+            await edge.WaitForHealthAsync(h => ForwarderOf(h).GetProperty("events_forwarded").GetInt64() > 20_000, DrainTimeout, "drain under way");
             await edge.KillAsync();
         }
 
@@ -90,9 +90,9 @@ public sealed class EdgeToCoreTests : IDisposable
         for (var round = 0; round < 4; round++)
         {
             using var core = await StartCoreAsync();
-            await edge.WaitForHealthAsync(h => Forwarder(h).GetProperty("reconnects").GetInt64() > reconnectsBefore, DrainTimeout, "edge reconnected");
+            await edge.WaitForHealthAsync(h => ForwarderOf(h).GetProperty("reconnects").GetInt64() > reconnectsBefore, DrainTimeout, "edge reconnected");
             await Task.Delay(300);
-            reconnectsBefore = Forwarder(await edge.HealthAsync()).GetProperty("reconnects").GetInt64();
+            reconnectsBefore = ForwarderOf(await edge.HealthAsync()).GetProperty("reconnects").GetInt64();
 
             // Alternate a clean stop (streams end with UNAVAILABLE) and a kill -9 (connections reset mid-batch).
             if (round % 2 == 0)
@@ -111,11 +111,11 @@ public sealed class EdgeToCoreTests : IDisposable
             await core.StopAsync();
         }
 
-        Assert.True(Forwarder(await edge.HealthAsync()).GetProperty("reconnects").GetInt64() >= 4);
+        Assert.True(ForwarderOf(await edge.HealthAsync()).GetProperty("reconnects").GetInt64() >= 4);
         await AssertCoreHasEveryEventOnceAsync();
     }
 
-    internal static JsonElement Forwarder(JsonElement health) => health.GetProperty("forwarder");
+    internal static JsonElement ForwarderOf(JsonElement health) => health.GetProperty("forwarder");
 
     private Task<CollectorProcess> StartEdgeAsync(params string[] extra) =>
         CollectorProcess.StartAsync(
@@ -139,7 +139,7 @@ public sealed class EdgeToCoreTests : IDisposable
 
     private static Task<JsonElement> WaitDrainedAsync(CollectorProcess edge) =>
         edge.WaitForHealthAsync(
-            h => Forwarder(h).GetProperty("backlog_entries").GetInt64() == 0 && Forwarder(h).GetProperty("backlog_bytes").GetInt64() == 0,
+            h => ForwarderOf(h).GetProperty("backlog_entries").GetInt64() == 0 && ForwarderOf(h).GetProperty("backlog_bytes").GetInt64() == 0,
             DrainTimeout,
             "edge backlog drained");
 

@@ -6,7 +6,10 @@ namespace Collector.Tests.Infrastructure;
 /// <summary>Streams many test events into a collector over one Stream call, acks read as they come.</summary>
 internal static class EventStreamer
 {
-    /// <summary>Sends sequences [first, first+count) of <paramref name="sourceId"/>; returns how many were acknowledged as accepted.</summary>
+    /// <summary>
+    /// Sends sequences [first, first+count) of <paramref name="sourceId"/> (unsequenced when first is 0); returns how many
+    /// were acknowledged as accepted.
+    /// </summary>
     public static async Task<long> SendAsync(Uri target, string sourceId, ulong first, int count, int batchSize = 500)
     {
         using var grpc = new GrpcClient(new GrpcClientOptions { Address = target });
@@ -28,7 +31,7 @@ internal static class EventStreamer
         for (var sent = 0; sent < count; sent += batchSize)
         {
             var size = Math.Min(batchSize, count - sent);
-            await call.WriteAsync(Events.Batch(sourceId, first + (ulong)sent, size, sent));
+            await call.WriteAsync(Events.Batch(sourceId, first == 0 ? 0 : first + (ulong)sent, size, sent));
         }
 
         var total = await reader;
