@@ -14,20 +14,20 @@ public sealed class DiskBudget(DurableLog log, ForwarderOptions options, Forward
     private const double RefillFraction = 0.95;
 
     /// <summary>Drops from the head of <paramref name="queue"/> until it fits; call only while no session holds batches.</summary>
-    public void Enforce(ForwardWindow queue)
+    public async Task EnforceAsync(ForwardWindow queue, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(queue);
         var oldestAllowed = (ulong)Math.Max(0, (time.GetUtcNow() - options.BudgetAge).ToUnixTimeMilliseconds()) * 1_000_000UL;
-        if (!OverSize(queue, options.BudgetBytes) && !TooOld(queue, oldestAllowed))
+        if (!OverSize(queue, options.BudgetBytes) && !await TooOldAsync(queue, oldestAllowed, cancellationToken))
         {
             return;
         }
 
         var dropped = new DroppedRange();
         var target = (long)(options.BudgetBytes * RefillFraction);
-        while (OverSize(queue, target) || TooOld(queue, oldestAllowed))
+        while (OverSize(queue, target) || await TooOldAsync(queue, oldestAllowed, cancellationToken))
         {
-            var batch = queue.DropOldestUnacked() ?? (queue.PeekUnread() is null ? null : queue.DropPeeked());
+            var batch = queue.DropOldestUnacked() ?? (await PeekUnreadAsync(queue, cancellationToken) is null ? null : queue.DropPeeked());
             if (batch is null)
             {
                 break;
@@ -51,11 +51,23 @@ public sealed class DiskBudget(DurableLog log, ForwarderOptions options, Forward
         }
     }
 
+    /// <summary>The next unread entry, waiting for the log to load it from disk if it must; null when all is read.</summary>
+    private async Task<ForwardBatch?> PeekUnreadAsync(ForwardWindow queue, CancellationToken cancellationToken)
+    {
+        var peeked = queue.PeekUnread();
+        while (peeked is null && queue.ReadUntil < log.CommittedUntilAddress && await queue.WaitForEntriesAsync(cancellationToken))
+        {
+            peeked = queue.PeekUnread();
+        }
+
+        return peeked;
+    }
+
     private bool OverSize(ForwardWindow queue, long limit) => log.CommittedUntilAddress - queue.FirstUndelivered > limit;
 
-    private static bool TooOld(ForwardWindow queue, ulong oldestAllowed)
+    private async Task<bool> TooOldAsync(ForwardWindow queue, ulong oldestAllowed, CancellationToken cancellationToken)
     {
-        var head = queue.Unacked.Count > 0 ? queue.Unacked.First() : queue.PeekUnread();
+        var head = queue.Unacked.Count > 0 ? queue.Unacked.First() : await PeekUnreadAsync(queue, cancellationToken);
         return head is not null && head.OldestReceivedUnixNano < oldestAllowed;
     }
 

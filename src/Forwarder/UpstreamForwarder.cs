@@ -27,6 +27,10 @@ public sealed class UpstreamForwarder(
 
     private static readonly TimeSpan GaugeInterval = TimeSpan.FromSeconds(1);
 
+    // While draining, nothing new may be appended to carry the cursor into a commit; persist it this often so a
+    // kill -9 mid-drain resends at most this much (the upstream's dedup absorbs it either way).
+    private static readonly TimeSpan PersistInterval = TimeSpan.FromMilliseconds(250);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
@@ -62,6 +66,7 @@ public sealed class UpstreamForwarder(
                 catch (Exception ex) when (ex is not OperationCanceledException && ex is not OutOfMemoryException)
                 {
                     var reason = ex is UpstreamException upstreamFailure ? upstreamFailure.Reason : "internal";
+                    backlog.Update();
                     counters.SetConnected(false);
                     counters.Failed(reason);
                     failedBefore = true;
@@ -91,6 +96,7 @@ public sealed class UpstreamForwarder(
 
         Task<bool>? entriesReady = null;
         var persistedAt = queue.CompletedUntil;
+        var persistedTime = time.GetTimestamp();
         while (true)
         {
             stoppingToken.ThrowIfCancellationRequested();
@@ -106,8 +112,9 @@ public sealed class UpstreamForwarder(
                 {
                     // Caught up: persist the cursor now rather than with the next append, so a kill -9 of an idle
                     // edge resends nothing.
-                    await log.CommitAsync(stoppingToken);
+                    await log.PersistCursorsAsync(stoppingToken);
                     persistedAt = queue.CompletedUntil;
+                    persistedTime = time.GetTimestamp();
                     ForwarderLog.Drained(logger, upstream.Describe, persistedAt);
                 }
 
@@ -133,6 +140,12 @@ public sealed class UpstreamForwarder(
             inFlight.Dequeue();
             await CompleteAsync(queue, head.Batch, head.Done);
             retry.Reset();
+            if (time.GetElapsedTime(persistedTime) >= PersistInterval)
+            {
+                await log.PersistCursorsAsync(stoppingToken);
+                persistedAt = queue.CompletedUntil;
+                persistedTime = time.GetTimestamp();
+            }
         }
     }
 
@@ -184,7 +197,7 @@ public sealed class UpstreamForwarder(
         var until = DateTime.UtcNow + delay;
         while (true)
         {
-            budget.Enforce(queue);
+            await budget.EnforceAsync(queue, stoppingToken);
             backlog.Update();
             var left = until - DateTime.UtcNow;
             if (left <= TimeSpan.Zero)

@@ -43,6 +43,8 @@ public sealed class DurableLog : IAsyncDisposable
     private TaskCompletionSource _committed = NewCommitSignal();
     private int _loopIdle;
     private long _appendedEntries;
+    private readonly Dictionary<string, (FasterLogScanIterator Iterator, long CompletedUntil)> _parked = new(StringComparer.Ordinal);
+    private bool _closed;
 
     private DurableLog(FasterLog log, IDevice device, FileStream directoryLock, DurableLogOptions options, ILogger logger)
     {
@@ -176,8 +178,41 @@ public sealed class DurableLog : IAsyncDisposable
     public LogCursor OpenCursor(string name)
     {
         ThrowIfFaulted();
-        var iterator = _log.Scan(_log.BeginAddress, long.MaxValue, name, recover: true, ScanBufferingMode.DoublePageBuffering, scanUncommitted: false);
-        return new LogCursor(iterator, name);
+        lock (_parked)
+        {
+            FasterLogScanIterator iterator;
+            if (_parked.Remove(name, out var parked))
+            {
+                // Reopened in the same run (a consumer restarting after a failure): resume where it said it was done,
+                // not where the log recovered it at start.
+                parked.Iterator.Dispose();
+                iterator = _log.Scan(Math.Max(parked.CompletedUntil, _log.BeginAddress), long.MaxValue, name, recover: false, ScanBufferingMode.DoublePageBuffering, scanUncommitted: false);
+            }
+            else
+            {
+                iterator = _log.Scan(_log.BeginAddress, long.MaxValue, name, recover: true, ScanBufferingMode.DoublePageBuffering, scanUncommitted: false);
+            }
+
+            return new LogCursor(iterator, name, this);
+        }
+    }
+
+    /// <summary>
+    /// Takes back a closed cursor's iterator and keeps it registered with FASTER until the log's final commit: an
+    /// iterator disposed earlier would drop out of that commit, and its persisted position with it.
+    /// </summary>
+    internal void Park(string name, FasterLogScanIterator iterator, long completedUntil)
+    {
+        lock (_parked)
+        {
+            if (_closed)
+            {
+                iterator.Dispose();
+                return;
+            }
+
+            _parked[name] = (iterator, completedUntil);
+        }
     }
 
     /// <summary>
@@ -199,6 +234,18 @@ public sealed class DurableLog : IAsyncDisposable
         await _log.CommitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Writes a commit record even when no entry was appended since the last one, so that cursor positions set by
+    /// CompleteUntil are persisted: a plain commit with nothing new to cover is skipped by FASTER, cursors and all.
+    /// </summary>
+    public async Task PersistCursorsAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfFaulted();
+
+        // A commit that carries a cookie is never skipped; we keep nothing in it.
+        await _log.CommitStronglyAsync(cookie: [], token: cancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
@@ -207,13 +254,25 @@ public sealed class DurableLog : IAsyncDisposable
         {
             try
             {
-                await _log.CommitAsync();
+                // Strongly, so that cursor positions are written even when no entry came since the last commit.
+                await _log.CommitStronglyAsync(cookie: []);
                 StorageLog.LogClosed(_logger, _log.CommittedUntilAddress);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 StorageLog.CommitFailed(_logger, ex);
             }
+        }
+
+        lock (_parked)
+        {
+            _closed = true;
+            foreach (var (iterator, _) in _parked.Values)
+            {
+                iterator.Dispose();
+            }
+
+            _parked.Clear();
         }
 
         _log.Dispose();

@@ -11,16 +11,21 @@ namespace Collector.Storage.Log;
 public sealed class LogCursor : IDisposable
 {
     private readonly FasterLogScanIterator _iterator;
+    private readonly DurableLog _log;
+    private long _requestedCompletedUntil;
+    private bool _disposed;
 
-    internal LogCursor(FasterLogScanIterator iterator, string name)
+    internal LogCursor(FasterLogScanIterator iterator, string name, DurableLog log)
     {
         _iterator = iterator;
+        _log = log;
         Name = name;
+        _requestedCompletedUntil = iterator.CompletedUntilAddress;
     }
 
     public string Name { get; }
 
-    /// <summary>Where the consumer said it was done (persisted by the next commit).</summary>
+    /// <summary>Where the consumer's position was last persisted (it moves with each commit after CompleteUntil).</summary>
     public long CompletedUntilAddress => _iterator.CompletedUntilAddress;
 
     /// <summary>Waits until a committed entry is there to read; false when the log is shutting down.</summary>
@@ -40,7 +45,19 @@ public sealed class LogCursor : IDisposable
     }
 
     /// <summary>Marks everything before <paramref name="address"/> as done by this consumer.</summary>
-    public void CompleteUntil(long address) => _iterator.CompleteUntil(address);
+    public void CompleteUntil(long address)
+    {
+        _iterator.CompleteUntil(address);
+        _requestedCompletedUntil = Math.Max(_requestedCompletedUntil, address);
+    }
 
-    public void Dispose() => _iterator.Dispose();
+    /// <summary>Closes the cursor; the log keeps its position for its final commit and for a reopen in the same run.</summary>
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _log.Park(Name, _iterator, _requestedCompletedUntil);
+        }
+    }
 }

@@ -30,6 +30,65 @@ public sealed class DurableLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Cursor_CompletedWhileIdleThenKilled_ResumesWhereItStopped()
+    {
+        var crashed = Path.Combine(_data.Path, "crashed");
+        long completed;
+        await using (var log = Open())
+        {
+            using var cursor = await ReadAllWithCursorAsync(log, entries: 3);
+
+            // Nothing new is appended after CompleteUntil: the cursor must still be persisted (the forwarder does
+            // this when it has caught up), and a kill -9 right after must not lose it.
+            await log.PersistCursorsAsync();
+            completed = cursor.CompletedUntilAddress;
+            Assert.Equal(log.CommittedUntilAddress, completed);
+            CopyDirectory(_data.Path, crashed, except: "crashed");
+        }
+
+        await using var recovered = DurableLog.Open(new DurableLogOptions { DataDirectory = crashed }, NullLogger.Instance);
+        using var resumed = recovered.OpenCursor("upstream");
+        Assert.Equal(completed, resumed.CompletedUntilAddress);
+    }
+
+    [Fact]
+    public async Task Cursor_ClosedBeforeLogShutdown_PositionKeptByFinalCommit()
+    {
+        long committed;
+        await using (var log = Open())
+        {
+            using (await ReadAllWithCursorAsync(log, entries: 3))
+            {
+                // Closed first, as a consumer's service stops before the log does.
+            }
+
+            committed = log.CommittedUntilAddress;
+        }
+
+        await using var reopened = Open();
+        using var resumed = reopened.OpenCursor("upstream");
+        Assert.Equal(committed, resumed.CompletedUntilAddress);
+    }
+
+    [Fact]
+    public async Task Cursor_ReopenedInSameRun_ResumesAfterWhatItCompleted()
+    {
+        await using var log = Open();
+        long completed;
+        using (var first = await ReadAllWithCursorAsync(log, entries: 2))
+        {
+            completed = log.CommittedUntilAddress;
+        }
+
+        await log.WaitForCommitAsync(log.Append(Entry("cursor", 3, handledThrough: 3)));
+        using var second = log.OpenCursor("upstream");
+        Assert.True(await second.WaitAsync(CancellationToken.None));
+        Assert.True(second.TryRead(out var owner, out var record));
+        owner.Dispose();
+        Assert.Equal(completed, record.Address);
+    }
+
+    [Fact]
     public async Task Recover_FromCheckpointPlusLaterEntries_HighestWatermarkPerSource()
     {
         var checkpoint = new DedupCheckpoint(_data.Path);
@@ -123,5 +182,42 @@ public sealed class DurableLogTests : IDisposable
         }
 
         return records;
+    }
+
+    private static void CopyDirectory(string from, string to, string except)
+    {
+        Directory.CreateDirectory(to);
+        // The lock file is held by the live log; a killed process would have let go of it.
+        foreach (var file in Directory.GetFiles(from).Where(f => Path.GetFileName(f) != "collector.lock"))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+
+        foreach (var directory in Directory.GetDirectories(from).Where(d => Path.GetFileName(d) != except))
+        {
+            CopyDirectory(directory, Path.Combine(to, Path.GetFileName(directory)), except);
+        }
+    }
+
+    private static async Task<LogCursor> ReadAllWithCursorAsync(DurableLog log, int entries)
+    {
+        for (var i = 1; i <= entries; i++)
+        {
+            await log.WaitForCommitAsync(log.Append(Entry("cursor", (ulong)i, handledThrough: (ulong)i)));
+        }
+
+        var cursor = log.OpenCursor("upstream");
+        var read = 0;
+        while (read < entries && await cursor.WaitAsync(CancellationToken.None))
+        {
+            while (cursor.TryRead(out var owner, out var record))
+            {
+                owner.Dispose();
+                cursor.CompleteUntil(record.NextAddress);
+                read++;
+            }
+        }
+
+        return cursor;
     }
 }
