@@ -61,6 +61,19 @@ public sealed class ForwardBatchBuilder(string nodeId, ForwarderCounters counter
         return true;
     }
 
+    /// <summary>Covers an entry another lane has sent: its addresses join the batch, its events do not.</summary>
+    public static void AddSkipped(ForwardBatch batch, LogRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.FirstAddress < 0)
+        {
+            batch.FirstAddress = record.Address;
+        }
+
+        batch.NextAddress = record.NextAddress;
+        batch.Entries++;
+    }
+
     private static bool Continues(SourceRun run, ulong sequence) =>
         run.FirstSequence == 0 ? sequence == 0 : sequence == run.LastSequence + 1;
 

@@ -36,6 +36,18 @@ public sealed class ForwardWindow : IDisposable
         consumers.Report(CursorName, CompletedUntil);
     }
 
+    /// <summary>Entries the live lane has already delivered: read past without sending them again.</summary>
+    public Func<long, bool>? SkipEntry { get; set; }
+
+    /// <summary>While set, entries at or past this address are not read (the live lane has them in flight or unread).</summary>
+    public long? ReadLimit { get; set; }
+
+    /// <summary>Address of the next entry to read from the log.</summary>
+    public long NextReadAddress => _partial?.FirstAddress ?? Math.Max(_cursor.NextAddress, ReadUntil);
+
+    /// <summary>True when <see cref="ReadLimit"/> holds the backlog lane back right now.</summary>
+    public bool HeldAtLimit => ReadLimit is { } limit && _partial is null && NextReadAddress >= limit;
+
     /// <summary>Everything before this address is delivered (or dropped by the budget).</summary>
     public long CompletedUntil { get; private set; }
 
@@ -145,14 +157,21 @@ public sealed class ForwardWindow : IDisposable
 
     private bool TryReadEntry(ForwardBatch batch)
     {
-        if (!_cursor.TryRead(out var owner, out var record))
+        if ((ReadLimit is { } limit && _cursor.NextAddress >= limit) || !_cursor.TryRead(out var owner, out var record))
         {
             return false;
         }
 
         using (owner)
         {
-            _builder.Add(batch, record);
+            if (SkipEntry?.Invoke(record.Address) == true)
+            {
+                ForwardBatchBuilder.AddSkipped(batch, record);
+            }
+            else
+            {
+                _builder.Add(batch, record);
+            }
         }
 
         ReadUntil = record.NextAddress;

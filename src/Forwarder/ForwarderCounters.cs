@@ -18,6 +18,7 @@ public sealed class ForwarderCounters
     private long _backlogEntries;
     private long _backlogBytes;
     private int _connected;
+    private int _liveLane;
 
     public long EventsForwarded => Volatile.Read(ref _eventsForwarded);
 
@@ -39,6 +40,9 @@ public sealed class ForwarderCounters
     public long Reconnects => Volatile.Read(ref _reconnects);
 
     public bool Connected => Volatile.Read(ref _connected) == 1;
+
+    /// <summary>True while a live lane runs beside a draining backlog.</summary>
+    public bool LiveLaneActive => Volatile.Read(ref _liveLane) == 1;
 
     /// <summary>Unix milliseconds of the last acknowledged batch; 0 before the first.</summary>
     public long LastSuccessUnixMs => Volatile.Read(ref _lastSuccessUnixMs);
@@ -73,6 +77,8 @@ public sealed class ForwarderCounters
     public void Reconnected() => Interlocked.Increment(ref _reconnects);
 
     public void SetConnected(bool connected) => Volatile.Write(ref _connected, connected ? 1 : 0);
+
+    public void SetLiveLane(bool active) => Volatile.Write(ref _liveLane, active ? 1 : 0);
 
     public void SetBacklog(long entries, long bytes)
     {

@@ -25,4 +25,10 @@ internal static partial class ForwarderLog
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Backlog drained: upstream {Upstream} has everything up to log address {CompletedUntil}")]
     public static partial void Drained(ILogger logger, string upstream, long completedUntil);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Live lane opened beside a backlog of {BacklogBytes} bytes: sources with nothing left in the backlog go out at once, with {Slots} in-flight batches reserved")]
+    public static partial void LiveLaneOpened(ILogger logger, long backlogBytes, int slots);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "Live lane merged back after {Events} events: the backlog lane caught up at log address {Address}")]
+    public static partial void LiveLaneMerged(ILogger logger, long events, long address);
 }

@@ -1,4 +1,5 @@
 using Collector.Storage;
+using Collector.Storage.Dedup;
 using Collector.Storage.Log;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,7 @@ namespace Collector.Forwarder;
 public sealed class UpstreamForwarder(
     DurableLog log,
     LogConsumers consumers,
+    SourceSequences sources,
     IUpstream upstream,
     ForwarderOptions options,
     ForwarderCounters counters,
@@ -26,6 +28,11 @@ public sealed class UpstreamForwarder(
     private const int MaxPermanentFailures = 3;
 
     private static readonly TimeSpan GaugeInterval = TimeSpan.FromSeconds(1);
+
+    // A backlog smaller than this drains in well under a second; a live lane would only add a stream.
+    private const long LiveLaneThresholdBytes = 8L * 1024 * 1024;
+
+    private LiveLane? _live;
 
     // While draining, nothing new may be appended to carry the cursor into a commit; persist it this often so a
     // kill -9 mid-drain resends at most this much (the upstream's dedup absorbs it either way).
@@ -83,6 +90,7 @@ public sealed class UpstreamForwarder(
         finally
         {
             counters.SetConnected(false);
+            _live?.Dispose();
         }
     }
 
@@ -95,64 +103,146 @@ public sealed class UpstreamForwarder(
         }
 
         Task<bool>? entriesReady = null;
+        Task<bool>? liveReady = null;
         var persistedAt = queue.CompletedUntil;
         var persistedTime = time.GetTimestamp();
-        while (true)
+        try
         {
-            stoppingToken.ThrowIfCancellationRequested();
-            while (inFlight.Count < options.MaxInFlightBatches && queue.ReadBatch() is { } batch)
+            while (true)
             {
-                inFlight.Enqueue((batch, await SendAsync(session, batch, stoppingToken)));
-            }
-
-            backlog.Update();
-            if (inFlight.Count == 0)
-            {
-                if (queue.CompletedUntil != persistedAt)
+                stoppingToken.ThrowIfCancellationRequested();
+                await StartOrMergeLiveLaneAsync(queue, stoppingToken);
+                var backlogSlots = options.MaxInFlightBatches - (_live is { Reading: true } ? _live.Slots : 0);
+                while (inFlight.Count < backlogSlots && queue.ReadBatch() is { } batch)
                 {
-                    // Caught up: persist the cursor now rather than with the next append, so a kill -9 of an idle
-                    // edge resends nothing.
+                    inFlight.Enqueue((batch, await SendAsync(session, batch, stoppingToken)));
+                }
+
+                if (_live is { Reading: true } live)
+                {
+                    await live.FillAsync(queue.CompletedUntil, stoppingToken);
+                }
+
+                backlog.Update();
+                var waits = new List<Task>(5);
+                if (inFlight.TryPeek(out var head))
+                {
+                    waits.Add(head.Done);
+                }
+
+                if (_live?.OldestDone is { } liveDone)
+                {
+                    waits.Add(liveDone);
+                }
+
+                if (inFlight.Count < backlogSlots && !queue.HeldAtLimit)
+                {
+                    entriesReady ??= queue.WaitForEntriesAsync(stoppingToken).AsTask();
+                    waits.Add(entriesReady);
+                }
+
+                if (_live is { Reading: true } reading && reading.InFlight < reading.Slots)
+                {
+                    liveReady ??= reading.WaitForEntriesAsync(stoppingToken).AsTask();
+                    waits.Add(liveReady);
+                }
+
+                if (inFlight.Count == 0 && (_live?.InFlight ?? 0) == 0)
+                {
+                    if (queue.CompletedUntil != persistedAt)
+                    {
+                        // Caught up: persist the cursor now rather than with the next append, so a kill -9 of an idle
+                        // edge resends nothing.
+                        await log.PersistCursorsAsync(stoppingToken);
+                        (persistedAt, persistedTime) = (queue.CompletedUntil, time.GetTimestamp());
+                        ForwarderLog.Drained(logger, upstream.Describe, persistedAt);
+                    }
+
+                    waits.Add(Task.Delay(GaugeInterval, stoppingToken));
+                }
+
+                await Task.WhenAny(waits);
+                entriesReady = entriesReady?.IsCompleted == true ? null : entriesReady;
+                liveReady = liveReady?.IsCompleted == true ? null : liveReady;
+
+                while (inFlight.TryPeek(out var done) && done.Done.IsCompleted)
+                {
+                    inFlight.Dequeue();
+                    await CompleteAsync(queue, done.Batch, done.Done);
+                    retry.Reset();
+                }
+
+                while (_live?.OldestDone is { IsCompleted: true } delivered)
+                {
+                    var result = await delivered;
+                    counters.Delivered(_live.CompleteOldest(), result, time.GetUtcNow().ToUnixTimeMilliseconds());
+                }
+
+                if (time.GetElapsedTime(persistedTime) >= PersistInterval && queue.CompletedUntil != persistedAt)
+                {
                     await log.PersistCursorsAsync(stoppingToken);
-                    persistedAt = queue.CompletedUntil;
-                    persistedTime = time.GetTimestamp();
-                    ForwarderLog.Drained(logger, upstream.Describe, persistedAt);
+                    (persistedAt, persistedTime) = (queue.CompletedUntil, time.GetTimestamp());
                 }
-
-                entriesReady ??= queue.WaitForEntriesAsync(stoppingToken).AsTask();
-                await Task.WhenAny(entriesReady, Task.Delay(GaugeInterval, stoppingToken));
-                entriesReady = entriesReady.IsCompleted ? null : entriesReady;
-                continue;
-            }
-
-            var head = inFlight.Peek();
-            if (!head.Done.IsCompleted && inFlight.Count < options.MaxInFlightBatches)
-            {
-                // Room on the wire: wake for whichever comes first, the oldest ack or new entries to send.
-                entriesReady ??= queue.WaitForEntriesAsync(stoppingToken).AsTask();
-                await Task.WhenAny(head.Done, entriesReady);
-                entriesReady = entriesReady.IsCompleted ? null : entriesReady;
-                if (!head.Done.IsCompleted)
-                {
-                    continue;
-                }
-            }
-
-            inFlight.Dequeue();
-            await CompleteAsync(queue, head.Batch, head.Done);
-            retry.Reset();
-            if (time.GetElapsedTime(persistedTime) >= PersistInterval)
-            {
-                await log.PersistCursorsAsync(stoppingToken);
-                persistedAt = queue.CompletedUntil;
-                persistedTime = time.GetTimestamp();
             }
         }
+        finally
+        {
+            if (_live is { } abandoned)
+            {
+                // Whatever failed, the live lane's session is gone with the backlog lane's; it only remembers what it
+                // delivered until the backlog lane has read past it.
+                await abandoned.AbandonAsync();
+                queue.ReadLimit = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens a live lane when the backlog is large, merges it back when the backlog lane has caught up with it, and
+    /// keeps the backlog lane behind what the live lane has in flight or has not read.
+    /// </summary>
+    private async Task StartOrMergeLiveLaneAsync(ForwardWindow queue, CancellationToken stoppingToken)
+    {
+        if (_live is null)
+        {
+            if (options.LiveShare <= 0 || options.MaxInFlightBatches < 2 || log.CommittedUntilAddress - queue.NextReadAddress < LiveLaneThresholdBytes)
+            {
+                return;
+            }
+
+            _live = new LiveLane(log, sources, new ForwardBatchBuilder(options.NodeId, counters), options);
+            queue.SkipEntry = _live.Delivered;
+            counters.SetLiveLane(true);
+            _live.Session = await upstream.ConnectAsync(stoppingToken);
+            ForwarderLog.LiveLaneOpened(logger, log.CommittedUntilAddress - queue.NextReadAddress, _live.Slots);
+        }
+
+        var live = _live;
+        if (queue.NextReadAddress >= live.ReadUntil)
+        {
+            // Caught up with the live lane: it stops reading, and once nothing of it is in flight the lanes merge.
+            live.Reading = false;
+            if (live.InFlight == 0)
+            {
+                queue.SkipEntry = null;
+                queue.ReadLimit = null;
+                _live = null;
+                counters.SetLiveLane(false);
+                ForwarderLog.LiveLaneMerged(logger, live.EventsSent, queue.NextReadAddress);
+                live.Dispose();
+                return;
+            }
+        }
+
+        queue.ReadLimit = live.BacklogLimit;
     }
 
     private static async ValueTask<Task<DeliveryResult>> SendAsync(IUpstreamSession session, ForwardBatch batch, CancellationToken stoppingToken)
     {
         batch.Attempts++;
-        return await session.SendAsync(batch, stoppingToken);
+
+        // Entries the live lane delivered (or loops left out) may leave a batch with nothing to send.
+        return batch.Runs.Count == 0 ? Task.FromResult(default(DeliveryResult)) : await session.SendAsync(batch, stoppingToken);
     }
 
     private async Task CompleteAsync(ForwardWindow queue, ForwardBatch batch, Task<DeliveryResult> done)

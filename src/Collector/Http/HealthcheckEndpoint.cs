@@ -63,6 +63,7 @@ public static class HealthcheckEndpoint
         {
             upstream = upstream.Describe,
             connected = forwarder.Connected,
+            live_lane = forwarder.LiveLaneActive,
             events_forwarded = forwarder.EventsForwarded,
             bytes_forwarded = forwarder.BytesForwarded,
             batches_forwarded = forwarder.BatchesForwarded,

@@ -22,6 +22,13 @@ public sealed class SourceSequences
     public bool TryGet(string sourceId, out SourceState? state) => _sources.TryGetValue(sourceId, out state);
 
     /// <summary>
+    /// Each known source's last appended log address since start (-1: none since start). A read without the gates:
+    /// a value may already be newer than the moment of the call, never older.
+    /// </summary>
+    public Dictionary<string, long> SnapshotLastAddresses() =>
+        _sources.ToDictionary(pair => pair.Key, pair => pair.Value.LastAddress, StringComparer.Ordinal);
+
+    /// <summary>
     /// The watermark of every source as of <paramref name="committedUntil"/> (read from the log before this call):
     /// every entry below it is reflected, so recovery may start scanning there.
     /// </summary>

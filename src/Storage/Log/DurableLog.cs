@@ -53,6 +53,7 @@ public sealed class DurableLog : IAsyncDisposable
         _directoryLock = directoryLock;
         _options = options;
         _logger = logger;
+        OpenedAtAddress = log.CommittedUntilAddress;
         _commitLoop = Task.Run(RunCommitLoopAsync);
     }
 
@@ -198,6 +199,20 @@ public sealed class DurableLog : IAsyncDisposable
     }
 
     /// <summary>
+    /// Opens an unnamed reader of committed entries from <paramref name="fromAddress"/> on, following the tail; its
+    /// position is not persisted (a second view of the log, such as the forwarder's live lane).
+    /// </summary>
+    public LogCursor OpenReader(long fromAddress)
+    {
+        ThrowIfFaulted();
+        var iterator = _log.Scan(Math.Max(fromAddress, _log.BeginAddress), long.MaxValue, name: null, recover: false, ScanBufferingMode.DoublePageBuffering, scanUncommitted: false);
+        return new LogCursor(iterator, string.Empty, this);
+    }
+
+    /// <summary>The committed end of the log when it was opened: entries appended by this run lie after it.</summary>
+    public long OpenedAtAddress { get; }
+
+    /// <summary>
     /// Takes back a closed cursor's iterator and keeps it registered with FASTER until the log's final commit: an
     /// iterator disposed earlier would drop out of that commit, and its persisted position with it.
     /// </summary>
@@ -205,7 +220,7 @@ public sealed class DurableLog : IAsyncDisposable
     {
         lock (_parked)
         {
-            if (_closed)
+            if (_closed || name.Length == 0)
             {
                 iterator.Dispose();
                 return;

@@ -28,6 +28,9 @@ public sealed class LogCursor : IDisposable
     /// <summary>Where the consumer's position was last persisted (it moves with each commit after CompleteUntil).</summary>
     public long CompletedUntilAddress => _iterator.CompletedUntilAddress;
 
+    /// <summary>Address of the next entry this cursor will read.</summary>
+    public long NextAddress => _iterator.NextAddress;
+
     /// <summary>Waits until a committed entry is there to read; false when the log is shutting down.</summary>
     public ValueTask<bool> WaitAsync(CancellationToken cancellationToken) => _iterator.WaitAsync(cancellationToken);
 

@@ -122,6 +122,43 @@ public sealed class EdgeToCoreTests : IDisposable
         await AssertCoreHasEveryEventOnceAsync();
     }
 
+    [Fact]
+    public async Task LiveEventsDuringDrain_NewSourceOvertakesBacklog_BacklogSourceKeepsItsOrder()
+    {
+        using var edge = await StartEdgeAsync("--upstream-batch-events", "500", "--upstream-max-in-flight", "4");
+        await SendToEdgeAsync(edge);
+        using var core = await StartCoreAsync();
+        await edge.WaitForHealthAsync(h => ForwarderOf(h).GetProperty("live_lane").GetBoolean(), DrainTimeout, "live lane opened");
+
+        // During the drain: a new source (no backlog) and one of the backlogged sources both keep logging.
+        for (var i = 0; i < 20; i++)
+        {
+            await EventStreamer.SendAsync(edge.GrpcUri, "live-source", (ulong)(i * 10) + 1, 10, batchSize: 10);
+            await EventStreamer.SendAsync(edge.GrpcUri, "edge-source-0", PerSource + (ulong)(i * 10) + 1, 10, batchSize: 10);
+            await Task.Delay(20);
+        }
+
+        await WaitDrainedAsync(edge);
+        var health = await edge.HealthAsync();
+        Assert.False(ForwarderOf(health).GetProperty("live_lane").GetBoolean());
+        Assert.Contains("Live lane merged back", edge.Output, StringComparison.Ordinal);
+        await core.StopAsync();
+
+        var stored = await LogContents.ReadDirectoryAsync(_coreData.Path);
+        Assert.Equal(Total + 400, stored.Count);
+        foreach (var source in stored.GroupBy(e => e.SourceId))
+        {
+            var expected = source.Key switch { "live-source" => 200, "edge-source-0" => PerSource + 200, _ => PerSource };
+            Assert.Equal(Enumerable.Range(1, expected).Select(i => (ulong)i), source.Select(e => e.Sequence));
+        }
+
+        // The new source's events did not wait for the backlog: they all reached the core before its last backlog event.
+        var positions = stored.Select((e, i) => (e.SourceId, i)).ToList();
+        var lastLive = positions.Last(p => p.SourceId == "live-source").i;
+        var lastBacklog = positions.Last(p => p.SourceId is "edge-source-1" or "edge-source-2" or "edge-source-3").i;
+        Assert.True(lastLive < lastBacklog, $"last live event at {lastLive}, last backlog event at {lastBacklog} of {stored.Count}");
+    }
+
     internal static JsonElement ForwarderOf(JsonElement health) => health.GetProperty("forwarder");
 
     private Task<CollectorProcess> StartEdgeAsync(params string[] extra) =>
