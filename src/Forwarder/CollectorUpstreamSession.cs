@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using Collector.Protocol.Grpc;
 using Collector.Protocol.Grpc.Client;
@@ -6,25 +7,26 @@ using Collector.Protocol.Telemetry.V1;
 namespace Collector.Forwarder;
 
 /// <summary>
-/// One open Stream to the upstream collector. Each run of a batch goes out as one EventBatch; the upstream answers
-/// each with one Ack, in order, once the run is durable there. A reader loop matches Acks to runs and completes a
-/// batch when its last run is acknowledged with a durable_through that covers it.
+/// Streams to the upstream collector, several at once so that the upstream ingests on all its cores. Each source
+/// always goes over the same stream of a session, which keeps its order. Each run of a batch goes out as one
+/// EventBatch; the upstream answers each with one Ack, in order per stream, once the run is durable there. A reader
+/// loop per stream matches Acks to runs, and a batch completes when its last run is acknowledged with a
+/// durable_through that covers it.
 /// </summary>
 internal sealed class CollectorUpstreamSession : IUpstreamSession
 {
-    private readonly GrpcDuplexCall<EventBatch, Ack> _call;
-    private readonly Channel<PendingRun> _pending = Channel.CreateUnbounded<PendingRun>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-    private readonly Task _reader;
+    private readonly Lane[] _lanes;
+    private readonly ArrayBufferWriter<byte> _encoded = new(64 * 1024);
     private volatile UpstreamException? _failure;
 
-    public CollectorUpstreamSession(GrpcDuplexCall<EventBatch, Ack> call)
+    public CollectorUpstreamSession(IReadOnlyList<GrpcDuplexCall<EventBatch, Ack>> calls)
     {
-        _call = call;
-        _reader = Task.Run(ReadAcksAsync);
+        _lanes = calls.Select(call => new Lane(call, this)).ToArray();
     }
 
     public async ValueTask<Task<DeliveryResult>> SendAsync(ForwardBatch batch, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(batch);
         if (_failure is { } failure)
         {
             throw failure;
@@ -35,9 +37,13 @@ internal sealed class CollectorUpstreamSession : IUpstreamSession
         {
             foreach (var run in batch.Runs)
             {
+                var lane = _lanes[(int)((uint)StringComparer.Ordinal.GetHashCode(run.SourceId) % (uint)_lanes.Length)];
+
                 // Registered before the write, so the reader can never see an Ack it has no run for.
-                _pending.Writer.TryWrite(new PendingRun(run.SourceId, run.LastSequence, run.Events.Count, delivery));
-                await _call.WriteAsync(run.ToEventBatch(), cancellationToken);
+                lane.Pending.Writer.TryWrite(new PendingRun(run.SourceId, run.LastSequence, delivery));
+                _encoded.ResetWrittenCount();
+                run.WriteEventBatch(_encoded);
+                await lane.Call.WriteRawAsync(_encoded.WrittenSpan, cancellationToken);
             }
         }
         catch (GrpcStatusException ex)
@@ -50,60 +56,90 @@ internal sealed class CollectorUpstreamSession : IUpstreamSession
 
     public async ValueTask DisposeAsync()
     {
-        _pending.Writer.TryComplete();
-        await _call.DisposeAsync();
-        await _reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
-
-    private async Task ReadAcksAsync()
-    {
-        try
+        foreach (var lane in _lanes)
         {
-            while (await _call.ReadNextAsync() is { } ack)
-            {
-                if (!_pending.Reader.TryRead(out var run))
-                {
-                    throw new UpstreamException("protocol", "the upstream sent an Ack for a batch that was never sent");
-                }
-
-                if (!string.Equals(ack.SourceId, run.SourceId, StringComparison.Ordinal) || ack.DurableThrough < run.LastSequence)
-                {
-                    throw new UpstreamException("protocol", $"the upstream acknowledged source '{ack.SourceId}' through {ack.DurableThrough}; expected '{run.SourceId}' through {run.LastSequence}");
-                }
-
-                run.Delivery.Acknowledged(ack);
-            }
-
-            throw new UpstreamException("closed", "the upstream ended the stream");
+            lane.Pending.Writer.TryComplete();
+            await lane.Call.DisposeAsync();
         }
-        catch (GrpcStatusException ex)
+
+        foreach (var lane in _lanes)
         {
-            Fail(UpstreamFailures.From(ex));
-        }
-        catch (UpstreamException ex)
-        {
-            Fail(ex);
+            await lane.Reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
     private UpstreamException Fail(UpstreamException failure)
     {
-        _failure ??= failure;
-        _pending.Writer.TryComplete();
-        while (_pending.Reader.TryRead(out var run))
+        lock (_lanes)
         {
-            run.Delivery.Fail(_failure);
-        }
+            _failure ??= failure;
+            foreach (var lane in _lanes)
+            {
+                lane.Pending.Writer.TryComplete();
+                while (lane.Pending.Reader.TryRead(out var run))
+                {
+                    run.Delivery.Fail(_failure);
+                }
+            }
 
-        return _failure;
+            return _failure;
+        }
     }
 
-    private readonly record struct PendingRun(string SourceId, ulong LastSequence, int Events, BatchDelivery Delivery);
+    private readonly record struct PendingRun(string SourceId, ulong LastSequence, BatchDelivery Delivery);
 
-    /// <summary>Gathers the Acks of one batch's runs.</summary>
+    /// <summary>One stream and the runs sent on it that wait for their Ack.</summary>
+    private sealed class Lane
+    {
+        public Lane(GrpcDuplexCall<EventBatch, Ack> call, CollectorUpstreamSession session)
+        {
+            Call = call;
+            Reader = Task.Run(() => ReadAcksAsync(session));
+        }
+
+        public GrpcDuplexCall<EventBatch, Ack> Call { get; }
+
+        public Channel<PendingRun> Pending { get; } = Channel.CreateUnbounded<PendingRun>(new UnboundedChannelOptions { SingleReader = true });
+
+        public Task Reader { get; }
+
+        private async Task ReadAcksAsync(CollectorUpstreamSession session)
+        {
+            try
+            {
+                while (await Call.ReadNextAsync() is { } ack)
+                {
+                    if (!Pending.Reader.TryRead(out var run))
+                    {
+                        throw new UpstreamException("protocol", "the upstream sent an Ack for a batch that was never sent");
+                    }
+
+                    if (!string.Equals(ack.SourceId, run.SourceId, StringComparison.Ordinal) || ack.DurableThrough < run.LastSequence)
+                    {
+                        throw new UpstreamException("protocol", $"the upstream acknowledged source '{ack.SourceId}' through {ack.DurableThrough}; expected '{run.SourceId}' through {run.LastSequence}");
+                    }
+
+                    run.Delivery.Acknowledged(ack);
+                }
+
+                throw new UpstreamException("closed", "the upstream ended the stream");
+            }
+            catch (GrpcStatusException ex)
+            {
+                session.Fail(UpstreamFailures.From(ex));
+            }
+            catch (UpstreamException ex)
+            {
+                session.Fail(ex);
+            }
+        }
+    }
+
+    /// <summary>Gathers the Acks of one batch's runs, which may come from several streams.</summary>
     private sealed class BatchDelivery
     {
         private readonly TaskCompletionSource<DeliveryResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Lock _gate = new();
         private int _remaining;
         private int _accepted;
         private int _duplicates;
@@ -123,13 +159,16 @@ internal sealed class CollectorUpstreamSession : IUpstreamSession
 
         public void Acknowledged(Ack ack)
         {
-            _accepted += (int)ack.Accepted;
-            _duplicates += (int)ack.Duplicates;
-            _rejected += ack.Rejections.Count;
-            _firstRejection ??= ack.Rejections.Count > 0 ? $"sequence {ack.Rejections[0].Sequence}: {ack.Rejections[0].Reason}" : null;
-            if (--_remaining == 0)
+            lock (_gate)
             {
-                _done.TrySetResult(new DeliveryResult(_accepted, _duplicates, _rejected, _firstRejection));
+                _accepted += (int)ack.Accepted;
+                _duplicates += (int)ack.Duplicates;
+                _rejected += ack.Rejections.Count;
+                _firstRejection ??= ack.Rejections.Count > 0 ? $"sequence {ack.Rejections[0].Sequence}: {ack.Rejections[0].Reason}" : null;
+                if (--_remaining == 0)
+                {
+                    _done.TrySetResult(new DeliveryResult(_accepted, _duplicates, _rejected, _firstRejection));
+                }
             }
         }
 

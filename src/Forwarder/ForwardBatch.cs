@@ -1,14 +1,21 @@
+using System.Buffers;
 using Collector.Protocol.Telemetry.V1;
+using Google.Protobuf;
+using Collector.Protocol.Wire;
 
 namespace Collector.Forwarder;
 
 /// <summary>
 /// Whole log entries [<see cref="FirstAddress"/>, <see cref="NextAddress"/>) on their way upstream, as runs of one
-/// source's consecutive sequences (each run becomes one EventBatch). Events are already stamped with this hop's
-/// provenance. The batch is done when the upstream made every run durable; only then may the cursor pass it.
+/// source's consecutive sequences (each run becomes one EventBatch). Events are kept as the bytes the log holds,
+/// already stamped with this hop's provenance, so a relay never parses what it passes on. The batch is done when the
+/// upstream made every run durable; only then may the cursor pass it.
 /// </summary>
 public sealed class ForwardBatch
 {
+    private byte[] _bytes = [];
+    private int _length;
+
     public List<SourceRun> Runs { get; } = [];
 
     public long FirstAddress { get; set; } = -1;
@@ -30,27 +37,95 @@ public sealed class ForwardBatch
 
     /// <summary>How many sessions ended with this batch refused as invalid at the head of the line.</summary>
     public int PermanentFailures { get; set; }
+
+    internal ReadOnlySpan<byte> EventBytes(int offset, int length) => _bytes.AsSpan(offset, length);
+
+    /// <summary>Copies one event and its provenance stamp into the batch's own buffer; returns where it starts.</summary>
+    internal int AppendEvent(ReadOnlySpan<byte> eventBytes, ReadOnlySpan<byte> stamp)
+    {
+        var needed = _length + eventBytes.Length + stamp.Length;
+        if (needed > _bytes.Length)
+        {
+            Array.Resize(ref _bytes, Math.Max(needed, Math.Max(4096, _bytes.Length * 2)));
+        }
+
+        var offset = _length;
+        eventBytes.CopyTo(_bytes.AsSpan(_length));
+        stamp.CopyTo(_bytes.AsSpan(_length + eventBytes.Length));
+        _length = needed;
+        return offset;
+    }
 }
 
 /// <summary>
 /// Events of one source with consecutive sequences starting at <see cref="FirstSequence"/>, or unsequenced events
-/// (FirstSequence 0), exactly as an EventBatch carries them.
+/// (FirstSequence 0), exactly as an EventBatch carries them: either encoded events held by a <see cref="ForwardBatch"/>
+/// (what the forwarder reads from the log) or <see cref="Events"/> objects (built by hand).
 /// </summary>
 public sealed class SourceRun(string sourceId, ulong firstSequence)
 {
+    private readonly List<(int Offset, int Length)> _encoded = [];
+    private ForwardBatch? _owner;
+
     public string SourceId { get; } = sourceId;
 
     public ulong FirstSequence { get; } = firstSequence;
 
+    /// <summary>Events as objects, for runs built by hand; empty for runs read from the log.</summary>
     public List<Event> Events { get; } = [];
 
-    /// <summary>The sequence of the run's last event (0 when unsequenced).</summary>
-    public ulong LastSequence => FirstSequence == 0 ? 0 : FirstSequence + (ulong)Events.Count - 1;
+    public int Count => _owner is null ? Events.Count : _encoded.Count;
 
-    public EventBatch ToEventBatch()
+    /// <summary>The sequence of the run's last event (0 when unsequenced).</summary>
+    public ulong LastSequence => FirstSequence == 0 ? 0 : FirstSequence + (ulong)Count - 1;
+
+    /// <summary>The events as objects, parsed from their bytes when the run holds bytes (OTLP needs fields).</summary>
+    public IReadOnlyList<Event> ReadEvents() =>
+        _owner is not { } owner ? Events : _encoded.Select(e => Event.Parser.ParseFrom(owner.EventBytes(e.Offset, e.Length))).ToList();
+
+    internal void AddEncoded(ForwardBatch owner, int offset, int length)
     {
-        var batch = new EventBatch { SourceId = SourceId, FirstSequence = FirstSequence };
-        batch.Events.AddRange(Events);
-        return batch;
+        _owner = owner;
+        _encoded.Add((offset, length));
+    }
+
+    /// <summary>Writes the run as an encoded telemetry.v1.EventBatch.</summary>
+    public void WriteEventBatch(IBufferWriter<byte> writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (_owner is null)
+        {
+            var batch = new EventBatch { SourceId = SourceId, FirstSequence = FirstSequence };
+            batch.Events.AddRange(Events);
+            batch.WriteTo(writer);
+            return;
+        }
+
+        var source = System.Text.Encoding.UTF8.GetBytes(SourceId);
+        var total = ProtoWire.LengthDelimitedFieldSize(source.Length)
+            + (FirstSequence == 0 ? 0 : 1 + ProtoWire.VarintSize(FirstSequence))
+            + _encoded.Sum(e => ProtoWire.LengthDelimitedFieldSize(e.Length));
+        var span = writer.GetSpan(total);
+        var position = WriteField(span, 0x0A, source);
+        if (FirstSequence != 0)
+        {
+            span[position++] = 0x10;
+            position += ProtoWire.WriteVarint(span[position..], FirstSequence);
+        }
+
+        foreach (var (offset, length) in _encoded)
+        {
+            position += WriteField(span[position..], 0x1A, _owner.EventBytes(offset, length));
+        }
+
+        writer.Advance(position);
+    }
+
+    private static int WriteField(Span<byte> destination, byte tag, ReadOnlySpan<byte> value)
+    {
+        destination[0] = tag;
+        var position = 1 + ProtoWire.WriteVarint(destination[1..], (ulong)value.Length);
+        value.CopyTo(destination[position..]);
+        return position + value.Length;
     }
 }

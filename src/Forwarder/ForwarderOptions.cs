@@ -21,6 +21,9 @@ public sealed class ForwarderOptions
 
     public int BatchBytes { get; init; } = 1024 * 1024;
 
+    /// <summary>Parallel streams to an upstream collector (sources are spread over them, each keeping its order).</summary>
+    public int Streams { get; init; } = 4;
+
     /// <summary>Batches sent and not yet acknowledged; they are kept in memory and resent after a reconnect.</summary>
     public int MaxInFlightBatches { get; init; } = 16;
 

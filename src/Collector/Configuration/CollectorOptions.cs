@@ -52,6 +52,9 @@ public sealed class CollectorOptions
 
     public int UpstreamMaxInFlightBatches { get; set; } = 16;
 
+    /// <summary>Parallel streams to an upstream collector; each source stays on one of them, in order.</summary>
+    public int UpstreamStreams { get; set; } = 4;
+
     public double UpstreamMinBackoffMs { get; set; } = 200;
 
     public double UpstreamMaxBackoffMs { get; set; } = 30_000;

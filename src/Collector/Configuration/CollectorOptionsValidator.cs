@@ -101,6 +101,11 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
             errors.Add($"{Key(nameof(options.UpstreamMaxInFlightBatches))} must be between 1 and 1024 (was {options.UpstreamMaxInFlightBatches})");
         }
 
+        if (options.UpstreamStreams is < 1 or > 64)
+        {
+            errors.Add($"{Key(nameof(options.UpstreamStreams))} must be between 1 and 64 (was {options.UpstreamStreams})");
+        }
+
         if (!double.IsFinite(options.UpstreamMinBackoffMs) || !double.IsFinite(options.UpstreamMaxBackoffMs)
             || options.UpstreamMinBackoffMs < 1 || options.UpstreamMaxBackoffMs < options.UpstreamMinBackoffMs || options.UpstreamMaxBackoffMs > 3_600_000)
         {

@@ -26,6 +26,7 @@ public static class CommandLineFlags
         ("--upstream-ca-certificate", "UpstreamCaCertificate", "PEM CA certificate that signs the upstream's certificate. Default: the system store"),
         ("--upstream-batch-events", "UpstreamBatchEvents", "Events per forwarded batch at most. Default 4096"),
         ("--upstream-max-in-flight", "UpstreamMaxInFlightBatches", "Batches sent and not yet acknowledged at most. Default 16"),
+        ("--upstream-streams", "UpstreamStreams", "Parallel streams to an upstream collector (each source keeps to one). Default 4"),
         ("--upstream-min-backoff-ms", "UpstreamMinBackoffMs", "First retry delay after an upstream failure. Default 200"),
         ("--upstream-max-backoff-ms", "UpstreamMaxBackoffMs", "Longest retry delay (the backoff doubles up to it, with jitter). Default 30000"),
         ("--upstream-timeout-ms", "UpstreamTimeoutMs", "Deadline of one OTLP export call. Default 30000"),

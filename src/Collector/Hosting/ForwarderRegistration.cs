@@ -37,6 +37,7 @@ public static class ForwarderRegistration
             // an export well under the usual 4 MiB receive limit of OTLP endpoints.
             BatchBytes = kind == UpstreamKind.Otlp ? 256 * 1024 : 1024 * 1024,
             MaxInFlightBatches = options.UpstreamMaxInFlightBatches,
+            Streams = options.UpstreamStreams,
             MinBackoff = TimeSpan.FromMilliseconds(options.UpstreamMinBackoffMs),
             MaxBackoff = TimeSpan.FromMilliseconds(options.UpstreamMaxBackoffMs),
             CallTimeout = TimeSpan.FromMilliseconds(options.UpstreamTimeoutMs),
@@ -89,7 +90,7 @@ public static class ForwarderRegistration
             KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
             ConfigureHandler = configureHandler,
         });
-        return new CollectorUpstream(client);
+        return new CollectorUpstream(client, options.Streams);
     }
 
     /// <summary>Validates the upstream's certificate against the given CA only (a private PKI between collectors).</summary>

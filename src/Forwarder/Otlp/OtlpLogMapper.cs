@@ -71,7 +71,7 @@ public static class OtlpLogMapper
         foreach (var run in batch.Runs)
         {
             var sequence = run.FirstSequence;
-            foreach (var evt in run.Events)
+            foreach (var evt in run.ReadEvents())
             {
                 var service = evt.Service.Length == 0 ? UnknownService : evt.Service;
                 if (!scopes.TryGetValue(service, out var scope))

@@ -125,7 +125,8 @@ public sealed class EdgeToCoreTests : IDisposable
     [Fact]
     public async Task LiveEventsDuringDrain_NewSourceOvertakesBacklog_BacklogSourceKeepsItsOrder()
     {
-        using var edge = await StartEdgeAsync("--upstream-batch-events", "500", "--upstream-max-in-flight", "4");
+        // A deliberately narrow pipe (one stream, small batches, one batch in flight per lane), so the drain lasts.
+        using var edge = await StartEdgeAsync("--upstream-batch-events", "100", "--upstream-max-in-flight", "2", "--upstream-streams", "1");
         await SendToEdgeAsync(edge);
         using var core = await StartCoreAsync();
         await edge.WaitForHealthAsync(h => ForwarderOf(h).GetProperty("live_lane").GetBoolean(), DrainTimeout, "live lane opened");
@@ -135,7 +136,6 @@ public sealed class EdgeToCoreTests : IDisposable
         {
             await EventStreamer.SendAsync(edge.GrpcUri, "live-source", (ulong)(i * 10) + 1, 10, batchSize: 10);
             await EventStreamer.SendAsync(edge.GrpcUri, "edge-source-0", PerSource + (ulong)(i * 10) + 1, 10, batchSize: 10);
-            await Task.Delay(20);
         }
 
         await WaitDrainedAsync(edge);

@@ -102,6 +102,26 @@ public sealed class GrpcClient : IDisposable
         }
     }
 
+    /// <summary>Frames an already encoded message (compressed when the client compresses requests).</summary>
+    internal void WriteRawFrame(IBufferWriter<byte> destination, ReadOnlySpan<byte> message)
+    {
+        if (message.Length > Options.MaxSendMessageBytes)
+        {
+            throw new GrpcStatusException(GrpcStatusCode.ResourceExhausted, $"message of {message.Length} bytes exceeds the send limit of {Options.MaxSendMessageBytes} bytes");
+        }
+
+        if (Options.CompressRequests)
+        {
+            var compressed = new ArrayBufferWriter<byte>(message.Length / 2 + 64);
+            GrpcGzip.Compress(message, compressed);
+            GrpcFrame.Write(destination, compressed.WrittenSpan, compressed: true);
+        }
+        else
+        {
+            GrpcFrame.Write(destination, message, compressed: false);
+        }
+    }
+
     private HttpRequestMessage CreateRequest(string method, HttpContent content, GrpcCallOptions callOptions)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Options.Address, method))

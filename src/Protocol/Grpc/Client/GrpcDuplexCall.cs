@@ -52,10 +52,26 @@ public sealed class GrpcDuplexCall<TRequest, TResponse> : IAsyncDisposable
     public GrpcStatus? Status => _reader?.Status;
 
     /// <summary>Sends one message. If the server has already ended the call, throws with the server's status.</summary>
-    public async Task WriteAsync(TRequest message, CancellationToken cancellationToken = default)
+    public Task WriteAsync(TRequest message, CancellationToken cancellationToken = default)
     {
         _frame.ResetWrittenCount();
         _client.WriteFrame(_frame, message);
+        return WriteFramedAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends one message that is already encoded (a relay forwarding bytes it holds, without parsing them into
+    /// objects); the bytes must be a valid encoding of the request type.
+    /// </summary>
+    public Task WriteRawAsync(ReadOnlySpan<byte> encodedMessage, CancellationToken cancellationToken = default)
+    {
+        _frame.ResetWrittenCount();
+        _client.WriteRawFrame(_frame, encodedMessage);
+        return WriteFramedAsync(cancellationToken);
+    }
+
+    private async Task WriteFramedAsync(CancellationToken cancellationToken)
+    {
         try
         {
             var stream = await _content.RequestStream.WaitAsync(_scope.Token);
