@@ -40,13 +40,27 @@ public sealed class ForwardBatch
 
     internal ReadOnlySpan<byte> EventBytes(int offset, int length) => _bytes.AsSpan(offset, length);
 
+    /// <summary>Gives the event bytes back to the pool once the batch is done (delivered or dropped) and will not be sent again.</summary>
+    internal void Release()
+    {
+        if (_bytes.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_bytes);
+            _bytes = [];
+        }
+    }
+
     /// <summary>Copies one event and its provenance stamp into the batch's own buffer; returns where it starts.</summary>
     internal int AppendEvent(ReadOnlySpan<byte> eventBytes, ReadOnlySpan<byte> stamp)
     {
         var needed = _length + eventBytes.Length + stamp.Length;
         if (needed > _bytes.Length)
         {
-            Array.Resize(ref _bytes, Math.Max(needed, Math.Max(4096, _bytes.Length * 2)));
+            // Pooled: batches come and go at the drain rate, and fresh large arrays would keep the GC busy.
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(256 * 1024, _bytes.Length * 2)));
+            _bytes.AsSpan(0, _length).CopyTo(larger);
+            Release();
+            _bytes = larger;
         }
 
         var offset = _length;

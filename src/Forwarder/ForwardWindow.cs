@@ -151,6 +151,7 @@ public sealed class ForwardWindow : IDisposable
         CompletedUntil = batch.NextAddress;
         _cursor.CompleteUntil(batch.NextAddress);
         _consumers.Report(CursorName, batch.NextAddress);
+        batch.Release();
     }
 
     public void Dispose() => _cursor.Dispose();

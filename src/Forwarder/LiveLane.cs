@@ -104,6 +104,7 @@ internal sealed class LiveLane : IDisposable
     {
         var (batch, entries, _) = _inFlight.Dequeue();
         _deliveredEntries.UnionWith(entries);
+        batch.Release();
         return batch;
     }
 
