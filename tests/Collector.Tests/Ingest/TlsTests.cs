@@ -51,7 +51,7 @@ public sealed class TlsTests : IDisposable
         presented?.Dispose();
     }
 
-    private static X509Certificate2 CreateSelfSigned()
+    internal static X509Certificate2 CreateSelfSigned()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
