@@ -8,21 +8,6 @@ namespace Collector.Bench.Drain;
 /// <summary>Sends test events (about 150 bytes, three attributes) the way the load tool does: one stream per source, acks read as they come.</summary>
 internal static class EventSender
 {
-    public static Event Event(int i, ulong timeUnixNano) => new()
-    {
-        TimeUnixNano = timeUnixNano,
-        EventType = "THOUGHT_LATENCY",
-        Component = "gemma2:27b",
-        Value = 12.5 + i,
-        Status = "ok",
-        Severity = Severity.Info,
-        Message = $"inference {i} finished",
-        Service = "bench",
-        TokensGenerated = 42,
-        PromptTokens = 7,
-        Attributes = { ["gpu"] = "0", ["region"] = "eu", ["n"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-    };
-
     /// <summary>Sends <paramref name="perSource"/> events from each of <paramref name="sources"/> sources; returns the seconds until the last ack.</summary>
     public static async Task<double> SendAsync(Uri target, int sources, int perSource, int batchSize = 500)
     {
@@ -30,7 +15,7 @@ internal static class EventSender
         var prepared = Enumerable.Range(0, sources).Select(s => Enumerable.Range(0, perSource / batchSize).Select(b =>
         {
             var batch = new EventBatch { SourceId = $"backlog-{s}", FirstSequence = (ulong)(b * batchSize) + 1 };
-            batch.Events.AddRange(Enumerable.Range(b * batchSize, batchSize).Select(i => Event(i, time + (ulong)i)));
+            batch.Events.AddRange(Enumerable.Range(b * batchSize, batchSize).Select(i => SampleEvents.Inference(i, time + (ulong)i)));
             return batch;
         }).ToList()).ToList();
 
@@ -53,7 +38,7 @@ internal static class EventSender
         {
             var batch = new EventBatch { SourceId = sourceId, FirstSequence = sequence };
             var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
-            batch.Events.AddRange(Enumerable.Range(0, BatchSize).Select(i => Event(i, now)));
+            batch.Events.AddRange(Enumerable.Range(0, BatchSize).Select(i => SampleEvents.Inference(i, now)));
             await client.SendAsync(batch);
             sequence += BatchSize;
             await Task.Delay(interval, CancellationToken.None);

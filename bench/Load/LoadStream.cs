@@ -74,23 +74,7 @@ internal sealed class LoadStream(CollectorClient client, LoadOptions options, in
         var source = $"load-{index}-{Guid.NewGuid():N}";
         SourceId = source;
         var result = new EventBatch[batches];
-        var template = new Event
-        {
-            EventType = "THOUGHT_LATENCY",
-            Component = "gemma2:27b",
-            Status = "ok",
-            Severity = Severity.Info,
-            Message = "inference finished in budget",
-            Service = "load",
-            TokensGenerated = 42,
-            PromptTokens = 7,
-            TraceId = ByteString.CopyFrom(new byte[16]),
-        };
-        for (var a = 0; a < options.Attributes; a++)
-        {
-            template.Attributes[$"k{a}"] = $"v{a}";
-        }
-
+        var template = SampleEvents.Inference(0, 0, options.Attributes);
         for (var b = 0; b < batches; b++)
         {
             var batch = new EventBatch { SourceId = source, FirstSequence = (ulong)b * (ulong)options.BatchSize + 1 };

@@ -11,20 +11,15 @@ Stubs are generated at start-up from the repo's proto/opentelemetry so the
 receiver reads exactly what the C# side compiles.
 """
 import argparse
-import atexit
-import importlib.resources
 import json
 import os
-import shutil
 import sys
-import tempfile
 import threading
 from concurrent import futures
 
 import grpc
-from grpc_tools import protoc
 
-from serving import serve_until_stopped
+from serving import compile_protos, serve_until_stopped
 
 DEFAULT_PROTO_ROOT = os.path.normpath(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "proto"))
@@ -41,22 +36,7 @@ service_grpc = None     # logs_service_pb2_grpc
 
 def load_stubs(proto_root):
     global service_pb, service_grpc
-    out = tempfile.mkdtemp(prefix="otlp-stubs-")
-    atexit.register(shutil.rmtree, out, True)
-    well_known = str(importlib.resources.files("grpc_tools") / "_proto")
-    rc = protoc.main(["protoc", "-I" + proto_root, "-I" + well_known,
-                      "--python_out=" + out, "--grpc_python_out=" + out]
-                     + [os.path.join(proto_root, f) for f in PROTO_FILES])
-    if rc != 0:
-        sys.exit("protoc failed (%d) for proto root %s" % (rc, proto_root))
-    # Regular packages all the way down, so an installed 'opentelemetry'
-    # distribution (a namespace package) cannot shadow or mix with ours.
-    for proto in PROTO_FILES:
-        package = os.path.dirname(proto)
-        while package:
-            open(os.path.join(out, package, "__init__.py"), "a").close()
-            package = os.path.dirname(package)
-    sys.path.insert(0, out)
+    compile_protos(proto_root, PROTO_FILES, "otlp-stubs-")
     from opentelemetry.proto.collector.logs.v1 import logs_service_pb2, logs_service_pb2_grpc
     service_pb, service_grpc = logs_service_pb2, logs_service_pb2_grpc
 

@@ -10,22 +10,17 @@ Stubs are generated at start-up from the repo's .proto so the peer can never
 drift from the contract the C# side compiles.
 """
 import argparse
-import atexit
-import importlib.resources
 import json
 import math
 import os
-import shutil
 import sys
-import tempfile
 import time
 from concurrent import futures
 
 import grpc
 from google.protobuf import json_format
-from grpc_tools import protoc
 
-from serving import serve_until_stopped
+from serving import compile_protos, serve_until_stopped
 
 STREAM_METHOD = "/telemetry.v1.Collector/Stream"
 DENIED_DETAILS = "denied by test peer: ünïcödé 100%"
@@ -38,18 +33,7 @@ pb_grpc = None  # telemetry_pb2_grpc
 
 def load_stubs(proto_root):
     global pb, pb_grpc
-    out = tempfile.mkdtemp(prefix="peer-stubs-")
-    atexit.register(shutil.rmtree, out, True)
-    well_known = str(importlib.resources.files("grpc_tools") / "_proto")
-    rc = protoc.main(["protoc", "-I" + proto_root, "-I" + well_known,
-                      "--python_out=" + out, "--grpc_python_out=" + out,
-                      os.path.join(proto_root, "telemetry", "v1", "telemetry.proto")])
-    if rc != 0:
-        sys.exit("protoc failed (%d) for proto root %s" % (rc, proto_root))
-    # Regular packages, so an unrelated 'telemetry' on sys.path cannot shadow ours.
-    for pkg in ("telemetry", os.path.join("telemetry", "v1")):
-        open(os.path.join(out, pkg, "__init__.py"), "a").close()
-    sys.path.insert(0, out)
+    compile_protos(proto_root, [os.path.join("telemetry", "v1", "telemetry.proto")], "peer-stubs-")
     from telemetry.v1 import telemetry_pb2, telemetry_pb2_grpc
     pb, pb_grpc = telemetry_pb2, telemetry_pb2_grpc
 
