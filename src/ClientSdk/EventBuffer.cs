@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+
+namespace Collector.ClientSdk;
+
+/// <summary>
+/// The bounded buffer between log calls (any number of threads, never blocked) and the one sender. Adding is a
+/// lock-free enqueue plus two interlocked counts. The limits count everything not yet acknowledged: what waits here
+/// and what the sender has in flight. A full buffer applies the drop policy: the oldest event still waiting makes
+/// room, or the new one is refused; events already sent are never dropped, they may be stored already.
+/// </summary>
+internal sealed class EventBuffer(TelemetryClientOptions options, ClientCounters counters) : IDisposable
+{
+    private readonly ConcurrentQueue<PendingEvent> _queue = new();
+    private readonly ConcurrentQueue<FlushMarker> _orphanMarkers = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private long _held;
+    private long _heldBytes;
+    private int _senderIdle;
+
+    public long Held => Volatile.Read(ref _held);
+
+    public long HeldBytes => Volatile.Read(ref _heldBytes);
+
+    public bool TryAdd(in PendingEvent pending)
+    {
+        var bytes = pending.EstimatedBytes;
+        if (Volatile.Read(ref _held) >= options.MaxBufferedEvents || Volatile.Read(ref _heldBytes) + bytes > options.MaxBufferedBytes)
+        {
+            if (options.DropPolicy == DropPolicy.DropNewest || !TryDropOldest())
+            {
+                counters.Dropped(1);
+                return false;
+            }
+        }
+
+        Interlocked.Increment(ref _held);
+        Interlocked.Add(ref _heldBytes, bytes);
+        _queue.Enqueue(pending);
+        counters.AddLogged();
+        Wake();
+        return true;
+    }
+
+    /// <summary>Queues a flush marker behind everything logged so far; markers are never dropped or counted.</summary>
+    public void AddMarker(FlushMarker marker)
+    {
+        _queue.Enqueue(new PendingEvent(PendingKind.FlushMarker, 0, null, null, 0, null, default, null, null, 0, 0, 0, marker));
+        Wake();
+    }
+
+    /// <summary>The sender takes the next waiting event (or marker).</summary>
+    public bool TryTake(out PendingEvent pending) => _queue.TryDequeue(out pending);
+
+    /// <summary>Markers whose events were dropped from under them; the sender attaches them to its latest batch.</summary>
+    public bool TryTakeOrphanMarker(out FlushMarker? marker) => _orphanMarkers.TryDequeue(out marker);
+
+    public bool IsEmpty => _queue.IsEmpty && _orphanMarkers.IsEmpty;
+
+    /// <summary>Acknowledged (or given up) events leave the limits.</summary>
+    public void Release(long events, long bytes)
+    {
+        Interlocked.Add(ref _held, -events);
+        Interlocked.Add(ref _heldBytes, -bytes);
+    }
+
+    /// <summary>Sleeps the sender until an event arrives or <paramref name="timeout"/> passes.</summary>
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Volatile.Write(ref _senderIdle, 1);
+        if (!_queue.IsEmpty)
+        {
+            Volatile.Write(ref _senderIdle, 0);
+            return;
+        }
+
+        await _wake.WaitAsync(timeout, cancellationToken);
+        Volatile.Write(ref _senderIdle, 0);
+    }
+
+    public void Dispose() => _wake.Dispose();
+
+    private void Wake()
+    {
+        // Only the first event after the sender went idle pays for the wake-up.
+        if (Volatile.Read(ref _senderIdle) == 1 && Interlocked.Exchange(ref _senderIdle, 0) == 1)
+        {
+            _wake.Release();
+        }
+    }
+
+    private bool TryDropOldest()
+    {
+        while (_queue.TryDequeue(out var oldest))
+        {
+            if (oldest.Kind == PendingKind.FlushMarker)
+            {
+                _orphanMarkers.Enqueue((FlushMarker)oldest.Payload!);
+                continue;
+            }
+
+            Release(1, oldest.EstimatedBytes);
+            counters.Dropped(1);
+            return true;
+        }
+
+        return false;
+    }
+}
+
+/// <summary>A FlushAsync waiting for everything queued before it to be acknowledged.</summary>
+internal sealed class FlushMarker
+{
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Task => _done.Task;
+
+    public void Complete() => _done.TrySetResult();
+}

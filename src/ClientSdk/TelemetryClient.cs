@@ -1,0 +1,170 @@
+using Collector.Protocol.Telemetry.V1;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Collector.ClientSdk;
+
+/// <summary>
+/// The telemetry logger services embed. Log calls put the event in a bounded in-memory buffer and return at once:
+/// they never block, never throw, and allocate nothing for events without attributes. A background sender streams
+/// the buffer to the collector and keeps every event until the collector has made it durable; see
+/// <see cref="TelemetryClientOptions"/> for the limits and what happens past them. Thread-safe; one per process.
+/// </summary>
+public sealed class TelemetryClient : IDisposable, IAsyncDisposable
+{
+    public const string LoadLatency = "LOAD_LATENCY";
+    public const string ThoughtLatency = "THOUGHT_LATENCY";
+    public const string VramCheck = "VRAM_CHECK";
+    public const string LogEvent = "LOG";
+
+    private readonly TelemetryClientOptions _options;
+    private readonly EventBuffer _buffer;
+    private readonly ClientCounters _counters;
+    private readonly TelemetrySender _sender;
+    private int _disposed;
+
+    public TelemetryClient(TelemetryClientOptions options, ILogger<TelemetryClient>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        EventBuffer? buffer = null;
+        _counters = new ClientCounters(options.EffectiveSourceId, () => buffer?.Held ?? 0, () => buffer?.HeldBytes ?? 0);
+        _buffer = buffer = new EventBuffer(options, _counters);
+        _sender = new TelemetrySender(options, _buffer, _counters, (ILogger?)logger ?? NullLogger.Instance);
+    }
+
+    /// <summary>The source id events are sent under.</summary>
+    public string SourceId => _options.EffectiveSourceId;
+
+    public TelemetryStats Stats => new(
+        _counters.Logged,
+        _counters.Sent,
+        _counters.Acknowledged,
+        _counters.Rejected,
+        _counters.DroppedCount,
+        _counters.Retries,
+        _buffer.Held,
+        _buffer.HeldBytes,
+        _counters.LastAck,
+        _counters.Connected);
+
+    /// <summary>Logs an event; false when the buffer was full and the event was dropped (counted in <see cref="Stats"/>).</summary>
+    public bool Log(string eventType, string? component = null, double value = 0, IReadOnlyDictionary<string, string>? attributes = null, string? status = null) =>
+        Add(new PendingEvent(PendingKind.Generic, NowUnixNano(), eventType, component, value, status, Severity.Info, null, attributes, 0, 0, 0, null));
+
+    /// <summary>Logs a log line: event type LOG with the severity and message.</summary>
+    public bool Log(Severity severity, string message, string? component = null, IReadOnlyDictionary<string, string>? attributes = null) =>
+        Add(new PendingEvent(PendingKind.Generic, NowUnixNano(), LogEvent, component, 0, null, severity, message, attributes, 0, 0, 0, null));
+
+    /// <summary>Logs a whole event as built by the caller (it must not be changed afterwards). A time of 0 is now.</summary>
+    public bool Log(Event telemetryEvent)
+    {
+        if (telemetryEvent is null)
+        {
+            return false;
+        }
+
+        if (telemetryEvent.TimeUnixNano == 0)
+        {
+            telemetryEvent.TimeUnixNano = (ulong)NowUnixNano();
+        }
+
+        return Add(new PendingEvent(PendingKind.Full, 0, null, null, 0, null, default, null, null, 0, 0, 0, telemetryEvent));
+    }
+
+    /// <summary>LOAD_LATENCY: value = load time in seconds; metadata {model, load_time_ms}; status ok or failed.</summary>
+    public bool LogLoadLatency(string model, TimeSpan loadTime, bool success = true) =>
+        Add(new PendingEvent(PendingKind.LoadLatency, NowUnixNano(), LoadLatency, model, loadTime.TotalSeconds, success ? "ok" : "failed", success ? Severity.Info : Severity.Error, null, null, loadTime.TotalMilliseconds, 0, 0, null));
+
+    /// <summary>
+    /// THOUGHT_LATENCY: value = efficiency score in ms per generated token; metadata {inference_time_ms,
+    /// tokens_generated, prompt_tokens, total_tokens, latency_per_token_ms}. With no tokens generated there is no
+    /// score: value 0 and a status that says why.
+    /// </summary>
+    public bool LogThoughtLatency(string model, TimeSpan inferenceTime, int tokensGenerated, int promptTokens = 0)
+    {
+        var ms = inferenceTime.TotalMilliseconds;
+        var tokens = Math.Max(0, tokensGenerated);
+        var status = tokens > 0 ? "ok" : "no_tokens: efficiency needs at least one generated token";
+        var score = tokens > 0 ? ms / tokens : 0;
+        return Add(new PendingEvent(PendingKind.ThoughtLatency, NowUnixNano(), ThoughtLatency, model, score, status, Severity.Info, null, null, ms, tokens, Math.Max(0, promptTokens), null));
+    }
+
+    /// <summary>VRAM_CHECK: value = free MB; metadata {gpu_id, free_mb, used_mb, total_mb, utilization_pct}.</summary>
+    public bool LogVramCheck(int gpuId, double freeMb, double usedMb, double totalMb) =>
+        Add(new PendingEvent(PendingKind.VramCheck, NowUnixNano(), VramCheck, $"gpu{gpuId}", gpuId, "ok", Severity.Info, null, null, freeMb, usedMb, totalMb, null));
+
+    /// <summary>A high-resolution start time for <see cref="MeasureLatency"/>.</summary>
+    public static TelemetryTimestamp StartTimer() => TelemetryTimestamp.Now;
+
+    /// <summary>Time elapsed since <paramref name="start"/>.</summary>
+    public static TimeSpan MeasureLatency(TelemetryTimestamp start) => start.Elapsed;
+
+    /// <summary>Times a block and logs it when the scope is disposed.</summary>
+    public TelemetryScope Time(string eventType, string? component = null) => new(this, eventType, component);
+
+    /// <summary>Completes when everything logged before this call is acknowledged durable by the collector.</summary>
+    public Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        var marker = new FlushMarker();
+        _buffer.AddMarker(marker);
+        return marker.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Flushes (waiting at most DisposeFlushTimeout), then stops the sender; what is still unsent is counted as dropped.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(_options.DisposeFlushTimeout);
+            await FlushAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The collector did not answer in time; what is left is given up below.
+        }
+
+        await _sender.DisposeAsync();
+        var left = _buffer.Held;
+        if (left > 0)
+        {
+            _counters.Dropped(left);
+            _buffer.Release(left, _buffer.HeldBytes);
+        }
+
+        _counters.Dispose();
+        _buffer.Dispose();
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    internal void LogTimed(string eventType, string? component, TimeSpan elapsed) =>
+        Add(new PendingEvent(PendingKind.Timed, NowUnixNano(), eventType, component, elapsed.TotalSeconds, "ok", Severity.Info, null, null, elapsed.TotalMilliseconds, 0, 0, null));
+
+    private bool Add(in PendingEvent pending)
+    {
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            _counters.Dropped(1);
+            return false;
+        }
+
+        try
+        {
+            return _buffer.TryAdd(pending);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Log calls never throw at the caller, whatever they are given.
+            _counters.Dropped(1);
+            return false;
+        }
+    }
+
+    private static long NowUnixNano() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+}

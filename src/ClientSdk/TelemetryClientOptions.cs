@@ -1,0 +1,55 @@
+namespace Collector.ClientSdk;
+
+/// <summary>How a <see cref="TelemetryClient"/> reaches its collector and how much it may hold while it cannot.</summary>
+public sealed class TelemetryClientOptions
+{
+    /// <summary>The collector's gRPC url: http:// for HTTP/2 cleartext, https:// for TLS.</summary>
+    public Uri CollectorUrl { get; set; } = new("http://127.0.0.1:4317");
+
+    /// <summary>
+    /// This service instance's source id; the collector deduplicates by (source id, sequence). Default:
+    /// &lt;service name&gt;@&lt;host name&gt;. Sequences continue across restarts (they start from the clock).
+    /// </summary>
+    public string? SourceId { get; set; }
+
+    /// <summary>Written into every event's service field.</summary>
+    public string ServiceName { get; set; } = AppDomain.CurrentDomain.FriendlyName;
+
+    /// <summary>Events held (not yet acknowledged) at most; past it the <see cref="DropPolicy"/> applies.</summary>
+    public int MaxBufferedEvents { get; set; } = 1_000_000;
+
+    /// <summary>
+    /// Estimated bytes held at most; past it the <see cref="DropPolicy"/> applies. An event counts about 104 bytes plus
+    /// its message and attributes, so the default holds about 640,000 small events.
+    /// </summary>
+    public long MaxBufferedBytes { get; set; } = 64L * 1024 * 1024;
+
+    public DropPolicy DropPolicy { get; set; } = DropPolicy.DropOldest;
+
+    /// <summary>Events per batch sent at most; a batch goes as soon as the sender wakes, full or not.</summary>
+    public int MaxBatchEvents { get; set; } = 1000;
+
+    /// <summary>Batches sent and not yet acknowledged at most.</summary>
+    public int MaxInFlightBatches { get; set; } = 32;
+
+    /// <summary>The longest an idle sender sleeps before it looks at the buffer again.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Headers sent on every call (an API key: "authorization" = "Bearer ..."). Never logged.</summary>
+    public IDictionary<string, string> Headers { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Accepts the collector's certificate (a private CA, say); null uses the system's validation.</summary>
+    public Func<System.Security.Cryptography.X509Certificates.X509Certificate2, bool>? ValidateServerCertificate { get; set; }
+
+    public TimeSpan MinReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long Dispose waits for what was logged to be acknowledged.</summary>
+    public TimeSpan DisposeFlushTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Least time between two warnings about dropped events.</summary>
+    public TimeSpan DropWarningInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    internal string EffectiveSourceId => string.IsNullOrWhiteSpace(SourceId) ? $"{ServiceName}@{Environment.MachineName}" : SourceId;
+}

@@ -1,0 +1,292 @@
+using Collector.Protocol.Grpc;
+using Collector.Protocol.Grpc.Client;
+using Collector.Protocol.Telemetry;
+using Collector.Protocol.Telemetry.V1;
+using Microsoft.Extensions.Logging;
+
+namespace Collector.ClientSdk;
+
+/// <summary>
+/// The background sender: takes events from the buffer in order, numbers them, streams them as batches over
+/// telemetry.v1.Collector/Stream, and keeps each batch until its Ack says it is durable. After a lost connection it
+/// reconnects with backoff and jitter and resends the unacknowledged batches with the same sequences, so the
+/// collector's dedup stores each event once.
+/// </summary>
+internal sealed partial class TelemetrySender : IAsyncDisposable
+{
+    private readonly TelemetryClientOptions _options;
+    private readonly EventBuffer _buffer;
+    private readonly ClientCounters _counters;
+    private readonly ILogger _logger;
+    private readonly CollectorClient _client;
+    private readonly GrpcClient _grpc;
+    private readonly string _sourceId;
+    private readonly Queue<SentBatch> _unacked = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _loop;
+    private ulong _nextSequence;
+    private long _droppedAtLastWarning;
+    private DateTime _lastWarning = DateTime.MinValue;
+
+    public TelemetrySender(TelemetryClientOptions options, EventBuffer buffer, ClientCounters counters, ILogger logger)
+    {
+        _options = options;
+        _buffer = buffer;
+        _counters = counters;
+        _logger = logger;
+        _sourceId = options.EffectiveSourceId;
+
+        // Sequences start from the clock (microseconds), so a restarted service with the same source id continues
+        // above what it sent before instead of being taken for duplicates.
+        _nextSequence = (ulong)(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000);
+        _grpc = new GrpcClient(new GrpcClientOptions
+        {
+            Address = options.CollectorUrl,
+            Headers = new Dictionary<string, string>(options.Headers, StringComparer.OrdinalIgnoreCase),
+            KeepAlivePingDelay = TimeSpan.FromSeconds(15),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            ConfigureHandler = options.ValidateServerCertificate is { } validate
+                ? handler => handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                    certificate is not null && validate(new System.Security.Cryptography.X509Certificates.X509Certificate2(certificate))
+                : null,
+        });
+        _client = new CollectorClient(_grpc);
+        _loop = Task.Run(RunAsync);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _grpc.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        var token = _stopping.Token;
+        var delay = _options.MinReconnectDelay;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                // Connect only with something to send: an idle service does not knock on an absent collector.
+                while (_unacked.Count == 0 && _buffer.IsEmpty)
+                {
+                    WarnAboutDrops();
+                    await _buffer.WaitAsync(_options.FlushInterval, token);
+                }
+
+                await using var call = _client.OpenStream(new GrpcCallOptions { CancellationToken = token });
+                await call.WaitForOpenAsync();
+                _counters.SetConnected(true);
+                await PumpAsync(call, () => delay = _options.MinReconnectDelay, token);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _counters.SetConnected(false);
+                _counters.Retried();
+                LogConnectionLost(_logger, _options.CollectorUrl, delay.TotalMilliseconds, ex.Message);
+                try
+                {
+                    await Task.Delay(Jitter(delay), token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                delay = TimeSpan.FromTicks(Math.Min(_options.MaxReconnectDelay.Ticks, delay.Ticks * 2));
+            }
+            finally
+            {
+                _counters.SetConnected(false);
+            }
+        }
+    }
+
+    private async Task PumpAsync(GrpcDuplexCall<EventBatch, Ack> call, Action connected, CancellationToken token)
+    {
+        var acks = Task.Run(() => ReadAcksAsync(call, connected, token), token);
+        foreach (var batch in _unacked.ToArray())
+        {
+            await WriteAsync(call, batch, token);
+        }
+
+        while (!acks.IsCompleted)
+        {
+            WarnAboutDrops();
+            AttachOrphanMarkers();
+            if (InFlight() >= _options.MaxInFlightBatches)
+            {
+                await Task.WhenAny(acks, Task.Delay(10, token));
+                continue;
+            }
+
+            var batch = TakeBatch();
+            if (batch is null)
+            {
+                await Task.WhenAny(acks, _buffer.WaitAsync(_options.FlushInterval, token));
+                continue;
+            }
+
+            if (batch.Events.Count == 0)
+            {
+                // Only flush markers: nothing new to wait for.
+                CompleteMarkersIfIdle(batch);
+                continue;
+            }
+
+            lock (_unacked)
+            {
+                _unacked.Enqueue(batch);
+            }
+
+            await WriteAsync(call, batch, token);
+        }
+
+        await acks;
+    }
+
+    private int InFlight()
+    {
+        lock (_unacked)
+        {
+            return _unacked.Count;
+        }
+    }
+
+    private async Task WriteAsync(GrpcDuplexCall<EventBatch, Ack> call, SentBatch batch, CancellationToken token)
+    {
+        await call.WriteAsync(batch.Message, token);
+        _counters.SentEvents(batch.Events.Count);
+    }
+
+    private async Task ReadAcksAsync(GrpcDuplexCall<EventBatch, Ack> call, Action connected, CancellationToken token)
+    {
+        while (await call.ReadNextAsync() is { } ack)
+        {
+            connected();
+            SentBatch batch;
+            lock (_unacked)
+            {
+                batch = _unacked.Dequeue();
+            }
+
+            if (ack.DurableThrough < batch.LastSequence)
+            {
+                throw new GrpcStatusException(GrpcStatusCode.Internal, $"collector acknowledged through {ack.DurableThrough}, batch ended at {batch.LastSequence}");
+            }
+
+            _buffer.Release(batch.Events.Count, batch.Bytes);
+            _counters.Acked(batch.Events.Count, ack.Rejections.Count);
+            foreach (var rejection in ack.Rejections.Take(3))
+            {
+                LogRejected(_logger, rejection.Sequence, rejection.Reason);
+            }
+
+            batch.CompleteMarkers();
+        }
+
+        token.ThrowIfCancellationRequested();
+        throw new GrpcStatusException(GrpcStatusCode.Unavailable, "the collector ended the stream");
+    }
+
+    /// <summary>Takes waiting events into the next batch (flush markers ride along); null when nothing waits.</summary>
+    private SentBatch? TakeBatch()
+    {
+        SentBatch? batch = null;
+        while (batch is null || batch.Events.Count < _options.MaxBatchEvents)
+        {
+            if (!_buffer.TryTake(out var pending))
+            {
+                break;
+            }
+
+            batch ??= new SentBatch(_sourceId, _nextSequence);
+            if (pending.Kind == PendingKind.FlushMarker)
+            {
+                batch.Markers.Add((FlushMarker)pending.Payload!);
+                continue;
+            }
+
+            try
+            {
+                batch.Add(EventFactory.Create(pending, _options.ServiceName), pending.EstimatedBytes);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A value no event can carry: given up here, never thrown at the caller.
+                _buffer.Release(1, pending.EstimatedBytes);
+                _counters.Dropped(1);
+                LogUnencodable(_logger, ex.Message);
+            }
+        }
+
+        if (batch is { Events.Count: > 0 })
+        {
+            _nextSequence += (ulong)batch.Events.Count;
+            batch.Seal();
+        }
+
+        return batch;
+    }
+
+    private void CompleteMarkersIfIdle(SentBatch markersOnly)
+    {
+        lock (_unacked)
+        {
+            if (_unacked.Count == 0)
+            {
+                markersOnly.CompleteMarkers();
+                return;
+            }
+
+            _unacked.Last().Markers.AddRange(markersOnly.Markers);
+        }
+    }
+
+    private void AttachOrphanMarkers()
+    {
+        while (_buffer.TryTakeOrphanMarker(out var marker))
+        {
+            var carrier = new SentBatch(_sourceId, 0);
+            carrier.Markers.Add(marker!);
+            CompleteMarkersIfIdle(carrier);
+        }
+    }
+
+    private void WarnAboutDrops()
+    {
+        var dropped = _counters.DroppedCount;
+        if (dropped > _droppedAtLastWarning && DateTime.UtcNow - _lastWarning >= _options.DropWarningInterval)
+        {
+            LogDropped(_logger, dropped - _droppedAtLastWarning, dropped, _options.DropPolicy);
+            _droppedAtLastWarning = dropped;
+            _lastWarning = DateTime.UtcNow;
+        }
+    }
+
+    private static TimeSpan Jitter(TimeSpan delay)
+    {
+#pragma warning disable CA5394 // Jitter spreads reconnects; it needs no cryptographic randomness.
+        return TimeSpan.FromTicks((long)(delay.Ticks * (0.5 + (Random.Shared.NextDouble() / 2))));
+#pragma warning restore CA5394
+    }
+
+    [LoggerMessage(EventId = 5000, Level = LogLevel.Warning, Message = "Telemetry collector {Url} unreachable or lost ({Reason}); retrying in about {DelayMs:F0} ms, events are buffered")]
+    private static partial void LogConnectionLost(ILogger logger, Uri url, double delayMs, string reason);
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Telemetry buffer full: {Dropped} events dropped since the last warning ({Total} in all, policy {Policy})")]
+    private static partial void LogDropped(ILogger logger, long dropped, long total, DropPolicy policy);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Telemetry collector rejected event {Sequence}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, ulong sequence, string reason);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Telemetry event could not be encoded and was dropped: {Reason}")]
+    private static partial void LogUnencodable(ILogger logger, string reason);
+}

@@ -1,0 +1,262 @@
+using Collector.ClientSdk;
+using Collector.Protocol.Telemetry.V1;
+using Collector.Tests.Infrastructure;
+
+namespace Collector.Tests.ClientSdk;
+
+/// <summary>The SDK against a real collector process: everything logged is stored once, whatever the collector does.</summary>
+public sealed class TelemetryClientTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+    private readonly TempDirectory _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    [Fact]
+    public async Task Log_MillionEventsFromEightThreads_AllAcknowledgedAndStoredOnce()
+    {
+        const int Threads = 8;
+        const int PerThread = 125_000;
+        using var collector = await CollectorProcess.StartAsync(_data.Path);
+
+        // Eight threads log far faster than one stream can carry: the buffer must hold the burst (about 100 MB).
+        var options = Options(collector.GrpcUri);
+        options.MaxBufferedBytes = 256L * 1024 * 1024;
+        await using (var client = new TelemetryClient(options))
+        {
+            await Task.WhenAll(Enumerable.Range(0, Threads).Select(t => Task.Run(() =>
+            {
+                for (var i = 0; i < PerThread; i++)
+                {
+                    Assert.True(client.LogThoughtLatency("gemma2:27b", TimeSpan.FromMilliseconds(i % 1000), 1 + (i % 50), 7));
+                }
+            })));
+
+            await client.FlushAsync().WaitAsync(Timeout);
+            var stats = client.Stats;
+            Assert.Equal(Threads * PerThread, stats.Logged);
+            Assert.Equal(Threads * PerThread, stats.Acknowledged);
+            Assert.Equal(0, stats.Dropped);
+            Assert.Equal(0, stats.Buffered);
+            Assert.NotNull(stats.LastAck);
+        }
+
+        await collector.StopAsync();
+        var stored = await LogContents.ReadDirectoryAsync(_data.Path);
+        Assert.Equal(Threads * PerThread, stored.Count);
+        Assert.Equal(stored.Count, stored.Select(e => e.Sequence).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Log_CollectorKilledAndRestartedMidStream_NothingLostNothingTwice()
+    {
+        var grpcPort = FreePort.Next();
+        var httpPort = FreePort.Next();
+        const int Count = 200_000;
+        var collector = await CollectorProcess.StartAsync(_data.Path, grpcPort, httpPort);
+        try
+        {
+            await using var client = new TelemetryClient(Options(collector.GrpcUri));
+            var logging = Task.Run(async () =>
+            {
+                for (var i = 0; i < Count; i++)
+                {
+                    Assert.True(client.Log("STEP", "worker", i));
+                    if (i % 1000 == 0)
+                    {
+                        await Task.Delay(1);
+                    }
+                }
+            });
+
+            await WaitUntilAsync(() => client.Stats.Acknowledged > 20_000);
+            await collector.KillAsync();
+            collector.Dispose();
+            await WaitUntilAsync(() => client.Stats.Retries > 0);
+            collector = await CollectorProcess.StartAsync(_data.Path, grpcPort, httpPort);
+            await logging;
+            await client.FlushAsync().WaitAsync(Timeout);
+            Assert.Equal(Count, client.Stats.Acknowledged);
+            Assert.Equal(0, client.Stats.Dropped);
+            await collector.StopAsync();
+        }
+        finally
+        {
+            collector.Dispose();
+        }
+
+        var stored = await LogContents.ReadDirectoryAsync(_data.Path);
+        var values = stored.Select(e => (int)e.Event.Value).Order().ToList();
+        Assert.Equal(Enumerable.Range(0, Count), values);
+    }
+
+    [Fact]
+    public async Task Log_CollectorAbsentAtStart_BufferedThenDeliveredWhenItAppears()
+    {
+        var grpcPort = FreePort.Next();
+        await using var client = new TelemetryClient(Options(new Uri($"http://127.0.0.1:{grpcPort}")));
+        for (var i = 0; i < 1000; i++)
+        {
+            Assert.True(client.Log("EARLY", "svc", i));
+        }
+
+        await WaitUntilAsync(() => client.Stats.Retries >= 2);
+        Assert.Equal(1000, client.Stats.Buffered);
+        Assert.False(client.Stats.Connected);
+
+        using var collector = await CollectorProcess.StartAsync(_data.Path, grpcPort, FreePort.Next());
+        await client.FlushAsync().WaitAsync(Timeout);
+        Assert.Equal(1000, client.Stats.Acknowledged);
+        Assert.Equal(0, client.Stats.Buffered);
+        var health = await collector.HealthAsync();
+        Assert.Equal(1000, health.GetProperty("ingest").GetProperty("accepted").GetInt64());
+    }
+
+    [Theory]
+    [InlineData(DropPolicy.DropOldest)]
+    [InlineData(DropPolicy.DropNewest)]
+    public async Task Log_BufferFullWhileCollectorAway_PolicyDecidesWhichSurviveAndCountsAreExact(DropPolicy policy)
+    {
+        var grpcPort = FreePort.Next();
+        var options = Options(new Uri($"http://127.0.0.1:{grpcPort}"));
+        options.MaxBufferedEvents = 1000;
+        options.DropPolicy = policy;
+        await using var client = new TelemetryClient(options);
+        var accepted = 0;
+        for (var i = 0; i < 5000; i++)
+        {
+            accepted += client.Log("FILL", "svc", i) ? 1 : 0;
+        }
+
+        var stats = client.Stats;
+        Assert.Equal(1000, stats.Buffered);
+        Assert.Equal(4000, stats.Dropped);
+        Assert.Equal(policy == DropPolicy.DropOldest ? 5000 : 1000, accepted);
+
+        using var collector = await CollectorProcess.StartAsync(_data.Path, grpcPort, FreePort.Next());
+        await client.FlushAsync().WaitAsync(Timeout);
+        await collector.StopAsync();
+        var values = (await LogContents.ReadDirectoryAsync(_data.Path)).Select(e => (int)e.Event.Value).Order().ToList();
+        var expected = policy == DropPolicy.DropOldest ? Enumerable.Range(4000, 1000) : Enumerable.Range(0, 1000);
+        Assert.Equal(expected, values);
+    }
+
+    [Fact]
+    public async Task Dispose_FlushesWhatWasLogged()
+    {
+        using var collector = await CollectorProcess.StartAsync(_data.Path);
+        await using (var client = new TelemetryClient(Options(collector.GrpcUri)))
+        {
+            for (var i = 0; i < 5000; i++)
+            {
+                client.Log("BEFORE_DISPOSE", "svc", i);
+            }
+        }
+
+        var health = await collector.HealthAsync();
+        Assert.Equal(5000, health.GetProperty("ingest").GetProperty("accepted").GetInt64());
+    }
+
+    [Fact]
+    public async Task Metadata_EachKind_StoredWithItsFieldsAndEfficiencyMath()
+    {
+        using var collector = await CollectorProcess.StartAsync(_data.Path);
+        await using (var client = new TelemetryClient(Options(collector.GrpcUri)))
+        {
+            client.LogThoughtLatency("gemma2:27b", TimeSpan.FromMilliseconds(1500), 300, 40);
+            client.LogThoughtLatency("gemma2:27b", TimeSpan.FromMilliseconds(900), 0, 12);
+            client.LogLoadLatency("llama3:8b", TimeSpan.FromMilliseconds(2345.5), success: false);
+            client.LogVramCheck(1, 2048, 22528, 24576);
+            client.Log(Severity.Warn, "disk almost full", "storage");
+            using (client.Time("INDEX_BUILD", "search"))
+            {
+                await Task.Delay(20);
+            }
+
+            await client.FlushAsync().WaitAsync(Timeout);
+        }
+
+        await collector.StopAsync();
+        var stored = (await LogContents.ReadDirectoryAsync(_data.Path)).Select(e => e.Event).ToList();
+        var thought = stored[0];
+        Assert.Equal("THOUGHT_LATENCY", thought.EventType);
+        Assert.Equal(5.0, thought.Value, 9);
+        Assert.Equal("1500", thought.Attributes["inference_time_ms"]);
+        Assert.Equal("300", thought.Attributes["tokens_generated"]);
+        Assert.Equal("40", thought.Attributes["prompt_tokens"]);
+        Assert.Equal("340", thought.Attributes["total_tokens"]);
+        Assert.Equal("5", thought.Attributes["latency_per_token_ms"]);
+        Assert.Equal(300u, thought.TokensGenerated);
+
+        var zero = stored[1];
+        Assert.Equal(0, zero.Value);
+        Assert.StartsWith("no_tokens", zero.Status, StringComparison.Ordinal);
+        Assert.False(zero.Attributes.ContainsKey("latency_per_token_ms"));
+
+        var load = stored[2];
+        Assert.Equal(("LOAD_LATENCY", "llama3:8b", "failed"), (load.EventType, load.Component, load.Status));
+        Assert.Equal(2.3455, load.Value, 9);
+        Assert.Equal("2345.5", load.Attributes["load_time_ms"]);
+        Assert.Equal("llama3:8b", load.Attributes["model"]);
+
+        var vram = stored[3];
+        Assert.Equal(("VRAM_CHECK", "gpu1", 2048.0), (vram.EventType, vram.Component, vram.Value));
+        Assert.Equal("91.66666666666667", vram.Attributes["utilization_pct"]);
+
+        Assert.Equal(("LOG", Severity.Warn, "disk almost full"), (stored[4].EventType, stored[4].Severity, stored[4].Message));
+        Assert.Equal("INDEX_BUILD", stored[5].EventType);
+        Assert.True(stored[5].Value >= 0.02, $"timed {stored[5].Value} s");
+        Assert.All(stored, e => Assert.NotEqual(0ul, e.TimeUnixNano));
+    }
+
+    [Fact]
+    public async Task Log_HostileInput_NeverThrowsAndEverythingIsHandled()
+    {
+        using var collector = await CollectorProcess.StartAsync(_data.Path);
+        await using var client = new TelemetryClient(Options(collector.GrpcUri));
+        var huge = new string('x', 1_000_000);
+        var loneSurrogate = "bad\ud800text";
+        client.Log(null!, null, double.NaN);
+        client.Log(huge, huge, double.PositiveInfinity, new Dictionary<string, string> { [huge] = huge, [""] = "empty key" }, huge);
+        client.Log(loneSurrogate, loneSurrogate, -0.0, null, loneSurrogate);
+        client.Log((Severity)99, null!, null, null);
+        client.Log(Severity.Error, huge);
+        client.Log((Event)null!);
+        client.LogLoadLatency(null!, TimeSpan.FromSeconds(-5));
+        client.LogThoughtLatency(huge, TimeSpan.MinValue, -10, -3);
+        client.LogThoughtLatency("m", TimeSpan.MaxValue, int.MaxValue, int.MaxValue);
+        client.LogVramCheck(-1, double.NaN, double.NegativeInfinity, 0);
+        using (client.Time(null!, null))
+        {
+        }
+
+        default(TelemetryScope).Dispose();
+        Assert.True(TelemetryClient.MeasureLatency(TelemetryClient.StartTimer()) >= TimeSpan.Zero);
+
+        await client.FlushAsync().WaitAsync(Timeout);
+        var stats = client.Stats;
+        Assert.Equal(10, stats.Logged);
+        Assert.Equal(10, stats.Acknowledged);
+        Assert.Equal(0, stats.Rejected);
+        Assert.Equal(0, stats.Dropped);
+    }
+
+    private static TelemetryClientOptions Options(Uri collector) => new()
+    {
+        CollectorUrl = collector,
+        SourceId = $"sdk-test-{Guid.NewGuid():N}",
+        ServiceName = "sdk-tests",
+        MinReconnectDelay = TimeSpan.FromMilliseconds(50),
+        MaxReconnectDelay = TimeSpan.FromMilliseconds(500),
+    };
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not reached in time");
+            await Task.Delay(20);
+        }
+    }
+}
