@@ -56,6 +56,13 @@ internal sealed class EventBuffer(TelemetryClientOptions options, ClientCounters
 
     public bool IsEmpty => _queue.IsEmpty && _orphanMarkers.IsEmpty;
 
+    /// <summary>Events held outside the queue (read back from the spool) count against the limits too.</summary>
+    public void Hold(long events, long bytes)
+    {
+        Interlocked.Add(ref _held, events);
+        Interlocked.Add(ref _heldBytes, bytes);
+    }
+
     /// <summary>Acknowledged (or given up) events leave the limits.</summary>
     public void Release(long events, long bytes)
     {

@@ -13,6 +13,9 @@ internal sealed class SentBatch(string sourceId, ulong firstSequence)
 
     public long Bytes { get; private set; }
 
+    /// <summary>The spool file this batch was loaded from; deleted when its last batch is acknowledged.</summary>
+    public SpoolFile? Spool { get; set; }
+
     public ulong LastSequence => firstSequence + (ulong)_events.Count - 1;
 
     private readonly List<Event> _events = [];
@@ -25,6 +28,19 @@ internal sealed class SentBatch(string sourceId, ulong firstSequence)
 
     public void Seal() => Message.Events.AddRange(_events);
 
+    /// <summary>A batch read back from the spool, already numbered.</summary>
+    public static SentBatch FromSpool(EventBatch message, SpoolFile spool)
+    {
+        var batch = new SentBatch(message.SourceId, message.FirstSequence) { Spool = spool };
+        foreach (var e in message.Events)
+        {
+            batch.Add(e, 104 + e.CalculateSize());
+        }
+
+        batch.Seal();
+        return batch;
+    }
+
     public void CompleteMarkers()
     {
         foreach (var marker in Markers)
@@ -33,5 +49,19 @@ internal sealed class SentBatch(string sourceId, ulong firstSequence)
         }
 
         Markers.Clear();
+    }
+}
+
+/// <summary>A loaded spool file and how many of its batches still wait for their Ack.</summary>
+internal sealed class SpoolFile(string path, int batches)
+{
+    private int _remaining = batches;
+
+    public void Acknowledged()
+    {
+        if (Interlocked.Decrement(ref _remaining) == 0)
+        {
+            SpoolDirectory.Delete(path);
+        }
     }
 }

@@ -12,9 +12,13 @@ namespace Collector.ClientSdk;
 /// </summary>
 public sealed class TelemetryClient : IDisposable, IAsyncDisposable
 {
+    /// <summary>Event type of <see cref="LogLoadLatency"/>.</summary>
     public const string LoadLatency = "LOAD_LATENCY";
+    /// <summary>Event type of <see cref="LogThoughtLatency"/>.</summary>
     public const string ThoughtLatency = "THOUGHT_LATENCY";
+    /// <summary>Event type of <see cref="LogVramCheck"/>.</summary>
     public const string VramCheck = "VRAM_CHECK";
+    /// <summary>Event type of log lines (<see cref="Log(Severity, string, string?, IReadOnlyDictionary{string, string}?)"/>).</summary>
     public const string LogEvent = "LOG";
 
     private readonly TelemetryClientOptions _options;
@@ -23,6 +27,7 @@ public sealed class TelemetryClient : IDisposable, IAsyncDisposable
     private readonly TelemetrySender _sender;
     private int _disposed;
 
+    /// <summary>Creates the client and starts its background sender; it connects when there is something to send.</summary>
     public TelemetryClient(TelemetryClientOptions options, ILogger<TelemetryClient>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -36,6 +41,7 @@ public sealed class TelemetryClient : IDisposable, IAsyncDisposable
     /// <summary>The source id events are sent under.</summary>
     public string SourceId => _options.EffectiveSourceId;
 
+    /// <summary>A snapshot of the counters (also published by the meter "Collector.ClientSdk").</summary>
     public TelemetryStats Stats => new(
         _counters.Logged,
         _counters.Sent,
@@ -111,7 +117,10 @@ public sealed class TelemetryClient : IDisposable, IAsyncDisposable
         return marker.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Flushes (waiting at most DisposeFlushTimeout), then stops the sender; what is still unsent is counted as dropped.</summary>
+    /// <summary>
+    /// Flushes (waiting at most DisposeFlushTimeout), then stops the sender. What is still unacknowledged goes to the
+    /// spool directory when one is configured, else it is counted as dropped.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -130,6 +139,15 @@ public sealed class TelemetryClient : IDisposable, IAsyncDisposable
         }
 
         await _sender.DisposeAsync();
+        try
+        {
+            _sender.SpoolRemaining();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The spool could not be written: what is left is counted as dropped below.
+        }
+
         var left = _buffer.Held;
         if (left > 0)
         {
@@ -141,6 +159,7 @@ public sealed class TelemetryClient : IDisposable, IAsyncDisposable
         _buffer.Dispose();
     }
 
+    /// <summary>Blocks on <see cref="DisposeAsync"/>.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     internal void LogTimed(string eventType, string? component, TimeSpan elapsed) =>

@@ -24,6 +24,7 @@ public sealed class TelemetryClientOptions
     /// </summary>
     public long MaxBufferedBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>What a full buffer gives up: the oldest unsent event (default) or the new one.</summary>
     public DropPolicy DropPolicy { get; set; } = DropPolicy.DropOldest;
 
     /// <summary>Events per batch sent at most; a batch goes as soon as the sender wakes, full or not.</summary>
@@ -41,9 +42,17 @@ public sealed class TelemetryClientOptions
     /// <summary>Accepts the collector's certificate (a private CA, say); null uses the system's validation.</summary>
     public Func<System.Security.Cryptography.X509Certificates.X509Certificate2, bool>? ValidateServerCertificate { get; set; }
 
+    /// <summary>The first wait after a failed or lost connection; it doubles on each failure (with jitter).</summary>
     public TimeSpan MinReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The longest wait between two connection attempts.</summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A directory where a closing client keeps what it could not deliver (the collector away at shutdown); the
+    /// next client started with the same directory sends it first. None: what is left at Dispose is dropped.
+    /// </summary>
+    public string? SpoolDirectory { get; set; }
 
     /// <summary>How long Dispose waits for what was logged to be acknowledged.</summary>
     public TimeSpan DisposeFlushTimeout { get; set; } = TimeSpan.FromSeconds(5);

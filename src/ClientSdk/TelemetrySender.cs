@@ -51,7 +51,61 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
                 : null,
         });
         _client = new CollectorClient(_grpc);
+        LoadSpool();
         _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>
+    /// After the sender stopped: numbers what is still buffered, and writes it with the unacknowledged batches to the
+    /// spool; returns how many events were kept.
+    /// </summary>
+    public long SpoolRemaining()
+    {
+        if (_options.SpoolDirectory is not { } directory)
+        {
+            return 0;
+        }
+
+        while (TakeBatch() is { } batch)
+        {
+            batch.CompleteMarkers();
+            if (batch.Events.Count > 0)
+            {
+                _unacked.Enqueue(batch);
+            }
+        }
+
+        if (_unacked.Count == 0)
+        {
+            return 0;
+        }
+
+        new SpoolDirectory(directory).Write(_unacked.Select(b => b.Message).ToList());
+        var events = _unacked.Sum(b => (long)b.Events.Count);
+        _buffer.Release(events, _unacked.Sum(b => b.Bytes));
+        _unacked.Clear();
+        return events;
+    }
+
+    private void LoadSpool()
+    {
+        if (_options.SpoolDirectory is not { } directory)
+        {
+            return;
+        }
+
+        // Spooled batches go first: their sequences are older than any this client will give, and the collector's
+        // dedup would take them for duplicates if newer events of the same source arrived before them.
+        foreach (var (file, batches) in new SpoolDirectory(directory).Load())
+        {
+            var spool = new SpoolFile(file, batches.Count);
+            foreach (var message in batches)
+            {
+                var batch = SentBatch.FromSpool(message, spool);
+                _unacked.Enqueue(batch);
+                _buffer.Hold(batch.Events.Count, batch.Bytes);
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -190,6 +244,7 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
             }
 
             batch.CompleteMarkers();
+            batch.Spool?.Acknowledged();
         }
 
         token.ThrowIfCancellationRequested();

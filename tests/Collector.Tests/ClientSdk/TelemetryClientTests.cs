@@ -241,6 +241,83 @@ public sealed class TelemetryClientTests : IDisposable
         Assert.Equal(0, stats.Dropped);
     }
 
+    [Fact]
+    public async Task Spool_ServiceRestartsWhileCollectorAway_NextClientSendsWhatTheLastCouldNot()
+    {
+        var grpcPort = FreePort.Next();
+        var spool = Path.Combine(_data.Path, "spool");
+        var sourceId = $"spooling-{Guid.NewGuid():N}";
+        TelemetryClientOptions Spooling()
+        {
+            var options = Options(new Uri($"http://127.0.0.1:{grpcPort}"));
+            options.SourceId = sourceId;
+            options.SpoolDirectory = spool;
+            options.DisposeFlushTimeout = TimeSpan.FromMilliseconds(300);
+            return options;
+        }
+
+        await using (var first = new TelemetryClient(Spooling()))
+        {
+            for (var i = 0; i < 500; i++)
+            {
+                first.Log("BEFORE_RESTART", "svc", i);
+            }
+
+            await WaitUntilAsync(() => first.Stats.Retries >= 1);
+        }
+
+        Assert.Single(Directory.GetFiles(spool, "*.spool"));
+
+        using var collector = await CollectorProcess.StartAsync(Path.Combine(_data.Path, "collector"), grpcPort, FreePort.Next());
+        await using (var second = new TelemetryClient(Spooling()))
+        {
+            Assert.Equal(500, second.Stats.Buffered);
+            for (var i = 500; i < 600; i++)
+            {
+                second.Log("AFTER_RESTART", "svc", i);
+            }
+
+            await second.FlushAsync().WaitAsync(Timeout);
+            Assert.Equal(600, second.Stats.Acknowledged);
+        }
+
+        Assert.Empty(Directory.GetFiles(spool, "*.spool"));
+        await collector.StopAsync();
+        var values = (await LogContents.ReadDirectoryAsync(Path.Combine(_data.Path, "collector"))).Select(e => (int)e.Event.Value).ToList();
+        Assert.Equal(Enumerable.Range(0, 600), values);
+    }
+
+    [Fact]
+    public async Task Metrics_Instruments_ReportTheSameCountsAsStats()
+    {
+        using var collector = await CollectorProcess.StartAsync(_data.Path);
+        var measured = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Collector.ClientSdk")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => measured[instrument.Name] = value);
+        listener.Start();
+
+        await using var client = new TelemetryClient(Options(collector.GrpcUri));
+        for (var i = 0; i < 250; i++)
+        {
+            client.Log("METERED", "svc", i);
+        }
+
+        await client.FlushAsync().WaitAsync(Timeout);
+        listener.RecordObservableInstruments();
+        Assert.Equal(250, measured["telemetry.client.logged"]);
+        Assert.Equal(250, measured["telemetry.client.acknowledged"]);
+        Assert.Equal(0, measured["telemetry.client.dropped"]);
+        Assert.Equal(0, measured["telemetry.client.buffered"]);
+        Assert.Equal(client.Stats.Sent, measured["telemetry.client.sent"]);
+    }
+
     private static TelemetryClientOptions Options(Uri collector) => new()
     {
         CollectorUrl = collector,
