@@ -21,6 +21,9 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
     private readonly CollectorClient _client;
     private readonly GrpcClient _grpc;
     private readonly string _sourceId;
+    // Well under the collector's 4 MiB message limit even for long messages (estimates count 2 bytes a character).
+    private const long MaxBatchBytes = 1024 * 1024;
+
     private readonly Queue<SentBatch> _unacked = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
@@ -255,7 +258,7 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
     private SentBatch? TakeBatch()
     {
         SentBatch? batch = null;
-        while (batch is null || batch.Events.Count < _options.MaxBatchEvents)
+        while (batch is null || (batch.Events.Count < _options.MaxBatchEvents && batch.Bytes < MaxBatchBytes))
         {
             if (!_buffer.TryTake(out var pending))
             {
