@@ -19,5 +19,6 @@ public readonly struct TelemetryScope : IDisposable
         _start = TelemetryTimestamp.Now;
     }
 
+    /// <summary>Logs the timed event (once per scope: do not dispose a copy as well).</summary>
     public void Dispose() => _client?.LogTimed(_eventType, _component, _start.Elapsed);
 }
