@@ -26,6 +26,7 @@ public sealed class TelemetryClient : IDisposable, IAsyncDisposable
     private readonly ClientCounters _counters;
     private readonly TelemetrySender _sender;
     private int _disposed;
+    private volatile bool _stopped;
 
     /// <summary>Creates the client and starts its background sender; it connects when there is something to send.</summary>
     public TelemetryClient(TelemetryClientOptions options, ILogger<TelemetryClient>? logger = null)
@@ -112,6 +113,12 @@ public sealed class TelemetryClient : IDisposable, IAsyncDisposable
     /// <summary>Completes when everything logged before this call is acknowledged durable by the collector.</summary>
     public Task FlushAsync(CancellationToken cancellationToken = default)
     {
+        if (_stopped)
+        {
+            // Disposed: nothing more will be delivered; what was left is spooled or counted as dropped.
+            return Task.CompletedTask;
+        }
+
         var marker = new FlushMarker();
         _buffer.AddMarker(marker);
         return marker.Task.WaitAsync(cancellationToken);
@@ -139,6 +146,7 @@ public sealed class TelemetryClient : IDisposable, IAsyncDisposable
         }
 
         await _sender.DisposeAsync();
+        _stopped = true;
         try
         {
             _sender.SpoolRemaining();

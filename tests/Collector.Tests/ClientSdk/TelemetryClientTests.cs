@@ -158,6 +158,26 @@ public sealed class TelemetryClientTests : IDisposable
     }
 
     [Fact]
+    public async Task Dispose_CollectorAway_ReturnsWithinTimeoutAndCountsWhatWasLeft()
+    {
+        var options = Options(new Uri($"http://127.0.0.1:{FreePort.Next()}"));
+        options.DisposeFlushTimeout = TimeSpan.FromMilliseconds(200);
+        var client = new TelemetryClient(options);
+        for (var i = 0; i < 100; i++)
+        {
+            client.Log("NEVER_DELIVERED", "svc", i);
+        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await client.DisposeAsync();
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(10));
+        Assert.Equal(100, client.Stats.Dropped);
+        Assert.Equal(0, client.Stats.Buffered);
+        Assert.False(client.Log("AFTER_DISPOSE"));
+        await client.FlushAsync().WaitAsync(TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
     public async Task Metadata_EachKind_StoredWithItsFieldsAndEfficiencyMath()
     {
         using var collector = await CollectorProcess.StartAsync(_data.Path);
