@@ -1,32 +1,63 @@
+using System.Buffers;
+using System.Text;
 using Collector.Protocol.Telemetry.V1;
+using Collector.Protocol.Wire;
+using Google.Protobuf;
 
 namespace Collector.ClientSdk;
 
-/// <summary>A numbered batch on its way, kept until acknowledged; the flush markers waiting for it ride along.</summary>
+/// <summary>
+/// A numbered batch on its way, kept as the encoded EventBatch until acknowledged (a resend writes the same bytes);
+/// the flush markers waiting for it ride along.
+/// </summary>
 internal sealed class SentBatch(string sourceId, ulong firstSequence)
 {
-    public EventBatch Message { get; } = new() { SourceId = sourceId, FirstSequence = firstSequence };
+    private readonly ArrayBufferWriter<byte> _body = new(16 * 1024);
+    private byte[] _message = [];
 
-    public List<Event> Events => _events;
+    /// <summary>The encoded EventBatch, once sealed.</summary>
+    public ReadOnlyMemory<byte> Message => _message;
+
+    public int Count { get; private set; }
 
     public List<FlushMarker> Markers { get; } = [];
 
+    /// <summary>Estimated bytes the events held in the buffer (what the limits counted).</summary>
     public long Bytes { get; private set; }
 
     /// <summary>The spool file this batch was loaded from; deleted when its last batch is acknowledged.</summary>
     public SpoolFile? Spool { get; set; }
 
-    public ulong LastSequence => firstSequence + (ulong)_events.Count - 1;
+    public ulong LastSequence => firstSequence + (ulong)Count - 1;
 
-    private readonly List<Event> _events = [];
-
-    public void Add(Event e, long bytes)
+    /// <summary>Appends one encoded event as the batch's next repeated events field.</summary>
+    public void Add(ReadOnlySpan<byte> encodedEvent, long estimatedBytes)
     {
-        _events.Add(e);
-        Bytes += bytes;
+        var span = _body.GetSpan(ProtoWire.LengthDelimitedFieldSize(encodedEvent.Length));
+        span[0] = (3 << 3) | 2;
+        var position = 1 + ProtoWire.WriteVarint(span[1..], (ulong)encodedEvent.Length);
+        encodedEvent.CopyTo(span[position..]);
+        _body.Advance(position + encodedEvent.Length);
+        Count++;
+        Bytes += estimatedBytes;
     }
 
-    public void Seal() => Message.Events.AddRange(_events);
+    /// <summary>Puts the source id and first sequence in front of the events: the message is final.</summary>
+    public void Seal()
+    {
+        var source = Encoding.UTF8.GetBytes(sourceId);
+        var header = ProtoWire.LengthDelimitedFieldSize(source.Length) + 1 + ProtoWire.VarintSize(firstSequence);
+        _message = new byte[header + _body.WrittenCount];
+        var position = 0;
+        _message[position++] = (1 << 3) | 2;
+        position += ProtoWire.WriteVarint(_message.AsSpan(position), (ulong)source.Length);
+        source.CopyTo(_message, position);
+        position += source.Length;
+        _message[position++] = 2 << 3;
+        position += ProtoWire.WriteVarint(_message.AsSpan(position), firstSequence);
+        _body.WrittenSpan.CopyTo(_message.AsSpan(position));
+        _body.Clear();
+    }
 
     /// <summary>A batch read back from the spool, already numbered.</summary>
     public static SentBatch FromSpool(EventBatch message, SpoolFile spool)
@@ -34,7 +65,7 @@ internal sealed class SentBatch(string sourceId, ulong firstSequence)
         var batch = new SentBatch(message.SourceId, message.FirstSequence) { Spool = spool };
         foreach (var e in message.Events)
         {
-            batch.Add(e, 104 + e.CalculateSize());
+            batch.Add(e.ToByteArray(), 104 + e.CalculateSize());
         }
 
         batch.Seal();

@@ -45,16 +45,19 @@ internal sealed class SpoolDirectory(string path)
     }
 
     /// <summary>Writes <paramref name="batches"/> to a new spool file; returns its path.</summary>
-    public string Write(IReadOnlyList<EventBatch> batches)
+    public string Write(IReadOnlyList<ReadOnlyMemory<byte>> batches)
     {
         Directory.CreateDirectory(path);
         var file = Path.Combine(path, $"{DateTime.UtcNow:yyyyMMddHHmmssfffffff}-{Environment.ProcessId}{Extension}");
         var temporary = file + ".tmp";
         using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {
+            // Length-delimited encoded EventBatches, as EventBatch.Parser.ParseDelimitedFrom reads them back.
+            Span<byte> length = stackalloc byte[10];
             foreach (var batch in batches)
             {
-                batch.WriteDelimitedTo(stream);
+                stream.Write(length[..Collector.Protocol.Wire.ProtoWire.WriteVarint(length, (ulong)batch.Length)]);
+                stream.Write(batch.Span);
             }
 
             stream.Flush(flushToDisk: true);

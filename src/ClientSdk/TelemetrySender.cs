@@ -21,6 +21,7 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
     private readonly CollectorClient _client;
     private readonly GrpcClient _grpc;
     private readonly string _sourceId;
+    private readonly EventEncoder _encoder;
     // Well under the collector's 4 MiB message limit even for long messages (estimates count 2 bytes a character).
     private const long MaxBatchBytes = 1024 * 1024;
 
@@ -38,6 +39,7 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
         _counters = counters;
         _logger = logger;
         _sourceId = options.EffectiveSourceId;
+        _encoder = new EventEncoder(options.ServiceName);
 
         // Sequences start from the clock (microseconds), so a restarted service with the same source id continues
         // above what it sent before instead of being taken for duplicates.
@@ -72,7 +74,7 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
         while (TakeBatch() is { } batch)
         {
             batch.CompleteMarkers();
-            if (batch.Events.Count > 0)
+            if (batch.Count > 0)
             {
                 _unacked.Enqueue(batch);
             }
@@ -84,7 +86,7 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
         }
 
         new SpoolDirectory(directory).Write(_unacked.Select(b => b.Message).ToList());
-        var events = _unacked.Sum(b => (long)b.Events.Count);
+        var events = _unacked.Sum(b => (long)b.Count);
         _buffer.Release(events, _unacked.Sum(b => b.Bytes));
         _unacked.Clear();
         return events;
@@ -106,7 +108,7 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
             {
                 var batch = SentBatch.FromSpool(message, spool);
                 _unacked.Enqueue(batch);
-                _buffer.Hold(batch.Events.Count, batch.Bytes);
+                _buffer.Hold(batch.Count, batch.Bytes);
             }
         }
     }
@@ -191,7 +193,7 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
                 continue;
             }
 
-            if (batch.Events.Count == 0)
+            if (batch.Count == 0)
             {
                 // Only flush markers: nothing new to wait for.
                 CompleteMarkersIfIdle(batch);
@@ -219,8 +221,8 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
 
     private async Task WriteAsync(GrpcDuplexCall<EventBatch, Ack> call, SentBatch batch, CancellationToken token)
     {
-        await call.WriteAsync(batch.Message, token);
-        _counters.SentEvents(batch.Events.Count);
+        await call.WriteRawAsync(batch.Message.Span, token);
+        _counters.SentEvents(batch.Count);
     }
 
     private async Task ReadAcksAsync(GrpcDuplexCall<EventBatch, Ack> call, Action connected, CancellationToken token)
@@ -239,8 +241,8 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
                 throw new GrpcStatusException(GrpcStatusCode.Internal, $"collector acknowledged through {ack.DurableThrough}, batch ended at {batch.LastSequence}");
             }
 
-            _buffer.Release(batch.Events.Count, batch.Bytes);
-            _counters.Acked(batch.Events.Count, ack.Rejections.Count);
+            _buffer.Release(batch.Count, batch.Bytes);
+            _counters.Acked(batch.Count, ack.Rejections.Count);
             foreach (var rejection in ack.Rejections.Take(3))
             {
                 LogRejected(_logger, rejection.Sequence, rejection.Reason);
@@ -258,7 +260,7 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
     private SentBatch? TakeBatch()
     {
         SentBatch? batch = null;
-        while (batch is null || (batch.Events.Count < _options.MaxBatchEvents && batch.Bytes < MaxBatchBytes))
+        while (batch is null || (batch.Count < _options.MaxBatchEvents && batch.Bytes < MaxBatchBytes))
         {
             if (!_buffer.TryTake(out var pending))
             {
@@ -274,7 +276,7 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
 
             try
             {
-                batch.Add(EventFactory.Create(pending, _options.ServiceName), pending.EstimatedBytes);
+                batch.Add(_encoder.Encode(pending), pending.EstimatedBytes);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -285,9 +287,9 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
             }
         }
 
-        if (batch is { Events.Count: > 0 })
+        if (batch is { Count: > 0 })
         {
-            _nextSequence += (ulong)batch.Events.Count;
+            _nextSequence += (ulong)batch.Count;
             batch.Seal();
         }
 

@@ -67,6 +67,33 @@ def make_event(index, n_attrs):
     )
 
 
+def make_thought_latency(index):
+    # The event TelemetryClient.LogThoughtLatency(model, inferenceTime, 42, 7) sends (EventFactory in
+    # src/ClientSdk), with the inference time the SDK benchmark (bench/Sdk) gives event `index`. repr() and
+    # .NET's "R" format write these doubles the same way.
+    inference_ms = 100.5 + index % 1000
+    tokens, prompt = 42, 7
+    score = inference_ms / tokens
+    return pb.Event(
+        time_unix_nano=time.time_ns(),
+        event_type="THOUGHT_LATENCY",
+        component="gemma2:27b",
+        value=score,
+        status="ok",
+        severity=pb.SEVERITY_INFO,
+        service="py-peer",
+        tokens_generated=tokens,
+        prompt_tokens=prompt,
+        attributes={
+            "inference_time_ms": repr(inference_ms),
+            "tokens_generated": str(tokens),
+            "prompt_tokens": str(prompt),
+            "total_tokens": str(tokens + prompt),
+            "latency_per_token_ms": repr(score),
+        },
+    )
+
+
 def percentile(sorted_values, p):
     if not sorted_values:
         return 0.0
@@ -78,11 +105,16 @@ def cmd_client_stream(args):
     # Serialise everything up front: only the bytes are kept (~30 MB for 200k
     # events) and Python's protobuf cost stays outside the timed section.
     batches, sent = [], 0
+    if args.shape == "thought-latency":
+        make = make_thought_latency
+    else:
+        def make(index):
+            return make_event(index, args.attrs)
     while sent < args.events:
         count = min(args.batch, args.events - sent)
         first = args.first_sequence + sent if args.first_sequence else 0
         batch = pb.EventBatch(source_id=args.source, first_sequence=first,
-                              events=[make_event(sent + i, args.attrs) for i in range(count)])
+                              events=[make(sent + i) for i in range(count)])
         batches.append(batch.SerializeToString())
         sent += count
 
@@ -252,6 +284,9 @@ def main():
     p.add_argument("--first-sequence", type=int, default=1, help="0 = unsequenced")
     p.add_argument("--gzip", action="store_true")
     p.add_argument("--attrs", type=int, default=3)
+    p.add_argument("--shape", choices=["inference", "thought-latency"], default="inference",
+                   help="inference: ~150-byte events with --attrs attributes; thought-latency: the events "
+                        "the .NET SDK's LogThoughtLatency sends (--attrs ignored)")
     p.set_defaults(func=cmd_client_stream)
 
     p = client("client-send")
