@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Collector.Tests.Infrastructure;
 
@@ -84,33 +83,9 @@ public sealed class SampleTests : IDisposable
     }
 
     /// <summary>The sample as built next to the tests (same configuration).</summary>
-    private sealed class SampleProcess : IDisposable
+    private sealed class SampleProcess(ChildProcess child, Uri uri) : IDisposable
     {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
-
-        private SampleProcess(Process process, Uri uri)
-        {
-            _process = process;
-            Uri = uri;
-            process.OutputDataReceived += (_, e) => Append(e.Data);
-            process.ErrorDataReceived += (_, e) => Append(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-
-        public Uri Uri { get; }
-
-        private string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
+        public Uri Uri { get; } = uri;
 
         public static async Task<SampleProcess> StartAsync(Uri collectorGrpc)
         {
@@ -119,77 +94,20 @@ public sealed class SampleTests : IDisposable
             var dll = Path.Combine(RepoPaths.Root, "samples", "InferenceService", "bin", configuration, "net10.0", "InferenceService.dll");
             Assert.True(File.Exists(dll), $"build the sample first: {dll}");
             var uri = new Uri($"http://127.0.0.1:{FreePort.Next()}");
-            var start = new ProcessStartInfo("dotnet")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                WorkingDirectory = Path.GetDirectoryName(dll)!,
-            };
+            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)! };
             start.ArgumentList.Add(dll);
             start.Environment["ASPNETCORE_URLS"] = uri.ToString();
             start.Environment["COLLECTOR_URL"] = collectorGrpc.ToString();
-            var sample = new SampleProcess(Process.Start(start)!, uri);
+            var sample = new SampleProcess(new ChildProcess(start), uri);
             await sample.WaitReadyAsync();
             return sample;
         }
 
         /// <summary>Every event is acknowledged by now, so the sample can go without its shutdown flush.</summary>
-        public async Task KillAsync()
-        {
-            _process.Kill(entireProcessTree: false);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await _process.WaitForExitAsync(timeout.Token);
-        }
+        public Task KillAsync() => child.KillAsync();
 
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                _process.WaitForExit();
-            }
+        public void Dispose() => child.Dispose();
 
-            _process.Dispose();
-        }
-
-        private void Append(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-
-        private async Task WaitReadyAsync()
-        {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-            var deadline = DateTime.UtcNow + Timeout;
-            while (DateTime.UtcNow < deadline)
-            {
-                Assert.False(_process.HasExited, "the sample exited during start:\n" + Output);
-                try
-                {
-                    using var response = await http.GetAsync(new Uri(Uri, "/telemetry/stats"));
-                    if (response.IsSuccessStatusCode)
-                    {
-                        return;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-
-                await Task.Delay(100);
-            }
-
-            Assert.Fail($"the sample did not answer in {Timeout.TotalSeconds} s:\n" + Output);
-        }
+        private Task WaitReadyAsync() => child.WaitForHttpAsync(new Uri(Uri, "/telemetry/stats"), Timeout, "the sample");
     }
 }
