@@ -8,7 +8,8 @@ public sealed class TelemetryClientOptions
 
     /// <summary>
     /// This service instance's source id; the collector deduplicates by (source id, sequence). Default:
-    /// &lt;service name&gt;@&lt;host name&gt;. Sequences continue across restarts (they start from the clock).
+    /// &lt;service name&gt;@&lt;host name&gt;/&lt;process id&gt;, so two processes never share one. A source id set here must be
+    /// one process's at a time; its sequences continue across restarts (they start from the clock).
     /// </summary>
     public string? SourceId { get; set; }
 
@@ -60,5 +61,5 @@ public sealed class TelemetryClientOptions
     /// <summary>Least time between two warnings about dropped events.</summary>
     public TimeSpan DropWarningInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    internal string EffectiveSourceId => string.IsNullOrWhiteSpace(SourceId) ? $"{ServiceName}@{Environment.MachineName}" : SourceId;
+    internal string EffectiveSourceId => string.IsNullOrWhiteSpace(SourceId) ? $"{ServiceName}@{Environment.MachineName}/{Environment.ProcessId}" : SourceId;
 }
