@@ -190,7 +190,12 @@ public sealed class TelemetryClientTests : IDisposable
             client.Log(Severity.Warn, "disk almost full", "storage");
             using (client.Time("INDEX_BUILD", "search"))
             {
-                await Task.Delay(20);
+                // Task.Delay may wake a little early; the stopwatch (started inside the scope) may not.
+                var inside = System.Diagnostics.Stopwatch.StartNew();
+                while (inside.Elapsed < TimeSpan.FromMilliseconds(20))
+                {
+                    await Task.Delay(5);
+                }
             }
 
             await client.FlushAsync().WaitAsync(Timeout);
