@@ -18,9 +18,9 @@ var app = builder.Build();
 // LOAD_LATENCY: value = load time in seconds, attributes model and load_time_ms.
 app.MapPost("/models/{name}/load", async (string name, ModelHost models, TelemetryClient telemetry /* adoption 3/5 */, CancellationToken cancellationToken) =>
 {
-    var start = TelemetryClient.StartTimer(); // adoption 4/5
+    var start = telemetry.StartTimer(); // adoption 4/5
     await models.LoadAsync(name, cancellationToken);
-    telemetry.LogLoadLatency(name, TelemetryClient.MeasureLatency(start)); // adoption 5/5
+    telemetry.LogLoadLatency(name, telemetry.MeasureLatency(start)); // adoption 5/5
     return Results.Ok(new { model = name, loaded = true });
 });
 
@@ -39,9 +39,9 @@ app.MapPost("/generate", async (GenerateRequest request, ModelHost models, Telem
         promptTokens = await ModelHost.TokenizeAsync(request.Prompt, cancellationToken);
     }
 
-    var start = TelemetryClient.StartTimer();
+    var start = telemetry.StartTimer();
     var reply = await models.GenerateAsync(request.Model, promptTokens, request.MaxTokens, cancellationToken);
-    telemetry.LogThoughtLatency(request.Model, TelemetryClient.MeasureLatency(start), reply.Tokens, promptTokens);
+    telemetry.LogThoughtLatency(request.Model, telemetry.MeasureLatency(start), reply.Tokens, promptTokens);
     return Results.Ok(new { model = request.Model, text = reply.Text, prompt_tokens = promptTokens, tokens_generated = reply.Tokens });
 });
 

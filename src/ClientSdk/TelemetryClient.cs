@@ -101,11 +101,14 @@ public sealed class TelemetryClient : IDisposable, IAsyncDisposable
     public bool LogVramCheck(int gpuId, double freeMb, double usedMb, double totalMb) =>
         Add(new PendingEvent(PendingKind.VramCheck, NowUnixNano(), VramCheck, $"gpu{gpuId}", gpuId, "ok", Severity.Info, null, null, freeMb, usedMb, totalMb, null));
 
-    /// <summary>A high-resolution start time for <see cref="MeasureLatency"/>.</summary>
-    public static TelemetryTimestamp StartTimer() => TelemetryTimestamp.Now;
+#pragma warning disable CA1822 // Instance methods on purpose: services call them on the client they were given, as they call Log.
+
+    /// <summary>A high-resolution start time for <see cref="MeasureLatency"/> (a struct: no allocation).</summary>
+    public TelemetryTimestamp StartTimer() => TelemetryTimestamp.Now;
 
     /// <summary>Time elapsed since <paramref name="start"/>.</summary>
-    public static TimeSpan MeasureLatency(TelemetryTimestamp start) => start.Elapsed;
+    public TimeSpan MeasureLatency(TelemetryTimestamp start) => start.Elapsed;
+#pragma warning restore CA1822
 
     /// <summary>Times a block and logs it when the scope is disposed.</summary>
     public TelemetryScope Time(string eventType, string? component = null) => new(this, eventType, component);
@@ -170,8 +173,17 @@ public sealed class TelemetryClient : IDisposable, IAsyncDisposable
     /// <summary>Blocks on <see cref="DisposeAsync"/>.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    internal void LogTimed(string eventType, string? component, TimeSpan elapsed) =>
+    internal void LogTimed(string eventType, string? component, TimeSpan elapsed)
+    {
+        // A timed model load is a load latency like any other: same value and metadata.
+        if (string.Equals(eventType, LoadLatency, StringComparison.Ordinal))
+        {
+            LogLoadLatency(component!, elapsed);
+            return;
+        }
+
         Add(new PendingEvent(PendingKind.Timed, NowUnixNano(), eventType, component, elapsed.TotalSeconds, "ok", Severity.Info, null, null, elapsed.TotalMilliseconds, 0, 0, null));
+    }
 
     private bool Add(in PendingEvent pending)
     {

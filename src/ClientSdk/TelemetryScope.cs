@@ -2,7 +2,8 @@ namespace Collector.ClientSdk;
 
 /// <summary>
 /// Times a block: <c>using var t = client.Time("LOAD_LATENCY", "gemma2:27b");</c> logs the event when disposed,
-/// with the elapsed seconds as its value and duration_ms in its metadata. A struct: timing costs no allocation.
+/// with the elapsed seconds as its value and duration_ms in its metadata (LOAD_LATENCY is logged as
+/// <see cref="TelemetryClient.LogLoadLatency"/> does: model and load_time_ms). A struct: timing costs no allocation.
 /// </summary>
 public readonly struct TelemetryScope : IDisposable
 {

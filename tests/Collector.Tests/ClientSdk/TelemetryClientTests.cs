@@ -198,11 +198,19 @@ public sealed class TelemetryClientTests : IDisposable
                 }
             }
 
+            using (client.Time(TelemetryClient.LoadLatency, "phi3:mini"))
+            {
+            }
+
             await client.FlushAsync().WaitAsync(Timeout);
         }
 
         await collector.StopAsync();
         var stored = (await LogContents.ReadDirectoryAsync(_data.Path)).Select(e => e.Event).ToList();
+        var timedLoad = stored[6];
+        Assert.Equal(("LOAD_LATENCY", "phi3:mini", "ok"), (timedLoad.EventType, timedLoad.Component, timedLoad.Status));
+        Assert.Equal("phi3:mini", timedLoad.Attributes["model"]);
+        Assert.True(timedLoad.Attributes.ContainsKey("load_time_ms"));
         var thought = stored[0];
         Assert.Equal("THOUGHT_LATENCY", thought.EventType);
         Assert.Equal(5.0, thought.Value, 9);
@@ -256,7 +264,7 @@ public sealed class TelemetryClientTests : IDisposable
         }
 
         default(TelemetryScope).Dispose();
-        Assert.True(TelemetryClient.MeasureLatency(TelemetryClient.StartTimer()) >= TimeSpan.Zero);
+        Assert.True(client.MeasureLatency(client.StartTimer()) >= TimeSpan.Zero);
 
         await client.FlushAsync().WaitAsync(Timeout);
         var stats = client.Stats;
