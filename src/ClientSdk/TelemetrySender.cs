@@ -136,10 +136,22 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
                     await _buffer.WaitAsync(_options.FlushInterval, token);
                 }
 
-                await using var call = _client.OpenStream(new GrpcCallOptions { CancellationToken = token });
-                await call.WaitForOpenAsync();
-                _counters.SetConnected(true);
-                await PumpAsync(call, () => delay = _options.MinReconnectDelay, token);
+                var call = _client.OpenStream(new GrpcCallOptions { CancellationToken = token });
+                Task acks = Task.CompletedTask;
+                try
+                {
+                    await call.WaitForOpenAsync();
+                    _counters.SetConnected(true);
+                    acks = Task.Run(() => ReadAcksAsync(call, () => delay = _options.MinReconnectDelay, token), token);
+                    await PumpAsync(call, acks, token);
+                }
+                finally
+                {
+                    // The call ends first, then its Ack reader: no Ack of this stream may be matched against the
+                    // next stream's resends.
+                    await call.DisposeAsync();
+                    await acks.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -168,9 +180,8 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync(GrpcDuplexCall<EventBatch, Ack> call, Action connected, CancellationToken token)
+    private async Task PumpAsync(GrpcDuplexCall<EventBatch, Ack> call, Task acks, CancellationToken token)
     {
-        var acks = Task.Run(() => ReadAcksAsync(call, connected, token), token);
         foreach (var batch in _unacked.ToArray())
         {
             await WriteAsync(call, batch, token);
