@@ -351,6 +351,42 @@ public sealed class TelemetryClientTests : IDisposable
         Assert.Equal(client.Stats.Sent, measured["telemetry.client.sent"]);
     }
 
+    [Fact]
+    public async Task Tls_CollectorWithPrivateCertificate_DeliveredWhenValidatedRefusedOtherwise()
+    {
+        using var certificate = Ingest.TlsTests.CreateSelfSigned();
+        var certPath = Path.Combine(_data.Path, "collector.crt");
+        var keyPath = Path.Combine(_data.Path, "collector.key");
+        await File.WriteAllTextAsync(certPath, certificate.ExportCertificatePem());
+        using (var key = System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions.GetECDsaPrivateKey(certificate)!)
+        {
+            await File.WriteAllTextAsync(keyPath, key.ExportPkcs8PrivateKeyPem());
+        }
+
+        var grpcPort = FreePort.Next();
+        var https = new Uri($"https://127.0.0.1:{grpcPort}");
+        using var collector = await CollectorProcess.StartAsync(
+            Path.Combine(_data.Path, "collector"), grpcPort, FreePort.Next(), "--grpc-url", https.ToString(), "--tls-certificate", certPath, "--tls-key", keyPath);
+
+        var trusting = Options(https);
+        trusting.ValidateServerCertificate = presented => presented.Thumbprint == certificate.Thumbprint;
+        await using (var client = new TelemetryClient(trusting))
+        {
+            client.Log("OVER_TLS", "svc", 1);
+            await client.FlushAsync().WaitAsync(Timeout);
+            Assert.Equal(1, client.Stats.Acknowledged);
+        }
+
+        // The system store does not know this certificate: the client keeps the event and retries.
+        var refusing = Options(https);
+        refusing.DisposeFlushTimeout = TimeSpan.FromMilliseconds(200);
+        await using var untrusting = new TelemetryClient(refusing);
+        untrusting.Log("REFUSED", "svc", 2);
+        await WaitUntilAsync(() => untrusting.Stats.Retries >= 2);
+        Assert.Equal(0, untrusting.Stats.Acknowledged);
+        Assert.Equal(1, untrusting.Stats.Buffered);
+    }
+
     private static TelemetryClientOptions Options(Uri collector) => new()
     {
         CollectorUrl = collector,
