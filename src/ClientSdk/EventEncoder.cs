@@ -127,8 +127,8 @@ internal sealed class EventEncoder(string service)
         var position = 0;
         span[position++] = (6 << 3) | 2;
         position += ProtoWire.WriteVarint(span[position..], (ulong)inner);
-        position += WriteField(span[position..], (1 << 3) | 2, key);
-        position += WriteField(span[position..], (2 << 3) | 2, value);
+        position += ProtoWire.WriteLengthDelimited(span[position..], (1 << 3) | 2, key);
+        position += ProtoWire.WriteLengthDelimited(span[position..], (2 << 3) | 2, value);
         _event.Advance(position);
     }
 
@@ -151,7 +151,7 @@ internal sealed class EventEncoder(string service)
     private void WriteBytes(int field, ReadOnlySpan<byte> value)
     {
         var span = _event.GetSpan(ProtoWire.LengthDelimitedFieldSize(value.Length));
-        _event.Advance(WriteField(span, (byte)((field << 3) | 2), value));
+        _event.Advance(ProtoWire.WriteLengthDelimited(span, (byte)((field << 3) | 2), value));
     }
 
     private void WriteFixed64(int field, ulong value, bool skipZero = false)
@@ -187,13 +187,5 @@ internal sealed class EventEncoder(string service)
         }
 
         return text.Length <= max ? text : text[..(char.IsHighSurrogate(text[max - 1]) ? max - 1 : max)];
-    }
-
-    private static int WriteField(Span<byte> destination, byte tag, ReadOnlySpan<byte> value)
-    {
-        destination[0] = tag;
-        var position = 1 + ProtoWire.WriteVarint(destination[1..], (ulong)value.Length);
-        value.CopyTo(destination[position..]);
-        return position + value.Length;
     }
 }

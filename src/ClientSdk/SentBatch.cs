@@ -34,10 +34,7 @@ internal sealed class SentBatch(string sourceId, ulong firstSequence)
     public void Add(ReadOnlySpan<byte> encodedEvent, long estimatedBytes)
     {
         var span = _body.GetSpan(ProtoWire.LengthDelimitedFieldSize(encodedEvent.Length));
-        span[0] = (3 << 3) | 2;
-        var position = 1 + ProtoWire.WriteVarint(span[1..], (ulong)encodedEvent.Length);
-        encodedEvent.CopyTo(span[position..]);
-        _body.Advance(position + encodedEvent.Length);
+        _body.Advance(ProtoWire.WriteLengthDelimited(span, (3 << 3) | 2, encodedEvent));
         Count++;
         Bytes += estimatedBytes;
     }
@@ -48,11 +45,7 @@ internal sealed class SentBatch(string sourceId, ulong firstSequence)
         var source = Encoding.UTF8.GetBytes(sourceId);
         var header = ProtoWire.LengthDelimitedFieldSize(source.Length) + 1 + ProtoWire.VarintSize(firstSequence);
         _message = new byte[header + _body.WrittenCount];
-        var position = 0;
-        _message[position++] = (1 << 3) | 2;
-        position += ProtoWire.WriteVarint(_message.AsSpan(position), (ulong)source.Length);
-        source.CopyTo(_message, position);
-        position += source.Length;
+        var position = ProtoWire.WriteLengthDelimited(_message, (1 << 3) | 2, source);
         _message[position++] = 2 << 3;
         position += ProtoWire.WriteVarint(_message.AsSpan(position), firstSequence);
         _body.WrittenSpan.CopyTo(_message.AsSpan(position));

@@ -120,7 +120,7 @@ public sealed class SourceRun(string sourceId, ulong firstSequence)
             + (FirstSequence == 0 ? 0 : 1 + ProtoWire.VarintSize(FirstSequence))
             + _encoded.Sum(e => ProtoWire.LengthDelimitedFieldSize(e.Length));
         var span = writer.GetSpan(total);
-        var position = WriteField(span, 0x0A, source);
+        var position = ProtoWire.WriteLengthDelimited(span, 0x0A, source);
         if (FirstSequence != 0)
         {
             span[position++] = 0x10;
@@ -129,17 +129,9 @@ public sealed class SourceRun(string sourceId, ulong firstSequence)
 
         foreach (var (offset, length) in _encoded)
         {
-            position += WriteField(span[position..], 0x1A, _owner.EventBytes(offset, length));
+            position += ProtoWire.WriteLengthDelimited(span[position..], 0x1A, _owner.EventBytes(offset, length));
         }
 
         writer.Advance(position);
-    }
-
-    private static int WriteField(Span<byte> destination, byte tag, ReadOnlySpan<byte> value)
-    {
-        destination[0] = tag;
-        var position = 1 + ProtoWire.WriteVarint(destination[1..], (ulong)value.Length);
-        value.CopyTo(destination[position..]);
-        return position + value.Length;
     }
 }

@@ -99,10 +99,7 @@ public sealed class ForwardBatchBuilder
         position += ProtoWire.WriteVarint(stamp.AsSpan(position), (ulong)inner);
         foreach (var (tag, value) in fields)
         {
-            stamp[position++] = (byte)tag;
-            position += ProtoWire.WriteVarint(stamp.AsSpan(position), (ulong)value.Length);
-            value.CopyTo(stamp, position);
-            position += value.Length;
+            position += ProtoWire.WriteLengthDelimited(stamp.AsSpan(position), (byte)tag, value);
         }
 
         return stamp;

@@ -129,6 +129,15 @@ public static class ProtoWire
         return 8;
     }
 
+    /// <summary>Writes a length-delimited field with a one-byte tag; returns the bytes written.</summary>
+    public static int WriteLengthDelimited(Span<byte> destination, byte tag, ReadOnlySpan<byte> value)
+    {
+        destination[0] = tag;
+        var position = 1 + WriteVarint(destination[1..], (ulong)value.Length);
+        value.CopyTo(destination[position..]);
+        return position + value.Length;
+    }
+
     /// <summary>Size of a length-delimited field with a one-byte tag.</summary>
     public static int LengthDelimitedFieldSize(int length) => 1 + VarintSize((ulong)length) + length;
 

@@ -89,10 +89,7 @@ public sealed class LogEntryWriter
 
     private void WriteLengthDelimited(byte tag, ReadOnlySpan<byte> value)
     {
-        _buffer[_length++] = tag;
-        _length += ProtoWire.WriteVarint(_buffer.AsSpan(_length), (ulong)value.Length);
-        value.CopyTo(_buffer.AsSpan(_length));
-        _length += value.Length;
+        _length += ProtoWire.WriteLengthDelimited(_buffer.AsSpan(_length), tag, value);
     }
 
     private void EnsureCapacity(int additional)
