@@ -37,7 +37,7 @@ public sealed class IngestService(DurableLog log, SourceSequences sequences, Ing
     /// Ingests one encoded EventBatch. Throws INVALID_ARGUMENT when the bytes are not an EventBatch (nothing of it
     /// is stored), UNAVAILABLE when the log cannot take entries.
     /// </summary>
-    public PendingAck Ingest(ReadOnlySpan<byte> batchBytes, IngestScratch scratch)
+    public PendingAck Ingest(ReadOnlySpan<byte> batchBytes, IngestScratch scratch, IngestProtocol protocol = IngestProtocol.Grpc)
     {
         var received = Stopwatch.GetTimestamp();
         var batch = scratch.Batch;
@@ -67,7 +67,7 @@ public sealed class IngestService(DurableLog log, SourceSequences sequences, Ing
 
         ack.Duplicates = (uint)duplicates;
         ack.Accepted = (uint)(count - duplicates - ack.Rejections.Count);
-        counters.Add((int)ack.Accepted, duplicates, ack.Rejections.Count);
+        counters.Add(protocol, batchBytes.Length, (int)ack.Accepted, duplicates, ack.Rejections.Count);
         return new PendingAck(ack, waitAddress, state, received);
     }
 
