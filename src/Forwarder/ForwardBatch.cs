@@ -38,6 +38,9 @@ public sealed class ForwardBatch
     /// <summary>How many sessions ended with this batch refused as invalid at the head of the line.</summary>
     public int PermanentFailures { get; set; }
 
+    /// <summary>When the batch was last sent, the start of its "forward" span.</summary>
+    public DateTimeOffset SentAt { get; set; }
+
     internal ReadOnlySpan<byte> EventBytes(int offset, int length) => _bytes.AsSpan(offset, length);
 
     /// <summary>Gives the event bytes back to the pool once the batch is done (delivered or dropped) and will not be sent again.</summary>

@@ -90,6 +90,7 @@ internal sealed class LiveLane : IDisposable
             }
 
             batch.Attempts++;
+            batch.SentAt = DateTimeOffset.UtcNow;
             var done = batch.Runs.Count == 0 ? Task.FromResult(default(DeliveryResult)) : await session.SendAsync(batch, cancellationToken);
             _inFlight.Enqueue((batch, entries, done));
             EventsSent += batch.Events;

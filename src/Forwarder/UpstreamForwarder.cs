@@ -175,7 +175,9 @@ public sealed class UpstreamForwarder(
                 while (_live?.OldestDone is { IsCompleted: true } delivered)
                 {
                     var result = await delivered;
-                    counters.Delivered(_live.CompleteOldest(), result, time.GetUtcNow().ToUnixTimeMilliseconds());
+                    var liveBatch = _live.CompleteOldest();
+                    ForwarderActivity.RecordForward(upstream.Describe, liveBatch, result, liveBatch.SentAt);
+                    counters.Delivered(liveBatch, result, time.GetUtcNow().ToUnixTimeMilliseconds());
                 }
 
                 if (time.GetElapsedTime(persistedTime) >= PersistInterval && queue.CompletedUntil != persistedAt)
@@ -237,9 +239,10 @@ public sealed class UpstreamForwarder(
         queue.ReadLimit = live.BacklogLimit;
     }
 
-    private static async ValueTask<Task<DeliveryResult>> SendAsync(IUpstreamSession session, ForwardBatch batch, CancellationToken stoppingToken)
+    private async ValueTask<Task<DeliveryResult>> SendAsync(IUpstreamSession session, ForwardBatch batch, CancellationToken stoppingToken)
     {
         batch.Attempts++;
+        batch.SentAt = time.GetUtcNow();
 
         // Entries the live lane delivered (or loops left out) may leave a batch with nothing to send.
         return batch.Runs.Count == 0 ? Task.FromResult(default(DeliveryResult)) : await session.SendAsync(batch, stoppingToken);
@@ -252,8 +255,14 @@ public sealed class UpstreamForwarder(
         {
             result = await done;
         }
-        catch (UpstreamException ex) when (string.Equals(ex.Reason, UpstreamFailures.Rejected, StringComparison.Ordinal))
+        catch (UpstreamException ex)
         {
+            ForwarderActivity.RecordFailure(upstream.Describe, batch, ex.Reason, batch.SentAt);
+            if (!string.Equals(ex.Reason, UpstreamFailures.Rejected, StringComparison.Ordinal))
+            {
+                throw;
+            }
+
             if (++batch.PermanentFailures >= MaxPermanentFailures)
             {
                 ForwarderLog.GaveUpOnBatch(logger, batch.FirstAddress, batch.PermanentFailures, ex.Reason, batch.Events, ex);
@@ -266,6 +275,7 @@ public sealed class UpstreamForwarder(
         }
 
         queue.CompleteHead(batch);
+        ForwarderActivity.RecordForward(upstream.Describe, batch, result, batch.SentAt);
         counters.Delivered(batch, result, time.GetUtcNow().ToUnixTimeMilliseconds());
         if (result.Rejected > 0)
         {

@@ -90,6 +90,15 @@ public sealed class CollectorOptions
 
     public int RetentionRollupDays { get; set; } = 400;
 
+    /// <summary>OTLP endpoint for the collector's own traces and metrics; none (and no OTEL_EXPORTER_OTLP_ENDPOINT) means off.</summary>
+    public string? OtelEndpoint { get; set; }
+
+    /// <summary>grpc or http/protobuf; none means OTEL_EXPORTER_OTLP_PROTOCOL, else grpc.</summary>
+    public string? OtelProtocol { get; set; }
+
+    /// <summary>How often the collector's own metrics are exported over OTLP.</summary>
+    public double OtelMetricsIntervalMs { get; set; } = 15_000;
+
     /// <summary>The node id once <see cref="Hosting.NodeIdentity"/> has resolved it at start.</summary>
     public string EffectiveNodeId { get; set; } = $"collector-{Environment.MachineName}";
 }

@@ -37,6 +37,7 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
 
         CheckClickHouse(options, errors);
         CheckUpstream(options, errors);
+        CheckSelfTelemetry(options, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
@@ -51,6 +52,30 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
         if (string.Equals(uri.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal) && string.IsNullOrEmpty(options.TlsCertificate))
         {
             errors.Add($"{Key(name)} is https but {Key(nameof(options.TlsCertificate))} is not set");
+        }
+    }
+
+    private static void CheckSelfTelemetry(CollectorOptions options, List<string> errors)
+    {
+        // Checked whether it came from a flag or the OTel variables, so a typo in either stops start-up.
+        var endpoint = options.OtelEndpoint ?? Environment.GetEnvironmentVariable(SelfTelemetry.SelfTelemetryOptions.EndpointVariable);
+        var endpointKey = options.OtelEndpoint is null ? SelfTelemetry.SelfTelemetryOptions.EndpointVariable : Key(nameof(options.OtelEndpoint));
+        if (!string.IsNullOrWhiteSpace(endpoint)
+            && (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (!string.Equals(uri.Scheme, Uri.UriSchemeHttp, StringComparison.Ordinal) && !string.Equals(uri.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal))))
+        {
+            errors.Add($"{endpointKey} must be an absolute http:// or https:// url (was '{endpoint}')");
+        }
+
+        var protocol = options.OtelProtocol ?? Environment.GetEnvironmentVariable(SelfTelemetry.SelfTelemetryOptions.ProtocolVariable);
+        if (!SelfTelemetry.SelfTelemetryOptions.TryParseProtocol(protocol, out _))
+        {
+            var protocolKey = options.OtelProtocol is null ? SelfTelemetry.SelfTelemetryOptions.ProtocolVariable : Key(nameof(options.OtelProtocol));
+            errors.Add($"{protocolKey} must be grpc or http/protobuf (was '{protocol}')");
+        }
+
+        if (options.OtelMetricsIntervalMs is < 100 or > 3_600_000 || !double.IsFinite(options.OtelMetricsIntervalMs))
+        {
+            errors.Add($"{Key(nameof(options.OtelMetricsIntervalMs))} must be between 100 and 3600000 (was {options.OtelMetricsIntervalMs})");
         }
     }
 

@@ -42,6 +42,9 @@ public static class CommandLineFlags
         ("--clickhouse-batch-delay-ms", "ClickHouseBatchDelayMs", "Longest an event waits for its insert. Default 1000"),
         ("--retention-raw-days", "RetentionRawDays", "Days raw events are kept in ClickHouse. Default 60"),
         ("--retention-rollup-days", "RetentionRollupDays", "Days rollups are kept in ClickHouse. Default 400"),
+        ("--otel-endpoint", "OtelEndpoint", "Send the collector's own traces and metrics over OTLP to this endpoint. Default: OTEL_EXPORTER_OTLP_ENDPOINT, else off"),
+        ("--otel-protocol", "OtelProtocol", "grpc or http/protobuf for --otel-endpoint. Default: OTEL_EXPORTER_OTLP_PROTOCOL, else grpc"),
+        ("--otel-metrics-interval-ms", "OtelMetricsIntervalMs", "How often the collector's own metrics are exported over OTLP. Default 15000"),
     ];
 
     /// <summary>Maps flags to "Collector:Key" pairs; returns an error for an unknown flag or a missing value.</summary>

@@ -1,4 +1,5 @@
 using Collector.Host.Configuration;
+using Collector.Host.SelfTelemetry;
 using Collector.Protocol.Grpc;
 using Collector.Storage.Log;
 using Microsoft.AspNetCore.Http.Features;
@@ -79,7 +80,9 @@ public sealed class GrpcEndpoint(
             return;
         }
 
+        var span = HostActivity.StartCall(handler.Path);
         var status = await RunAsync(handler, call);
+        HostActivity.EndCall(span, status);
         if (!call.ClientGone)
         {
             call.Complete(status);

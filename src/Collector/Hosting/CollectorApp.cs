@@ -3,6 +3,7 @@ using Collector.Host.Configuration;
 using Collector.Host.Grpc;
 using Collector.Host.Http;
 using Collector.Host.Ingest;
+using Collector.Host.SelfTelemetry;
 using Collector.Storage.Dedup;
 using Collector.Storage.Log;
 using Microsoft.AspNetCore.Connections;
@@ -21,12 +22,14 @@ public sealed class CollectorApp : IAsyncDisposable
     private const string GrpcConnectionItem = "collector.grpc";
 
     private readonly WebApplication _app;
+    private readonly SelfTelemetryProviders? _selfTelemetry;
 
-    private CollectorApp(WebApplication app, DurableLog log, CollectorOptions options)
+    private CollectorApp(WebApplication app, DurableLog log, CollectorOptions options, SelfTelemetryProviders? selfTelemetry)
     {
         _app = app;
         Log = log;
         Options = options;
+        _selfTelemetry = selfTelemetry;
     }
 
     public DurableLog Log { get; }
@@ -66,7 +69,12 @@ public sealed class CollectorApp : IAsyncDisposable
             ConfigureKestrel(builder, options);
             var app = builder.Build();
             MapRoutes(app);
-            return new CollectorApp(app, log, options);
+
+            // Started last, so nothing above can fail after the providers exist and leave them undisposed.
+            var selfTelemetry = SelfTelemetryOptions.Resolve(options) is { } telemetryOptions
+                ? SelfTelemetryProviders.Start(telemetryOptions, identity, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SelfTelemetryProviders>())
+                : null;
+            return new CollectorApp(app, log, options, selfTelemetry);
         }
         catch
         {
@@ -91,6 +99,9 @@ public sealed class CollectorApp : IAsyncDisposable
 
         // Last: every handler has finished, so the final commit covers everything they appended.
         await Log.DisposeAsync();
+
+        // After the log, so the final commit's span is exported too.
+        _selfTelemetry?.Dispose();
     }
 
     private static CollectorOptions ReadOptions(ConfigurationManager configuration)
@@ -127,6 +138,7 @@ public sealed class CollectorApp : IAsyncDisposable
         services.AddSingleton<IGrpcMethodHandler, StreamMethod>();
         services.AddSingleton<IGrpcMethodHandler, SendMethod>();
         services.AddSingleton<GrpcEndpoint>();
+        services.AddSingleton<StatusSnapshot>();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
     }
 
@@ -190,6 +202,7 @@ public sealed class CollectorApp : IAsyncDisposable
             return items is not null && items.ContainsKey(GrpcConnectionItem) ? grpc.InvokeAsync(context) : next(context);
         });
         HealthcheckEndpoint.Map(app);
+        StatusEndpoints.Map(app);
         QueryEndpoints.Map(app);
     }
 }

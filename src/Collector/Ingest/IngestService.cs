@@ -68,6 +68,7 @@ public sealed class IngestService(DurableLog log, SourceSequences sequences, Ing
         ack.Duplicates = (uint)duplicates;
         ack.Accepted = (uint)(count - duplicates - ack.Rejections.Count);
         counters.Add(protocol, batchBytes.Length, (int)ack.Accepted, duplicates, ack.Rejections.Count);
+        SelfTelemetry.HostActivity.CountBatch((int)ack.Accepted, duplicates, ack.Rejections.Count);
         return new PendingAck(ack, waitAddress, state, received);
     }
 

@@ -124,6 +124,7 @@ public sealed class ClickHouseBatcher(
     {
         while (true)
         {
+            using var span = StorageActivity.StartInsert(EventsTable.Name, count);
             try
             {
                 await client.InsertRowBinaryAsync(EventsTable.Name, EventsTable.Columns, batch.Slice(first, count), cancellationToken);
@@ -133,6 +134,9 @@ public sealed class ClickHouseBatcher(
             }
             catch (ClickHouseException ex)
             {
+                // The span is the failed attempt; the backoff and recovery that follow are not part of it.
+                StorageActivity.Fail(span, ex);
+                span?.Stop();
                 counters.Failed(ex.Message);
                 if (ex.Kind != ClickHouseErrorKind.BadData)
                 {

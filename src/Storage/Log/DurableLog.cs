@@ -353,7 +353,11 @@ public sealed class DurableLog : IAsyncDisposable
                 if (_log.TailAddress > _log.CommittedUntilAddress)
                 {
                     var started = Stopwatch.GetTimestamp();
-                    await _log.CommitAsync(token);
+                    using (var span = StorageActivity.StartCommit(_log.TailAddress))
+                    {
+                        await _log.CommitAsync(token);
+                    }
+
                     NotifyCommitted();
                     var spacing = _options.CommitInterval - Stopwatch.GetElapsedTime(started);
                     if (spacing > TimeSpan.Zero)

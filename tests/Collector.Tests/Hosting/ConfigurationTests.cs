@@ -43,4 +43,17 @@ public sealed class ConfigurationTests
         Assert.Equal("unknown option '--nope'", CommandLineFlags.TryParse(["--nope", "1"], out _, out _));
         Assert.Equal("option '--data-dir' needs a value", CommandLineFlags.TryParse(["--data-dir"], out _, out _));
     }
+
+    [Fact]
+    public void Validate_SelfTelemetrySettings_EachErrorNamesItsKey()
+    {
+        var options = new CollectorOptions { OtelEndpoint = "udp://collector:4317", OtelProtocol = "thrift", OtelMetricsIntervalMs = 0 };
+
+        var failures = string.Join("\n", new CollectorOptionsValidator().Validate(null, options).Failures ?? []);
+
+        Assert.Contains("Collector:OtelEndpoint must be an absolute http:// or https:// url (was 'udp://collector:4317')", failures, StringComparison.Ordinal);
+        Assert.Contains("Collector:OtelProtocol must be grpc or http/protobuf (was 'thrift')", failures, StringComparison.Ordinal);
+        Assert.Contains("Collector:OtelMetricsIntervalMs", failures, StringComparison.Ordinal);
+        Assert.True(new CollectorOptionsValidator().Validate(null, new CollectorOptions { OtelEndpoint = "http://127.0.0.1:4317", OtelProtocol = "http/protobuf" }).Succeeded);
+    }
 }
