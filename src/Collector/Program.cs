@@ -3,6 +3,12 @@ using Collector.Host.Hosting;
 using Collector.Storage.Log;
 using Microsoft.Extensions.Options;
 
+if (args is ["--help-markdown"])
+{
+    Console.Out.Write(ConfigurationReference.Markdown());
+    return 0;
+}
+
 var error = CommandLineFlags.TryParse(args, out var values, out var help);
 if (help)
 {

@@ -5,6 +5,9 @@ public sealed class CollectorOptions
 {
     public const string Section = "Collector";
 
+    /// <summary>The JSON settings file given with --config (read before binding; kept for /telemetry/status).</summary>
+    public string? ConfigFile { get; set; }
+
     /// <summary>Where services send gRPC (HTTP/2). https needs a certificate.</summary>
     public string GrpcUrl { get; set; } = "http://127.0.0.1:4317";
 

@@ -10,6 +10,7 @@ public static class CommandLineFlags
 {
     public static readonly IReadOnlyList<(string Flag, string Key, string Help)> All =
     [
+        ("--config", "ConfigFile", "JSON settings file (see examples/); environment variables and flags override its keys"),
         ("--grpc-url", "GrpcUrl", "gRPC listen url (h2c on http, TLS with ALPN h2 on https). Default http://127.0.0.1:4317"),
         ("--http-url", "HttpUrl", "HTTP listen url for /healthcheck. Default http://127.0.0.1:4318"),
         ("--data-dir", "DataDir", "Directory of the durable log. Default ./data"),
@@ -92,17 +93,28 @@ public static class CommandLineFlags
     public static string HelpText()
     {
         var text = new StringBuilder();
-        text.AppendLine("Collector: durable telemetry ingest over gRPC.");
+        text.AppendLine("Collector: durable telemetry ingest over gRPC, OTLP and HTTP.");
         text.AppendLine();
         text.AppendLine("Usage: Collector [options]");
         text.AppendLine();
-        text.AppendLine("Options (configuration key in brackets; also settable in appsettings.json or as Collector__<Key>):");
+        text.AppendLine("Options. Each sets the configuration key in brackets, which appsettings.json, --config or the");
+        text.AppendLine("environment variable Collector__<Key> can also set; flags win over variables, variables over files.");
         foreach (var (flag, key, help) in All)
         {
-            text.Append("  ").Append(flag.PadRight(30)).Append(help).Append(" [").Append(CollectorOptions.Section).Append(':').Append(key).AppendLine("]");
+            text.Append("  ").Append(flag.PadRight(36)).Append(help).Append(" [").Append(CollectorOptions.Section).Append(':').Append(key).AppendLine("]");
         }
 
-        text.Append("  ").Append("--help".PadRight(30)).AppendLine("Show this text.");
+        text.Append("  ").Append("--help".PadRight(36)).AppendLine("Show this text.");
+        text.Append("  ").Append("--help-markdown".PadRight(36)).AppendLine("Print this reference as the README's markdown table.");
+        text.AppendLine();
+        text.AppendLine("Settings without a flag:");
+        foreach (var (key, environment, defaultValue, meaning) in ConfigurationReference.WithoutFlag)
+        {
+            var flagless = string.Equals(key, "-", StringComparison.Ordinal);
+            text.Append("  ").Append((flagless ? environment : key).PadRight(36)).Append(meaning).Append(". Default ").Append(defaultValue);
+            text.AppendLine(flagless ? string.Empty : $" [{environment}]");
+        }
+
         return text.ToString();
     }
 }

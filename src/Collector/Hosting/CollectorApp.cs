@@ -43,6 +43,8 @@ public sealed class CollectorApp : IAsyncDisposable
     {
         // appsettings.json ships beside the binary; relative paths in settings still resolve from the working directory.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        var configFileKey = $"{CollectorOptions.Section}:{ConfigFileSource.Key}";
+        builder.Configuration.AddConfigFile(settings.GetValueOrDefault(configFileKey) ?? builder.Configuration[configFileKey]);
         builder.Configuration.AddInMemoryCollection(settings);
         var options = ReadOptions(builder.Configuration);
         var logOptions = new DurableLogOptions

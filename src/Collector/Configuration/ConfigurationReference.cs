@@ -1,0 +1,60 @@
+using System.Text;
+
+namespace Collector.Host.Configuration;
+
+/// <summary>
+/// The one reference of every setting: --help prints it as text, --help-markdown as the README's table (a test
+/// keeps the README equal to it). Built from <see cref="CommandLineFlags.All"/>, whose help texts end with
+/// "Default ..." when there is a default, plus the settings that have no flag.
+/// </summary>
+public static class ConfigurationReference
+{
+    /// <summary>Settings without a flag: lists, secrets that must not be in ps, and the OpenTelemetry variables.</summary>
+    public static readonly IReadOnlyList<(string Key, string Environment, string Default, string Meaning)> WithoutFlag =
+    [
+        ("Logging:LogLevel:Default", "Logging__LogLevel__Default", "Information", "Log level of the collector's console log (Trace, Debug, Information, Warning, Error)"),
+        ("-", SelfTelemetry.SelfTelemetryOptions.EndpointVariable, "none", "Self-telemetry endpoint when --otel-endpoint is not given"),
+        ("-", SelfTelemetry.SelfTelemetryOptions.ProtocolVariable, "grpc", "Self-telemetry protocol when --otel-protocol is not given"),
+    ];
+
+    public static string Markdown()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| flag | configuration key | environment variable | default | meaning |");
+        text.AppendLine("| --- | --- | --- | --- | --- |");
+        foreach (var (flag, key, help) in CommandLineFlags.All)
+        {
+            var (meaning, defaultValue) = Split(help);
+            Row(text, $"`{flag}`", $"`{CollectorOptions.Section}:{key}`", $"`{CollectorOptions.Section}__{key}`", defaultValue, meaning);
+        }
+
+        foreach (var (key, environment, defaultValue, meaning) in WithoutFlag)
+        {
+            Row(text, "-", string.Equals(key, "-", StringComparison.Ordinal) ? "-" : $"`{key}`", $"`{environment}`", defaultValue, meaning);
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Splits "Meaning. Default 4" into ("Meaning", "4"); no "Default" means none.</summary>
+    public static (string Meaning, string Default) Split(string help)
+    {
+        ArgumentNullException.ThrowIfNull(help);
+        var at = help.LastIndexOf("Default", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return (help.TrimEnd('.'), "none");
+        }
+
+        var meaning = help[..at].TrimEnd(' ', '.', ';', ',');
+        var value = help[(at + "Default".Length)..].TrimStart(':', ' ').TrimEnd('.');
+        return (meaning, value.Length == 0 ? "none" : value);
+    }
+
+    private static void Row(StringBuilder text, string flag, string key, string environment, string defaultValue, string meaning) =>
+        text.Append("| ").Append(flag).Append(" | ").Append(key).Append(" | ").Append(environment).Append(" | ")
+            .Append(Escape(defaultValue)).Append(" | ").Append(Escape(meaning)).AppendLine(" |");
+
+    // A pipe would end the markdown cell.
+    private static string Escape(string cell) => cell.Replace("|", "\\|", StringComparison.Ordinal);
+}
