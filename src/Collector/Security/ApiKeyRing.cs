@@ -79,7 +79,10 @@ public sealed class ApiKeyRing
 
     private static byte[] Digest(ReadOnlySpan<char> key)
     {
-        var bytes = Encoding.UTF8.GetBytes(key.ToArray());
+        // No copy of the key outlives this call.
+        var length = Encoding.UTF8.GetByteCount(key);
+        var bytes = length <= 512 ? stackalloc byte[length] : new byte[length];
+        Encoding.UTF8.GetBytes(key, bytes);
         try
         {
             return SHA256.HashData(bytes);
