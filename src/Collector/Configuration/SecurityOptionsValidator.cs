@@ -90,7 +90,7 @@ internal static class SecurityOptionsValidator
 
     private static void RequireLoopback(string url, string name, List<string> errors)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !uri.Scheme.StartsWith("http", StringComparison.Ordinal))
         {
             // Reported as a bad url already.
             return;
