@@ -12,6 +12,12 @@ internal static partial class CollectorLog
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Collector stopped")]
     public static partial void Stopped(ILogger logger);
 
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "No API keys configured: every caller is accepted unauthenticated; listening on loopback only")]
+    public static partial void NoApiKeys(ILogger logger);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "API keys required: {Count} configured ({Names})")]
+    public static partial void ApiKeysLoaded(ILogger logger, int count, string names);
+
     [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "Query {Path} failed in ClickHouse")]
     public static partial void QueryFailed(ILogger logger, string path, Exception exception);
 }

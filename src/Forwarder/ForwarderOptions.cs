@@ -16,6 +16,11 @@ public sealed class ForwarderOptions
     /// <summary>PEM file of the CA that signs the upstream's certificate (https urls); none means the system store.</summary>
     public string? TlsCaCertificate { get; init; }
 
+    /// <summary>PEM client certificate and key presented to an upstream that asks for one (mTLS); none means none.</summary>
+    public string? TlsClientCertificate { get; init; }
+
+    public string? TlsClientKey { get; init; }
+
     /// <summary>A batch is cut at this many events or bytes of log entries, whichever comes first.</summary>
     public int BatchEvents { get; init; } = 4096;
 

@@ -102,6 +102,47 @@ public sealed class CollectorOptions
     /// <summary>How often the collector's own metrics are exported over OTLP.</summary>
     public double OtelMetricsIntervalMs { get; set; } = 15_000;
 
+    // Security: API keys, mTLS and limits (see README "Security").
+
+    /// <summary>API keys with their roles; none (and no <see cref="ApiKeysFile"/>) means no authentication, loopback only.</summary>
+    public List<ApiKeyOptions> ApiKeys { get; set; } = [];
+
+    /// <summary>A file of more API keys, one "name role key" per line, '#' comments.</summary>
+    public string? ApiKeysFile { get; set; }
+
+    /// <summary>PEM CA certificate: when set, gRPC callers (https) must present a client certificate it signed (mTLS).</summary>
+    public string? TlsClientCa { get; set; }
+
+    /// <summary>PEM client certificate presented to an https upstream that asks for one (mTLS).</summary>
+    public string? UpstreamClientCertificate { get; set; }
+
+    /// <summary>PEM private key of <see cref="UpstreamClientCertificate"/>.</summary>
+    public string? UpstreamClientKey { get; set; }
+
+    /// <summary>HTTP/2 streams (gRPC calls) one connection may hold open at once.</summary>
+    public int MaxStreamsPerConnection { get; set; } = 100;
+
+    /// <summary>gRPC calls in progress over all connections; beyond it a call ends at once with RESOURCE_EXHAUSTED.</summary>
+    public int MaxConcurrentStreams { get; set; } = 10_000;
+
+    /// <summary>Events per second one key (or all callers without a key together) may send; 0 = unlimited.</summary>
+    public double MaxEventsPerSecondPerKey { get; set; }
+
+    /// <summary>Events a key may send at once after a quiet spell; 0 = one second's worth of <see cref="MaxEventsPerSecondPerKey"/>.</summary>
+    public double EventBurstPerKey { get; set; }
+
+    /// <summary>Total size of a request's headers (HTTP/1.1) and of one header field (HTTP/2).</summary>
+    public int MaxRequestHeadersBytes { get; set; } = 32 * 1024;
+
+    /// <summary>Longest a client may take to send a request's headers (slow-loris clients are cut off after it).</summary>
+    public double RequestHeadersTimeoutMs { get; set; } = 30_000;
+
+    /// <summary>Longest an idle connection is kept open.</summary>
+    public double KeepAliveTimeoutMs { get; set; } = 130_000;
+
+    /// <summary>Slowest request body the HTTP url accepts, after a 5 s grace; 0 = no limit. gRPC streams are exempt (they idle).</summary>
+    public double MinRequestBodyBytesPerSecond { get; set; } = 240;
+
     /// <summary>The node id once <see cref="Hosting.NodeIdentity"/> has resolved it at start.</summary>
     public string EffectiveNodeId { get; set; } = $"collector-{Environment.MachineName}";
 }

@@ -38,6 +38,7 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
         CheckClickHouse(options, errors);
         CheckUpstream(options, errors);
         CheckSelfTelemetry(options, errors);
+        SecurityOptionsValidator.Check(options, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

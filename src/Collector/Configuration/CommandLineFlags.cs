@@ -46,6 +46,18 @@ public static class CommandLineFlags
         ("--otel-endpoint", "OtelEndpoint", "Send the collector's own traces and metrics over OTLP to this endpoint. Default: OTEL_EXPORTER_OTLP_ENDPOINT, else off"),
         ("--otel-protocol", "OtelProtocol", "grpc or http/protobuf for --otel-endpoint. Default: OTEL_EXPORTER_OTLP_PROTOCOL, else grpc"),
         ("--otel-metrics-interval-ms", "OtelMetricsIntervalMs", "How often the collector's own metrics are exported over OTLP. Default 15000"),
+        ("--api-keys-file", "ApiKeysFile", "File of API keys, one 'name role key' per line (role: ingest, query or admin), '#' comments. Keys themselves: file or Collector__ApiKeys__0__Key, never a flag. None: no authentication, loopback only"),
+        ("--tls-client-ca", "TlsClientCa", "PEM CA certificate; gRPC callers over https must present a client certificate it signed (mTLS)"),
+        ("--upstream-client-certificate", "UpstreamClientCertificate", "PEM client certificate presented to an https upstream (mTLS)"),
+        ("--upstream-client-key", "UpstreamClientKey", "PEM private key of --upstream-client-certificate"),
+        ("--max-streams-per-connection", "MaxStreamsPerConnection", "gRPC calls one HTTP/2 connection may hold open. Default 100"),
+        ("--max-concurrent-streams", "MaxConcurrentStreams", "gRPC calls in progress in total; beyond it RESOURCE_EXHAUSTED. Default 10000"),
+        ("--max-events-per-second-per-key", "MaxEventsPerSecondPerKey", "Events per second per API key (token bucket; RESOURCE_EXHAUSTED beyond it). Default 0 (unlimited)"),
+        ("--event-burst-per-key", "EventBurstPerKey", "Token bucket size per key. Default 0 (one second's worth)"),
+        ("--max-request-headers-bytes", "MaxRequestHeadersBytes", "Largest request headers (431 beyond it). Default 32768"),
+        ("--request-headers-timeout-ms", "RequestHeadersTimeoutMs", "Time a client has to send its request headers. Default 30000"),
+        ("--keep-alive-timeout-ms", "KeepAliveTimeoutMs", "Idle connections are closed after this. Default 130000"),
+        ("--min-request-body-bytes-per-second", "MinRequestBodyBytesPerSecond", "Slowest HTTP request body accepted after 5 s (not gRPC). Default 240; 0 = none"),
     ];
 
     /// <summary>Maps flags to "Collector:Key" pairs; returns an error for an unknown flag or a missing value.</summary>

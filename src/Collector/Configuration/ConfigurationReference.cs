@@ -12,6 +12,7 @@ public static class ConfigurationReference
     /// <summary>Settings without a flag: lists, secrets that must not be in ps, and the OpenTelemetry variables.</summary>
     public static readonly IReadOnlyList<(string Key, string Environment, string Default, string Meaning)> WithoutFlag =
     [
+        ("Collector:ApiKeys", "Collector__ApiKeys__0__Name, __Role, __Key", "none", "API keys: a list of Name, Role (ingest, query or admin) and Key (16+ printable characters); with --api-keys-file, both count. No keys: no authentication, loopback only"),
         ("Logging:LogLevel:Default", "Logging__LogLevel__Default", "Information", "Log level of the collector's console log (Trace, Debug, Information, Warning, Error)"),
         ("-", SelfTelemetry.SelfTelemetryOptions.EndpointVariable, "none", "Self-telemetry endpoint when --otel-endpoint is not given"),
         ("-", SelfTelemetry.SelfTelemetryOptions.ProtocolVariable, "grpc", "Self-telemetry protocol when --otel-protocol is not given"),

@@ -1,4 +1,5 @@
 using Collector.Host.Configuration;
+using Collector.Host.Security;
 using Collector.Host.SelfTelemetry;
 using Collector.Protocol.Grpc;
 using Collector.Storage.Log;
@@ -24,6 +25,8 @@ public interface IGrpcMethodHandler
 /// </summary>
 public sealed class GrpcEndpoint(
     IEnumerable<IGrpcMethodHandler> handlers,
+    AccessCheck access,
+    ConcurrentCallLimit calls,
     IOptions<CollectorOptions> options,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
@@ -68,6 +71,14 @@ public sealed class GrpcEndpoint(
         TimeSpan? timeout = GrpcTimeout.TryParse(request.Headers[GrpcHeaders.Timeout], out var parsed) ? parsed : null;
         using var call = new GrpcServerCall(context, options.Value.MaxReceiveMessageBytes, timeout, time, gzip, lifetime.ApplicationStopping);
 
+        // Before the method lookup, so a caller without a key cannot probe which methods exist.
+        var decision = access.Check(context, AccessCheck.Grpc);
+        if (!decision.IsAllowed)
+        {
+            call.Complete(new GrpcStatus(decision.IsForbidden ? GrpcStatusCode.PermissionDenied : GrpcStatusCode.Unauthenticated, decision.Message ?? "refused"));
+            return;
+        }
+
         if (encoding.Length > 0 && !gzip && !string.Equals(encoding, GrpcHeaders.Identity, StringComparison.OrdinalIgnoreCase))
         {
             call.Complete(new GrpcStatus(GrpcStatusCode.Unimplemented, $"grpc-encoding '{encoding}' is not supported; supported: {GrpcHeaders.SupportedEncodings}"));
@@ -80,12 +91,25 @@ public sealed class GrpcEndpoint(
             return;
         }
 
-        var span = HostActivity.StartCall(handler.Path);
-        var status = await RunAsync(handler, call);
-        HostActivity.EndCall(span, status);
-        if (!call.ClientGone)
+        if (!calls.TryEnter())
         {
-            call.Complete(status);
+            call.Complete(new GrpcStatus(GrpcStatusCode.ResourceExhausted, $"the collector already serves {calls.Limit} concurrent calls (MaxConcurrentStreams); retry later"));
+            return;
+        }
+
+        try
+        {
+            var span = HostActivity.StartCall(handler.Path);
+            var status = await RunAsync(handler, call);
+            HostActivity.EndCall(span, status);
+            if (!call.ClientGone)
+            {
+                call.Complete(status);
+            }
+        }
+        finally
+        {
+            calls.Exit();
         }
     }
 

@@ -34,6 +34,9 @@ public sealed class GrpcServerCall : IDisposable
         StoppingToken = stopping;
     }
 
+    /// <summary>The request, e.g. for <see cref="Security.ApiCaller.Of"/>.</summary>
+    public HttpContext HttpContext => _context;
+
     /// <summary>Cancelled when the client goes away, the deadline passes or the collector stops.</summary>
     public CancellationTokenSource CallCancelled { get; }
 

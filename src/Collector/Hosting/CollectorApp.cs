@@ -3,6 +3,7 @@ using Collector.Host.Configuration;
 using Collector.Host.Grpc;
 using Collector.Host.Http;
 using Collector.Host.Ingest;
+using Collector.Host.Security;
 using Collector.Host.SelfTelemetry;
 using Collector.Storage.Dedup;
 using Collector.Storage.Log;
@@ -88,6 +89,7 @@ public sealed class CollectorApp : IAsyncDisposable
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
         CollectorLog.Listening(_app.Logger, Options.GrpcUrl, Options.HttpUrl, Log.DataDirectory);
+        SecurityRegistration.LogAccessMode(_app.Logger, _app.Services.GetRequiredService<ApiKeyRing>());
         return _app.StartAsync(cancellationToken);
     }
 
@@ -135,6 +137,7 @@ public sealed class CollectorApp : IAsyncDisposable
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DedupCheckpointWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<DedupCheckpointWriter>());
+        services.AddSecurity(options);
         services.AddSingleton<IngestCounters>();
         services.AddSingleton<IngestService>();
         services.AddSingleton<IGrpcMethodHandler, StreamMethod>();
@@ -153,13 +156,21 @@ public sealed class CollectorApp : IAsyncDisposable
             kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
             kestrel.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
             kestrel.Limits.Http2.InitialStreamWindowSize = 2 * 1024 * 1024;
+            SecurityRegistration.ApplyLimits(kestrel.Limits, options);
 
             kestrel.Listen(ListenAddress.Parse(options.GrpcUrl), listen =>
             {
                 if (ListenAddress.IsHttps(options.GrpcUrl))
                 {
                     listen.Protocols = HttpProtocols.Http1AndHttp2;
-                    listen.UseHttps(LoadCertificate(options));
+                    listen.UseHttps(https =>
+                    {
+                        https.ServerCertificate = LoadCertificate(options);
+                        if (options.TlsClientCa is { } clientCa)
+                        {
+                            ClientCertificatePolicy.Require(https, clientCa);
+                        }
+                    });
                 }
                 else
                 {
@@ -203,6 +214,7 @@ public sealed class CollectorApp : IAsyncDisposable
             var items = context.Features.Get<IConnectionItemsFeature>()?.Items;
             return items is not null && items.ContainsKey(GrpcConnectionItem) ? grpc.InvokeAsync(context) : next(context);
         });
+        app.UseApiKeys();
         HealthcheckEndpoint.Map(app);
         StatusEndpoints.Map(app);
         QueryEndpoints.Map(app);

@@ -31,6 +31,8 @@ public static class ForwarderRegistration
             NodeId = options.EffectiveNodeId,
             Headers = headers,
             TlsCaCertificate = options.UpstreamCaCertificate,
+            TlsClientCertificate = options.UpstreamClientCertificate,
+            TlsClientKey = options.UpstreamClientKey,
             BatchEvents = options.UpstreamBatchEvents,
 
             // OTLP repeats every attribute key per record (about three times our entry bytes); smaller batches keep
@@ -75,7 +77,7 @@ public static class ForwarderRegistration
 
     private static IUpstream CreateUpstream(ForwarderOptions options)
     {
-        Action<SocketsHttpHandler>? configureHandler = options.TlsCaCertificate is { } ca ? handler => TrustOnly(handler, ca) : null;
+        var configureHandler = ConfigureTls(options);
         if (options.Kind == UpstreamKind.Otlp)
         {
             return new OtlpUpstream(OtlpUpstreamOptions.From(options, configureHandler), TimeProvider.System);
@@ -91,6 +93,31 @@ public static class ForwarderRegistration
             ConfigureHandler = configureHandler,
         });
         return new CollectorUpstream(client, options.Streams);
+    }
+
+    private static Action<SocketsHttpHandler>? ConfigureTls(ForwarderOptions options)
+    {
+        if (options.TlsCaCertificate is null && options.TlsClientCertificate is null)
+        {
+            return null;
+        }
+
+        // Loaded once: every reconnect presents the same certificate.
+        var clientCertificate = options.TlsClientCertificate is { } certificate && options.TlsClientKey is { } key
+            ? X509Certificate2.CreateFromPemFile(certificate, key)
+            : null;
+        return handler =>
+        {
+            if (options.TlsCaCertificate is { } ca)
+            {
+                TrustOnly(handler, ca);
+            }
+
+            if (clientCertificate is not null)
+            {
+                handler.SslOptions.ClientCertificates = [clientCertificate];
+            }
+        };
     }
 
     /// <summary>Validates the upstream's certificate against the given CA only (a private PKI between collectors).</summary>

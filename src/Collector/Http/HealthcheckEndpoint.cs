@@ -1,6 +1,7 @@
 using Collector.Forwarder;
 using Collector.Host.Hosting;
 using Collector.Host.Ingest;
+using Collector.Host.Security;
 using Collector.Storage.ClickHouse;
 using Collector.Storage.Log;
 
@@ -36,6 +37,7 @@ public static class HealthcheckEndpoint
                     loops = counters.Loops,
                 },
                 forwarder = ForwarderStatus(services),
+                security = SecurityStatus(services),
                 clickhouse = batcher is null ? null : new
                 {
                     rows_inserted = batcher.RowsInserted,
@@ -50,6 +52,21 @@ public static class HealthcheckEndpoint
             };
             return Results.Json(body, statusCode: fault is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
+
+    private static object SecurityStatus(IServiceProvider services)
+    {
+        var counters = services.GetRequiredService<SecurityCounters>();
+        var calls = services.GetRequiredService<ConcurrentCallLimit>();
+        return new
+        {
+            api_keys = services.GetRequiredService<ApiKeyRing>().Count,
+            auth_failures = counters.AuthFailures,
+            auth_failures_by_reason = counters.AuthFailuresByReason,
+            rate_limited_events = counters.RateLimitedEvents,
+            grpc_calls_active = calls.Active,
+            grpc_calls_refused = counters.RefusedCalls,
+        };
+    }
 
     private static object? ForwarderStatus(IServiceProvider services)
     {

@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Collector.Host.Grpc;
+using Collector.Host.Security;
 using Collector.Protocol.Grpc;
 
 namespace Collector.Host.Ingest;
@@ -19,6 +20,7 @@ public sealed class StreamMethod(IngestService ingest) : IGrpcMethodHandler
     public async Task<GrpcStatus> HandleAsync(GrpcServerCall serverCall)
     {
         var scratch = ingest.RentScratch();
+        var bucket = ApiCaller.Of(serverCall.HttpContext).Bucket;
         var pending = Channel.CreateBounded<PendingAck>(new BoundedChannelOptions(MaxPendingAcks) { SingleReader = true, SingleWriter = true });
         var acks = SendAcksAsync(serverCall, pending.Reader);
         Exception? readFailure = null;
@@ -26,7 +28,7 @@ public sealed class StreamMethod(IngestService ingest) : IGrpcMethodHandler
         {
             while (await serverCall.ReadNextAsync())
             {
-                var pendingAck = ingest.Ingest(scratch.MakeContiguous(serverCall.Current), scratch);
+                var pendingAck = ingest.Ingest(scratch.MakeContiguous(serverCall.Current), scratch, bucket: bucket);
                 await pending.Writer.WriteAsync(pendingAck, serverCall.CallCancelled.Token);
             }
         }
@@ -105,7 +107,7 @@ public sealed class SendMethod(IngestService ingest) : IGrpcMethodHandler
         PendingAck pending;
         try
         {
-            pending = ingest.Ingest(scratch.MakeContiguous(serverCall.Current), scratch);
+            pending = ingest.Ingest(scratch.MakeContiguous(serverCall.Current), scratch, bucket: ApiCaller.Of(serverCall.HttpContext).Bucket);
         }
         finally
         {

@@ -35,9 +35,10 @@ public sealed class IngestService(DurableLog log, SourceSequences sequences, Ing
 
     /// <summary>
     /// Ingests one encoded EventBatch. Throws INVALID_ARGUMENT when the bytes are not an EventBatch (nothing of it
-    /// is stored), UNAVAILABLE when the log cannot take entries.
+    /// is stored), UNAVAILABLE when the log cannot take entries, RESOURCE_EXHAUSTED when the batch's events do not fit
+    /// in the caller's <paramref name="bucket"/> (<see cref="Security.ApiCaller.Bucket"/>; nothing of it is stored).
     /// </summary>
-    public PendingAck Ingest(ReadOnlySpan<byte> batchBytes, IngestScratch scratch, IngestProtocol protocol = IngestProtocol.Grpc)
+    public PendingAck Ingest(ReadOnlySpan<byte> batchBytes, IngestScratch scratch, IngestProtocol protocol = IngestProtocol.Grpc, Security.EventRateBucket? bucket = null)
     {
         var received = Stopwatch.GetTimestamp();
         var batch = scratch.Batch;
@@ -54,6 +55,9 @@ public sealed class IngestService(DurableLog log, SourceSequences sequences, Ing
         }
 
         CheckEvents(batchBytes, batch, scratch.Checks);
+
+        // Taken once the batch is known to be one, before anything is appended: a refused batch leaves no trace.
+        bucket?.Take(count);
         var state = sequences.Get(batch.SourceId);
         var ack = new Ack { SourceId = batch.SourceId };
         var duplicates = 0;

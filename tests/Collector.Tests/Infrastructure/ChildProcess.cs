@@ -53,6 +53,10 @@ internal sealed class ChildProcess : IDisposable
             {
                 // Not listening yet.
             }
+            catch (TaskCanceledException) when (DateTime.UtcNow < deadline)
+            {
+                // Listening but slow to answer (a loaded machine): ask again until the deadline.
+            }
 
             await Task.Delay(100);
         }

@@ -26,18 +26,28 @@ internal sealed partial class CollectorProcess : IDisposable
         StartAsync(dataDir, FreePort.Next(), FreePort.Next(), extraArgs);
 
     /// <summary>Starts on given ports, so a restarted collector is found where its peers expect it.</summary>
-    public static async Task<CollectorProcess> StartAsync(string dataDir, int grpcPort, int httpPort, params string[] extraArgs)
-    {
-        Assert.True(File.Exists(RepoPaths.CollectorDll), $"build the collector first: {RepoPaths.CollectorDll}");
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(RepoPaths.CollectorDll)! };
-        foreach (var arg in new[] { RepoPaths.CollectorDll, "--grpc-url", $"http://127.0.0.1:{grpcPort}", "--http-url", $"http://127.0.0.1:{httpPort}", "--data-dir", dataDir }.Concat(extraArgs))
-        {
-            start.ArgumentList.Add(arg);
-        }
+    public static Task<CollectorProcess> StartAsync(string dataDir, int grpcPort, int httpPort, params string[] extraArgs) =>
+        StartAsync(dataDir, grpcPort, httpPort, new Dictionary<string, string>(), extraArgs);
 
+    /// <summary>Starts with extra environment variables (Collector__ApiKeys__0__Key=..., settings that are no flags).</summary>
+    public static Task<CollectorProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
+        StartAsync(dataDir, FreePort.Next(), FreePort.Next(), environment, extraArgs);
+
+    public static async Task<CollectorProcess> StartAsync(string dataDir, int grpcPort, int httpPort, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
+    {
+        var start = StartInfo(environment, new[] { "--grpc-url", $"http://127.0.0.1:{grpcPort}", "--http-url", $"http://127.0.0.1:{httpPort}", "--data-dir", dataDir }.Concat(extraArgs));
         var collector = new CollectorProcess(new ChildProcess(start), grpcPort, httpPort);
         await collector._child.WaitForHttpAsync(new Uri(collector.HttpUri, "/healthcheck"), TimeSpan.FromSeconds(60), "collector");
         return collector;
+    }
+
+    /// <summary>Runs the collector with exactly <paramref name="args"/> until it exits (a start-up that must fail).</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        using var child = new ChildProcess(StartInfo(environment, args));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await child.Process.WaitForExitAsync(timeout.Token);
+        return (child.Process.ExitCode, child.Output);
     }
 
     /// <summary>GET /healthcheck as JSON.</summary>
@@ -82,6 +92,24 @@ internal sealed partial class CollectorProcess : IDisposable
     }
 
     public void Dispose() => _child.Dispose();
+
+    private static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string> environment, IEnumerable<string> args)
+    {
+        Assert.True(File.Exists(RepoPaths.CollectorDll), $"build the collector first: {RepoPaths.CollectorDll}");
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(RepoPaths.CollectorDll)! };
+        start.ArgumentList.Add(RepoPaths.CollectorDll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return start;
+    }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int SendSignal(int pid, int signal);

@@ -1,0 +1,45 @@
+namespace Collector.Host.Security;
+
+/// <summary>
+/// The one table of who may call what. A path not in the table needs an admin key over HTTP (routing there ignores
+/// case and trailing slashes, and a 404 must not tell a stranger which paths exist) and any valid key over gRPC
+/// (methods match exactly; the caller then learns UNIMPLEMENTED).
+/// </summary>
+public static class AccessPolicy
+{
+    public const string OtlpLogsExport = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
+
+    private static readonly Dictionary<string, AccessRequirement> Http = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["/healthcheck"] = AccessRequirement.Public,
+        ["/telemetry/public"] = AccessRequirement.Public,
+        ["/telemetry/status"] = AccessRequirement.Admin,
+        ["/metrics"] = AccessRequirement.Query,
+        ["/telemetry/efficiency"] = AccessRequirement.Query,
+        ["/telemetry/60day"] = AccessRequirement.Query,
+        ["/telemetry/footprint"] = AccessRequirement.Query,
+        ["/telemetry/history"] = AccessRequirement.Query,
+        ["/v1/logs"] = AccessRequirement.Ingest,
+    };
+
+    private static readonly Dictionary<string, AccessRequirement> Grpc = new(StringComparer.Ordinal)
+    {
+        ["/telemetry.v1.Collector/Stream"] = AccessRequirement.Ingest,
+        ["/telemetry.v1.Collector/Send"] = AccessRequirement.Ingest,
+        [OtlpLogsExport] = AccessRequirement.Ingest,
+    };
+
+    public static AccessRequirement ForHttp(PathString path)
+    {
+        var value = path.Value ?? "/";
+        if (value.Length > 1)
+        {
+            value = value.TrimEnd('/');
+        }
+
+        return Http.TryGetValue(value, out var requirement) ? requirement : AccessRequirement.Admin;
+    }
+
+    public static AccessRequirement ForGrpc(PathString path) =>
+        Grpc.TryGetValue(path.Value ?? string.Empty, out var requirement) ? requirement : AccessRequirement.AnyKey;
+}
