@@ -43,7 +43,8 @@ public sealed class SelfTracingTests(ClickHouseFixture fixture) : IDisposable
         Assert.Equal(2, stream.Kind); // SPAN_KIND_SERVER
         Assert.Equal("300", Attribute(stream, "collector.events.accepted"));
         Assert.Equal("3", Attribute(stream, "collector.batches"));
-        Assert.Equal("0", Attribute(stream, "rpc.grpc.status_code"));
+        // OK, or CANCELLED when the test client resets the stream after its last Ack before the trailers arrive.
+        Assert.Contains(Attribute(stream, "rpc.grpc.status_code"), new[] { "0", "1" });
         Assert.True(stream.EndTimeUnixNano > stream.StartTimeUnixNano);
 
         Assert.Equal(300, edgeSpans.Where(s => s.Name == "forward").Sum(s => long.Parse(Attribute(s, "collector.events")!, CultureInfo.InvariantCulture)));
