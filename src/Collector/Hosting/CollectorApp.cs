@@ -3,6 +3,7 @@ using Collector.Host.Configuration;
 using Collector.Host.Grpc;
 using Collector.Host.Http;
 using Collector.Host.Ingest;
+using Collector.Host.Otlp;
 using Collector.Storage.Dedup;
 using Collector.Storage.Log;
 using Microsoft.AspNetCore.Connections;
@@ -126,6 +127,9 @@ public sealed class CollectorApp : IAsyncDisposable
         services.AddSingleton<IngestService>();
         services.AddSingleton<IGrpcMethodHandler, StreamMethod>();
         services.AddSingleton<IGrpcMethodHandler, SendMethod>();
+        services.AddSingleton<UnsequencedIngest>();
+        services.AddSingleton<OtlpLogsReceiver>();
+        services.AddSingleton<IGrpcMethodHandler, OtlpExportMethod>();
         services.AddSingleton<GrpcEndpoint>();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
     }
@@ -191,5 +195,6 @@ public sealed class CollectorApp : IAsyncDisposable
         });
         HealthcheckEndpoint.Map(app);
         QueryEndpoints.Map(app);
+        LogsEndpoint.Map(app);
     }
 }
