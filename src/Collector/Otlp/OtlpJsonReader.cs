@@ -13,6 +13,13 @@ public static class OtlpJsonReader
 {
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
+    // The 64-bit integer fields of the logs request; JsonParser reads a JSON number through a double, which loses
+    // nanoseconds, so numbers in them are handed over as the strings proto3 JSON also allows.
+    private static readonly HashSet<string> Int64Fields = new(StringComparer.Ordinal)
+    {
+        "timeUnixNano", "time_unix_nano", "observedTimeUnixNano", "observed_time_unix_nano", "intValue", "int_value",
+    };
+
     /// <summary>Whether a JSON body is an OTLP request rather than the simple JSON API's shape.</summary>
     public static bool IsOtlp(JsonNode? root) =>
         root is JsonObject body && (body.ContainsKey("resourceLogs") || body.ContainsKey("resource_logs"));
@@ -34,6 +41,7 @@ public static class OtlpJsonReader
             }
         }
 
+        QuoteInt64Numbers(root);
         try
         {
             return Parser.Parse<ExportLogsServiceRequest>(root.ToJsonString());
@@ -86,6 +94,34 @@ public static class OtlpJsonReader
             }
 
             record[key] = Convert.ToBase64String(bytes);
+        }
+    }
+
+    private static void QuoteInt64Numbers(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (name, value) in obj.ToList())
+                {
+                    if (Int64Fields.Contains(name) && value is JsonValue number && number.GetValueKind() == System.Text.Json.JsonValueKind.Number)
+                    {
+                        obj[name] = number.ToJsonString();
+                    }
+                    else
+                    {
+                        QuoteInt64Numbers(value);
+                    }
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    QuoteInt64Numbers(item);
+                }
+
+                break;
         }
     }
 
