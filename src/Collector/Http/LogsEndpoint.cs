@@ -57,6 +57,11 @@ public static class LogsEndpoint
             context.Response.Headers.RetryAfter = "1";
             return OtlpError(protobuf, StatusCodes.Status503ServiceUnavailable, ex.Message);
         }
+        catch (GrpcStatusException ex) when (ex.Status.Code == GrpcStatusCode.InvalidArgument)
+        {
+            // IngestService refused a batch the mapping built; the mapping checks what it can, this is the rest.
+            return OtlpError(protobuf, StatusCodes.Status400BadRequest, ex.Status.Message);
+        }
     }
 
     private static async Task<IResult> OtlpProtobufAsync(byte[] bytes, OtlpLogsReceiver otlp, CancellationToken cancellationToken)
@@ -106,7 +111,8 @@ public static class LogsEndpoint
         var batches = JsonLogParser.Parse(root, out var count, out var error);
         if (error is not null)
         {
-            ingest.CountRefused(IngestProtocol.Json, 1);
+            // All or nothing: every entry of the request is refused.
+            ingest.CountRefused(IngestProtocol.Json, root is JsonArray entries ? entries.Count : 1);
             return JsonApiError(StatusCodes.Status400BadRequest, error.Error, error.Field);
         }
 

@@ -1,5 +1,6 @@
 using Collector.Forwarder.Otlp;
 using Collector.Forwarder.Otlp.V1;
+using Collector.Protocol.Telemetry;
 using Collector.Protocol.Telemetry.V1;
 
 namespace Collector.Host.Otlp;
@@ -43,7 +44,9 @@ internal static class OtlpForwardedFields
             case OtlpLogMapper.PromptTokensKey when isInt && value.IntValue is >= 0 and <= uint.MaxValue:
                 evt.PromptTokens = (uint)value.IntValue;
                 return true;
-            case OtlpLogMapper.SourceIdKey when isText && value.StringValue.Length > 0:
+            // A source id the batch could not carry stays an ordinary attribute (where the limits judge it).
+            case OtlpLogMapper.SourceIdKey when isText && value.StringValue.Length > 0
+                && System.Text.Encoding.UTF8.GetByteCount(value.StringValue) <= EventLimits.MaxStringLength:
                 sourceId = value.StringValue;
                 return true;
             case OtlpLogMapper.SequenceKey when isInt:

@@ -46,6 +46,7 @@ public sealed class LogsHttpTests : CollectorTest
         Assert.Equal("[1].level", error.RootElement.GetProperty("field").GetString());
         Assert.StartsWith("level must be one of TRACE", error.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Empty(await LogContents.ReadAsync(Collector.App.Log));
+        Assert.Equal((0L, 2L), (Counters.For(IngestProtocol.Json).Accepted, Counters.For(IngestProtocol.Json).Rejected));
     }
 
     [Fact]

@@ -211,6 +211,17 @@ public sealed class OtlpEventMapperTests
         Assert.Equal([original, minimal], back.Events);
     }
 
+    [Fact]
+    public void Map_SourceIdAttributeOverTheLimit_OrdinaryAttributeAndRecordRejected()
+    {
+        var tooLong = new string('s', 257);
+
+        var mapped = OtlpEventMapper.Map(Request("svc", new LogRecord { Attributes = { Attr("telemetry.source.id", Text(tooLong)) } }));
+
+        Assert.Empty(mapped.Batches);
+        Assert.Equal("resource_logs[0].scope_logs[0].log_records[0]: attribute value is 257 characters; the limit is 256", mapped.FirstRejection);
+    }
+
     private static Event MapOne(LogRecord record)
     {
         var mapped = OtlpEventMapper.Map(Request("svc", record));
