@@ -12,9 +12,9 @@ public static class CommandLineFlags
     [
         ("--config", "ConfigFile", "JSON settings file (see examples/); environment variables and flags override its keys"),
         ("--grpc-url", "GrpcUrl", "gRPC listen url (h2c on http, TLS with ALPN h2 on https). Default http://127.0.0.1:4317"),
-        ("--http-url", "HttpUrl", "HTTP listen url for /healthcheck. Default http://127.0.0.1:4318"),
+        ("--http-url", "HttpUrl", "HTTP listen url for /healthcheck, POST /v1/logs (OTLP/HTTP and JSON) and the query API. Default http://127.0.0.1:4318"),
         ("--data-dir", "DataDir", "Directory of the durable log. Default ./data"),
-        ("--max-receive-message-bytes", "MaxReceiveMessageBytes", "Largest accepted gRPC message. Default 4194304"),
+        ("--max-receive-message-bytes", "MaxReceiveMessageBytes", "Largest accepted gRPC message, and POST /v1/logs body (after gzip inflation). Default 4194304"),
         ("--commit-interval-ms", "CommitIntervalMs", "Group commit interval of the durable log. Default 1"),
         ("--tls-certificate", "TlsCertificate", "PEM certificate or PFX file for https urls"),
         ("--tls-key", "TlsKey", "PEM private key for --tls-certificate"),

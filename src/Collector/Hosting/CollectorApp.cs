@@ -3,6 +3,7 @@ using Collector.Host.Configuration;
 using Collector.Host.Grpc;
 using Collector.Host.Http;
 using Collector.Host.Ingest;
+using Collector.Host.Otlp;
 using Collector.Host.Security;
 using Collector.Host.SelfTelemetry;
 using Collector.Storage.Dedup;
@@ -142,6 +143,9 @@ public sealed class CollectorApp : IAsyncDisposable
         services.AddSingleton<IngestService>();
         services.AddSingleton<IGrpcMethodHandler, StreamMethod>();
         services.AddSingleton<IGrpcMethodHandler, SendMethod>();
+        services.AddSingleton<UnsequencedIngest>();
+        services.AddSingleton<OtlpLogsReceiver>();
+        services.AddSingleton<IGrpcMethodHandler, OtlpExportMethod>();
         services.AddSingleton<GrpcEndpoint>();
         services.AddSingleton<StatusSnapshot>();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
@@ -218,5 +222,6 @@ public sealed class CollectorApp : IAsyncDisposable
         HealthcheckEndpoint.Map(app);
         StatusEndpoints.Map(app);
         QueryEndpoints.Map(app);
+        LogsEndpoint.Map(app);
     }
 }

@@ -27,6 +27,9 @@ public sealed class IngestCounters
 
     internal void AddLoops(int loops) => Interlocked.Add(ref _loops, loops);
 
+    /// <summary>Events a way in refused before they became a batch (an OTLP record with a bad trace id, ...).</summary>
+    internal void AddRefused(IngestProtocol protocol, int refused) => Interlocked.Add(ref _byProtocol[(int)protocol].Rejected, refused);
+
     internal void Add(IngestProtocol protocol, int bytes, int accepted, int duplicates, int rejected)
     {
         var totals = _byProtocol[(int)protocol];

@@ -228,26 +228,6 @@ public sealed class ApiKeyTests : IDisposable
         Assert.True(bucket.TryTake(50, out _));
     }
 
-    [Fact]
-    public async Task RateLimitedResponse_RateRefusal_429WithRetryAfterInWholeSeconds_OtherErrorsUntouched()
-    {
-        using var counters = new SecurityCounters();
-        var bucket = new EventRateBucket("ingester", eventsPerSecond: 4, burst: 4, new ManualClock(), counters);
-        bucket.Take(4);
-        var refusal = Assert.Throws<GrpcStatusException>(() => bucket.Take(2));
-        var refused = new DefaultHttpContext();
-        refused.Response.Body = new MemoryStream();
-        var other = new DefaultHttpContext();
-
-        Assert.True(await RateLimitedResponse.TryWriteAsync(refused, refusal));
-        Assert.False(await RateLimitedResponse.TryWriteAsync(other, new GrpcStatusException(GrpcStatusCode.ResourceExhausted, "message too large")));
-
-        Assert.Equal(StatusCodes.Status429TooManyRequests, refused.Response.StatusCode);
-        Assert.Equal("1", refused.Response.Headers.RetryAfter.ToString());
-        Assert.Contains("over its limit of 4 events per second", System.Text.Encoding.UTF8.GetString(((MemoryStream)refused.Response.Body).ToArray()), StringComparison.Ordinal);
-        Assert.Equal(StatusCodes.Status200OK, other.Response.StatusCode);
-    }
-
     private string WriteFile(string text)
     {
         var path = Path.Combine(_dir.Path, $"{Guid.NewGuid():N}.keys");

@@ -95,6 +95,53 @@ public sealed class LimitTests : IDisposable
     }
 
     [Fact]
+    public async Task Key_OverItsEventRate_OnJsonOtlpHttpAndOtlpGrpc_RefusedWholeWithRetryAfter()
+    {
+        const string key = "http-0123456789abcdef";
+        await using var collector = await InProcessCollector.StartAsync(_data.Path, new Dictionary<string, string?>
+        {
+            ["Collector:ApiKeys:0:Name"] = "http",
+            ["Collector:ApiKeys:0:Role"] = "ingest",
+            ["Collector:ApiKeys:0:Key"] = key,
+            ["Collector:MaxEventsPerSecondPerKey"] = "1",
+            ["Collector:EventBurstPerKey"] = "3",
+        });
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        const string entry = """{"service":"svc","level":"INFO","message":"m"}""";
+
+        using var first = await http.PostAsync(new Uri(collector.HttpUri, "/v1/logs"), new StringContent($"[{entry},{entry},{entry}]", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        var tail = collector.App.Log.TailAddress;
+
+        // Two sources in one request: refused as a whole, not the first source stored and the second refused.
+        using var json = await http.PostAsync(new Uri(collector.HttpUri, "/v1/logs"), new StringContent($$"""[{{entry}},{"service":"other","level":"WARN","message":"m"}]""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, json.StatusCode);
+        Assert.True(json.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+        using var refusal = System.Text.Json.JsonDocument.Parse(await json.Content.ReadAsStringAsync());
+        Assert.Equal((int)GrpcStatusCode.ResourceExhausted, refusal.RootElement.GetProperty("code").GetInt32());
+        Assert.StartsWith("key 'http' is over its limit of 1 events per second", refusal.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        var otlp = new Collector.Forwarder.Otlp.V1.ExportLogsServiceRequest
+        {
+            ResourceLogs = { new Collector.Forwarder.Otlp.V1.ResourceLogs { ScopeLogs = { new Collector.Forwarder.Otlp.V1.ScopeLogs { LogRecords = { new Collector.Forwarder.Otlp.V1.LogRecord(), new Collector.Forwarder.Otlp.V1.LogRecord() } } } } },
+        };
+        using var protobuf = new ByteArrayContent(Google.Protobuf.MessageExtensions.ToByteArray(otlp));
+        protobuf.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-protobuf");
+        using var otlpHttp = await http.PostAsync(new Uri(collector.HttpUri, "/v1/logs"), protobuf);
+        Assert.Equal(HttpStatusCode.TooManyRequests, otlpHttp.StatusCode);
+        Assert.NotNull(otlpHttp.Headers.RetryAfter);
+
+        var otlpGrpc = await RawGrpc.PostAsync(
+            collector.GrpcUri, "/opentelemetry.proto.collector.logs.v1.LogsService/Export", RawGrpc.Frame(Google.Protobuf.MessageExtensions.ToByteArray(otlp)),
+            headers: new Dictionary<string, string>(StringComparer.Ordinal) { ["authorization"] = $"Bearer {key}" });
+        Assert.Equal(((int)GrpcStatusCode.ResourceExhausted).ToString(System.Globalization.CultureInfo.InvariantCulture), otlpGrpc.GrpcStatus);
+
+        Assert.Equal(tail, collector.App.Log.TailAddress);
+        Assert.Equal(6, collector.App.Services.GetRequiredService<SecurityCounters>().RateLimitedEvents);
+    }
+
+    [Fact]
     public async Task SlowLorisClient_HeadersOneBytePerSecond_DisconnectedBeforeItFinishes()
     {
         await using var collector = await InProcessCollector.StartAsync(_data.Path, new Dictionary<string, string?> { ["Collector:RequestHeadersTimeoutMs"] = "2000" });

@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Collector.Forwarder.Otlp.V1;
+using Collector.Host.Configuration;
+using Collector.Host.Ingest;
+using Collector.Host.JsonApi;
+using Collector.Host.Otlp;
+using Collector.Host.Security;
+using Collector.Protocol.Grpc;
+using Collector.Storage.Log;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Collector.Host.Http;
+
+/// <summary>
+/// POST /v1/logs, three ways in on one path, told apart by Content-Type and shape:
+/// application/x-protobuf → OTLP/HTTP protobuf (200 with an ExportLogsServiceResponse);
+/// application/json with "resourceLogs" → OTLP/HTTP JSON (200, the response as JSON);
+/// application/json otherwise → the simple JSON log API (202 once durable).
+/// Every answer comes after the log has committed what was accepted.
+/// </summary>
+public static class LogsEndpoint
+{
+    public const string Path = "/v1/logs";
+    public const string ProtobufType = "application/x-protobuf";
+    public const string JsonType = "application/json";
+
+    public static void Map(WebApplication app) => app.MapPost(Path, HandleAsync);
+
+    private static async Task<IResult> HandleAsync(HttpContext context, OtlpLogsReceiver otlp, UnsequencedIngest ingest, IOptions<CollectorOptions> options)
+    {
+        var protobuf = IsMediaType(context.Request.ContentType, ProtobufType) || IsMediaType(context.Request.ContentType, "application/protobuf");
+        if (!protobuf && !IsMediaType(context.Request.ContentType, JsonType))
+        {
+            return Results.Json(
+                new { error = $"Content-Type '{context.Request.ContentType}' is not supported; use {ProtobufType} (OTLP) or {JsonType} (OTLP JSON or the JSON log API)" },
+                statusCode: StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        var body = await RequestBody.ReadAsync(context, options.Value.MaxReceiveMessageBytes);
+        if (body.Bytes is not { } bytes)
+        {
+            // Before the body is read its JSON shape is unknown: the JSON API's error shape serves both.
+            return protobuf ? OtlpError(protobuf, body.Status, body.Error!) : JsonApiError(body.Status, body.Error!, field: null);
+        }
+
+        try
+        {
+            return protobuf
+                ? await OtlpProtobufAsync(bytes, otlp, ApiCaller.Of(context).Bucket, context.RequestAborted)
+                : await JsonAsync(bytes, otlp, ingest, ApiCaller.Of(context).Bucket, context.RequestAborted);
+        }
+        catch (DurableLogUnavailableException ex)
+        {
+            // 503 is retryable in OTLP/HTTP; nothing of this request counts as stored.
+            context.Response.Headers.RetryAfter = "1";
+            return OtlpError(protobuf, StatusCodes.Status503ServiceUnavailable, ex.Message);
+        }
+        catch (GrpcStatusException ex) when (EventRateBucket.TryGetRetryAfter(ex, out var retryAfter))
+        {
+            // The key is over its event rate; nothing of the request was stored. OTLP/HTTP exporters honour Retry-After.
+            context.Response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return OtlpError(protobuf, StatusCodes.Status429TooManyRequests, ex.Status.Message);
+        }
+        catch (GrpcStatusException ex) when (ex.Status.Code == GrpcStatusCode.InvalidArgument)
+        {
+            // IngestService refused a batch the mapping built; the mapping checks what it can, this is the rest.
+            return OtlpError(protobuf, StatusCodes.Status400BadRequest, ex.Status.Message);
+        }
+    }
+
+    private static async Task<IResult> OtlpProtobufAsync(byte[] bytes, OtlpLogsReceiver otlp, EventRateBucket? bucket, CancellationToken cancellationToken)
+    {
+        ExportLogsServiceRequest request;
+        try
+        {
+            request = ExportLogsServiceRequest.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            return OtlpError(protobuf: true, StatusCodes.Status400BadRequest, $"the body is not an ExportLogsServiceRequest: {ex.Message}");
+        }
+
+        var response = await otlp.ExportAsync(request, IngestProtocol.OtlpHttp, bucket, cancellationToken);
+        return Results.Bytes(response.ToByteArray(), ProtobufType);
+    }
+
+    private static async Task<IResult> JsonAsync(byte[] bytes, OtlpLogsReceiver otlp, UnsequencedIngest ingest, EventRateBucket? bucket, CancellationToken cancellationToken)
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(bytes);
+        }
+        catch (JsonException ex)
+        {
+            return JsonApiError(StatusCodes.Status400BadRequest, $"the body is not valid JSON: {ex.Message}", field: null);
+        }
+
+        if (OtlpJsonReader.IsOtlp(root))
+        {
+            ExportLogsServiceRequest request;
+            try
+            {
+                request = OtlpJsonReader.Read((JsonObject)root!);
+            }
+            catch (FormatException ex)
+            {
+                return OtlpError(protobuf: false, StatusCodes.Status400BadRequest, ex.Message);
+            }
+
+            var response = await otlp.ExportAsync(request, IngestProtocol.OtlpHttp, bucket, cancellationToken);
+            return Results.Content(JsonFormatter.Default.Format(response), JsonType, statusCode: StatusCodes.Status200OK);
+        }
+
+        var batches = JsonLogParser.Parse(root, out var count, out var error);
+        if (error is not null)
+        {
+            // All or nothing: every entry of the request is refused.
+            ingest.CountRefused(IngestProtocol.Json, root is JsonArray entries ? entries.Count : 1);
+            return JsonApiError(StatusCodes.Status400BadRequest, error.Error, error.Field);
+        }
+
+        var outcome = await ingest.IngestAsync(batches, IngestProtocol.Json, bucket, cancellationToken);
+        return Results.Json(new { accepted = outcome.Accepted, rejected = outcome.Rejected }, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private static IResult OtlpError(bool protobuf, int status, string message)
+    {
+        var code = status switch
+        {
+            StatusCodes.Status413PayloadTooLarge or StatusCodes.Status429TooManyRequests => GrpcStatusCode.ResourceExhausted,
+            StatusCodes.Status503ServiceUnavailable => GrpcStatusCode.Unavailable,
+            _ => GrpcStatusCode.InvalidArgument,
+        };
+        return protobuf
+            ? new BytesResult(RpcStatusBody.Protobuf(code, message), ProtobufType, status)
+            : Results.Content(RpcStatusBody.Json(code, message), JsonType, statusCode: status);
+    }
+
+    private static IResult JsonApiError(int status, string error, string? field) =>
+        field is null ? Results.Json(new { error }, statusCode: status) : Results.Json(new { error, field }, statusCode: status);
+
+    /// <summary>A protobuf body with a status code, which Results.Bytes cannot set.</summary>
+    private sealed class BytesResult(byte[] body, string contentType, int status) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = status;
+            httpContext.Response.ContentType = contentType;
+            httpContext.Response.ContentLength = body.Length;
+            return httpContext.Response.Body.WriteAsync(body).AsTask();
+        }
+    }
+
+    private static bool IsMediaType(string? contentType, string expected) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var parsed) && parsed.MediaType.Equals(expected, StringComparison.OrdinalIgnoreCase);
+}
