@@ -1,8 +1,11 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Security.Cryptography.X509Certificates;
 using Collector.Host.Configuration;
 using Collector.Host.Grpc;
 using Collector.Host.Http;
 using Collector.Host.Ingest;
+using Collector.Host.Metrics;
 using Collector.Storage.Dedup;
 using Collector.Storage.Log;
 using Microsoft.AspNetCore.Connections;
@@ -21,10 +24,12 @@ public sealed class CollectorApp : IAsyncDisposable
     private const string GrpcConnectionItem = "collector.grpc";
 
     private readonly WebApplication _app;
+    private readonly CollectorMeterFactory _meters;
 
-    private CollectorApp(WebApplication app, DurableLog log, CollectorOptions options)
+    private CollectorApp(WebApplication app, DurableLog log, CollectorOptions options, CollectorMeterFactory meters)
     {
         _app = app;
+        _meters = meters;
         Log = log;
         Options = options;
     }
@@ -50,7 +55,8 @@ public sealed class CollectorApp : IAsyncDisposable
         };
 
         using var bootLoggers = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole());
-        var log = DurableLog.Open(logOptions, bootLoggers.CreateLogger<DurableLog>());
+        var meters = new CollectorMeterFactory();
+        var log = DurableLog.Open(logOptions, bootLoggers.CreateLogger<DurableLog>(), meters);
         try
         {
             var checkpoint = new DedupCheckpoint(logOptions.DataDirectory);
@@ -63,14 +69,17 @@ public sealed class CollectorApp : IAsyncDisposable
             builder.Services.AddSingleton(consumers);
             builder.Services.AddClickHouseStorage(options, logOptions.DataDirectory, consumers);
             builder.Services.AddForwarder(options, consumers);
+            AddMetrics(builder.Services, meters);
             ConfigureKestrel(builder, options);
             var app = builder.Build();
+            StartMetrics(app.Services, meters);
             MapRoutes(app);
-            return new CollectorApp(app, log, options);
+            return new CollectorApp(app, log, options, meters);
         }
         catch
         {
             await log.DisposeAsync();
+            meters.Dispose();
             throw;
         }
     }
@@ -91,6 +100,7 @@ public sealed class CollectorApp : IAsyncDisposable
 
         // Last: every handler has finished, so the final commit covers everything they appended.
         await Log.DisposeAsync();
+        _meters.Dispose();
     }
 
     private static CollectorOptions ReadOptions(ConfigurationManager configuration)
@@ -128,6 +138,24 @@ public sealed class CollectorApp : IAsyncDisposable
         services.AddSingleton<IGrpcMethodHandler, SendMethod>();
         services.AddSingleton<GrpcEndpoint>();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
+    }
+
+    private static void AddMetrics(IServiceCollection services, CollectorMeterFactory meters)
+    {
+        // Ours replaces the host's default factory, so every meter of this collector (ASP.NET Core's too) has it as scope.
+        services.AddSingleton<IMeterFactory>(meters);
+        services.AddSingleton<RequestMetrics>();
+        services.AddSingleton<PrometheusExporter>();
+    }
+
+    /// <summary>Starts the exporter's listener and registers the observable instruments over the components' totals.</summary>
+    private static void StartMetrics(IServiceProvider services, CollectorMeterFactory meters)
+    {
+        services.GetRequiredService<PrometheusExporter>();
+        var meter = meters.Create(PrometheusExporter.MeterName);
+        ObservableTotals.Register(meter, services);
+        StorageInstruments.Register(meter, services);
+        ForwarderInstruments.Register(meter, services);
     }
 
     private static void ConfigureKestrel(WebApplicationBuilder builder, CollectorOptions options)
@@ -173,6 +201,24 @@ public sealed class CollectorApp : IAsyncDisposable
         });
     }
 
+    /// <summary>Counts and times an HTTP request under its route pattern (routing has run by now), never its raw path.</summary>
+    private static async Task MeasureAsync(RequestDelegate next, HttpContext context, RequestMetrics metrics)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? RequestMetrics.UnmatchedRoute;
+        try
+        {
+            await next(context);
+        }
+        catch
+        {
+            metrics.HttpRequestEnded(route, StatusCodes.Status500InternalServerError, started);
+            throw;
+        }
+
+        metrics.HttpRequestEnded(route, context.Response.StatusCode, started);
+    }
+
     private static X509Certificate2 LoadCertificate(CollectorOptions options)
     {
         var path = options.TlsCertificate ?? throw new InvalidOperationException("TLS needs Collector:TlsCertificate");
@@ -184,12 +230,14 @@ public sealed class CollectorApp : IAsyncDisposable
     private static void MapRoutes(WebApplication app)
     {
         var grpc = app.Services.GetRequiredService<GrpcEndpoint>();
+        var metrics = app.Services.GetRequiredService<RequestMetrics>();
         app.Use(next => context =>
         {
             var items = context.Features.Get<IConnectionItemsFeature>()?.Items;
-            return items is not null && items.ContainsKey(GrpcConnectionItem) ? grpc.InvokeAsync(context) : next(context);
+            return items is not null && items.ContainsKey(GrpcConnectionItem) ? grpc.InvokeAsync(context) : MeasureAsync(next, context, metrics);
         });
         HealthcheckEndpoint.Map(app);
         QueryEndpoints.Map(app);
+        MetricsEndpoint.Map(app);
     }
 }

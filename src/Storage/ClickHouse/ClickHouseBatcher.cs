@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Collector.Storage.Log;
 using Microsoft.Extensions.Hosting;
@@ -38,7 +39,7 @@ public sealed class ClickHouseBatcher(
             catch (Exception ex) when (ex is not OperationCanceledException && ex is not OutOfMemoryException)
             {
                 // Storing must never stop for good: report, wait, and resume from the persisted cursor.
-                counters.Failed(ex.Message);
+                counters.Failed(ex.Message, ex is ClickHouseException clickHouse ? ClickHouseBatcherCounters.Reason(clickHouse.Kind) : "internal");
                 var delay = retry.Next();
                 ClickHouseLog.BatcherFailed(logger, delay.TotalMilliseconds, ex);
                 await Task.Delay(delay, stoppingToken);
@@ -51,6 +52,11 @@ public sealed class ClickHouseBatcher(
         await RetryAsync(schema.EnsureAsync, retry, stoppingToken);
         using var cursor = log.OpenCursor(CursorName);
         consumers.Report(CursorName, cursor.CompletedUntilAddress);
+        if (!counters.HasCountedUnreadAtOpen)
+        {
+            counters.CountedUnreadAtOpen(await CountEventsBeforeOpenAsync(cursor.CompletedUntilAddress, stoppingToken));
+        }
+
         var insertedThrough = await RetryAsync(ct => FindInsertedThroughAsync(cursor.CompletedUntilAddress, ct), retry, stoppingToken);
         var reader = new BatchReader(cursor, new EventRowEncoder(options.Node), options, counters, logger);
 
@@ -94,8 +100,40 @@ public sealed class ClickHouseBatcher(
         }
 
         cursor.CompleteUntil(batch.NextAddress);
-        counters.Completed(batch.NextAddress);
+        counters.Completed(batch.NextAddress, batch.Rows);
         consumers.Report(CursorName, batch.NextAddress);
+    }
+
+    /// <summary>
+    /// Events in the entries between the cursor and where this run's appends began: the part of the lag the log's
+    /// append count cannot know. An entry the encoder could not read counts none, as it yields no rows.
+    /// </summary>
+    private async Task<long> CountEventsBeforeOpenAsync(long completedUntil, CancellationToken cancellationToken)
+    {
+        long events = 0;
+        await foreach (var record in log.ReadCommittedAsync(completedUntil, cancellationToken))
+        {
+            if (record.Address >= log.OpenedAtAddress)
+            {
+                break;
+            }
+
+            events += CountEvents(record.Bytes.Span);
+        }
+
+        return events;
+    }
+
+    private static int CountEvents(ReadOnlySpan<byte> entry)
+    {
+        var reader = new LoggedEventReader(entry);
+        var count = 0;
+        while (reader.TryReadNext(out _, out _))
+        {
+            count++;
+        }
+
+        return reader.Valid ? count : 0;
     }
 
     /// <summary>The highest entry address already in ClickHouse at or after the cursor (0 if none).</summary>
@@ -126,14 +164,15 @@ public sealed class ClickHouseBatcher(
         {
             try
             {
+                var started = Stopwatch.GetTimestamp();
                 await client.InsertRowBinaryAsync(EventsTable.Name, EventsTable.Columns, batch.Slice(first, count), cancellationToken);
-                counters.Inserted(count);
+                counters.Inserted(count, Stopwatch.GetElapsedTime(started));
                 retry.Reset();
                 return;
             }
             catch (ClickHouseException ex)
             {
-                counters.Failed(ex.Message);
+                counters.Failed(ex.Message, ClickHouseBatcherCounters.Reason(ex.Kind));
                 if (ex.Kind != ClickHouseErrorKind.BadData)
                 {
                     var delay = retry.Next();
@@ -229,7 +268,7 @@ public sealed class ClickHouseBatcher(
             }
             catch (ClickHouseException ex)
             {
-                counters.Failed(ex.Message);
+                counters.Failed(ex.Message, ClickHouseBatcherCounters.Reason(ex.Kind));
                 var delay = retry.Next();
                 ClickHouseLog.CallFailed(logger, delay.TotalMilliseconds, ex);
                 await Task.Delay(delay, cancellationToken);
