@@ -39,7 +39,7 @@ public sealed class ClickHouseBatcher(
             catch (Exception ex) when (ex is not OperationCanceledException && ex is not OutOfMemoryException)
             {
                 // Storing must never stop for good: report, wait, and resume from the persisted cursor.
-                counters.Failed(ex.Message, ex is ClickHouseException clickHouse ? ClickHouseBatcherCounters.Reason(clickHouse.Kind) : "internal");
+                counters.Failed(ex.Message, ex is ClickHouseException clickHouse ? ClickHouseBatcherCounters.Reason(clickHouse.Kind) : ClickHouseBatcherCounters.InternalReason);
                 var delay = retry.Next();
                 ClickHouseLog.BatcherFailed(logger, delay.TotalMilliseconds, ex);
                 await Task.Delay(delay, stoppingToken);
@@ -49,14 +49,15 @@ public sealed class ClickHouseBatcher(
 
     private async Task RunAsync(Backoff retry, CancellationToken stoppingToken)
     {
-        await RetryAsync(schema.EnsureAsync, retry, stoppingToken);
         using var cursor = log.OpenCursor(CursorName);
         consumers.Report(CursorName, cursor.CompletedUntilAddress);
         if (!counters.HasCountedUnreadAtOpen)
         {
+            // Before ClickHouse is asked anything: the lag matters most while ClickHouse is away.
             counters.CountedUnreadAtOpen(await CountEventsBeforeOpenAsync(cursor.CompletedUntilAddress, stoppingToken));
         }
 
+        await RetryAsync(schema.EnsureAsync, retry, stoppingToken);
         var insertedThrough = await RetryAsync(ct => FindInsertedThroughAsync(cursor.CompletedUntilAddress, ct), retry, stoppingToken);
         var reader = new BatchReader(cursor, new EventRowEncoder(options.Node), options, counters, logger);
 

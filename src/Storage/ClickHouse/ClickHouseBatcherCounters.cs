@@ -6,7 +6,10 @@ namespace Collector.Storage.ClickHouse;
 /// <summary>What the batcher has done, for /healthcheck and /metrics; insert times go to a histogram.</summary>
 public sealed class ClickHouseBatcherCounters(IMeterFactory? meters = null)
 {
-    private readonly ConcurrentDictionary<string, long> _failuresByReason = new(StringComparer.Ordinal);
+    // Every reason from the start, so each series reads 0 before its first failure rather than being absent.
+    private readonly ConcurrentDictionary<string, long> _failuresByReason = new(
+        [new("transient", 0), new("bad_data", 0), new("schema", 0), new("permanent", 0), new(InternalReason, 0)],
+        StringComparer.Ordinal);
     private readonly Histogram<double>? _insertDuration = meters?.Create(StorageMetrics.MeterName).CreateHistogram(
         "collector.clickhouse.insert.duration",
         unit: "s",
@@ -50,6 +53,9 @@ public sealed class ClickHouseBatcherCounters(IMeterFactory? meters = null)
         var unreadAtOpen = Interlocked.Read(ref _eventsUnreadAtOpen);
         return unreadAtOpen < 0 ? null : Math.Max(0, unreadAtOpen + eventsAppendedSinceOpen - Interlocked.Read(ref _eventsCompleted));
     }
+
+    /// <summary>The reason of failures that are not ClickHouse's answer (a bug, a broken log entry).</summary>
+    public const string InternalReason = "internal";
 
     public static string Reason(ClickHouseErrorKind kind) => kind switch
     {
