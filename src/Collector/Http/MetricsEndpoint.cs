@@ -1,4 +1,3 @@
-using System.Buffers;
 using Collector.Host.Metrics;
 
 namespace Collector.Host.Http;
@@ -11,11 +10,10 @@ public static class MetricsEndpoint
     public static void Map(WebApplication app) =>
         app.MapGet(Path, async (HttpContext context, PrometheusExporter exporter) =>
         {
-            // The whole text first: a scrape is consistent, and the response gets a Content-Length.
-            var body = new ArrayBufferWriter<byte>(64 * 1024);
-            exporter.Collect(body);
             context.Response.ContentType = PrometheusTextWriter.ContentType;
-            context.Response.ContentLength = body.WrittenCount;
-            await context.Response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted);
+
+            // Straight into the response's pipe: a scrape copies nothing and allocates no buffer of its own.
+            exporter.Collect(context.Response.BodyWriter);
+            await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
         });
 }
