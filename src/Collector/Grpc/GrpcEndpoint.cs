@@ -85,8 +85,8 @@ public sealed class GrpcEndpoint(
         var gzip = string.Equals(encoding, GrpcHeaders.Gzip, StringComparison.OrdinalIgnoreCase);
         TimeSpan? timeout = GrpcTimeout.TryParse(request.Headers[GrpcHeaders.Timeout], out var parsed) ? parsed : null;
         using var call = new GrpcServerCall(context, options.Value.MaxReceiveMessageBytes, timeout, time, gzip, lifetime.ApplicationStopping);
-        var found = _handlers.TryGetValue(request.Path.Value ?? string.Empty, out var handler);
-        var method = found ? handler!.Path : RequestMetrics.UnknownMethod;
+        var handler = _handlers.GetValueOrDefault(request.Path.Value ?? string.Empty);
+        var method = handler?.Path ?? RequestMetrics.UnknownMethod;
 
         if (encoding.Length > 0 && !gzip && !string.Equals(encoding, GrpcHeaders.Identity, StringComparison.OrdinalIgnoreCase))
         {
@@ -94,13 +94,13 @@ public sealed class GrpcEndpoint(
             return (method, RequestMetrics.GrpcCode(GrpcStatusCode.Unimplemented));
         }
 
-        if (!found)
+        if (handler is null)
         {
             call.Complete(new GrpcStatus(GrpcStatusCode.Unimplemented, $"method {request.Path} is not implemented"));
             return (method, RequestMetrics.GrpcCode(GrpcStatusCode.Unimplemented));
         }
 
-        var status = await RunAsync(handler!, call);
+        var status = await RunAsync(handler, call);
         if (!call.ClientGone)
         {
             call.Complete(status);

@@ -18,7 +18,8 @@ public sealed class CollectorMeterFactory : IMeterFactory
         ArgumentNullException.ThrowIfNull(options);
         ObjectDisposedException.ThrowIf(_disposed, this);
 
-        // One meter per name and version, as the default factory does: components asking for "Collector" share it.
+        // One meter per name and version, so components asking for "Collector" share it. Unlike the default factory,
+        // tags are not part of the key: nothing here asks for one name with different tags.
         return _meters.GetOrAdd((options.Name, options.Version), static (key, state) => new Meter(new MeterOptions(key.Name)
         {
             Version = key.Version,
