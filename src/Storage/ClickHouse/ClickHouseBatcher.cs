@@ -26,24 +26,33 @@ public sealed class ClickHouseBatcher(
 {
     public const string CursorName = "clickhouse";
 
+    private Task _countingBacklog = Task.CompletedTask;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var retry = new Backoff(options.MinBackoff, options.MaxBackoff);
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await RunAsync(retry, stoppingToken);
-                return;
+                try
+                {
+                    await RunAsync(retry, stoppingToken);
+                    return;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException && ex is not OutOfMemoryException)
+                {
+                    // Storing must never stop for good: report, wait, and resume from the persisted cursor.
+                    counters.Failed(ex.Message, ex is ClickHouseException clickHouse ? ClickHouseBatcherCounters.Reason(clickHouse.Kind) : ClickHouseBatcherCounters.InternalReason);
+                    var delay = retry.Next();
+                    ClickHouseLog.BatcherFailed(logger, delay.TotalMilliseconds, ex);
+                    await Task.Delay(delay, stoppingToken);
+                }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException && ex is not OutOfMemoryException)
-            {
-                // Storing must never stop for good: report, wait, and resume from the persisted cursor.
-                counters.Failed(ex.Message, ex is ClickHouseException clickHouse ? ClickHouseBatcherCounters.Reason(clickHouse.Kind) : ClickHouseBatcherCounters.InternalReason);
-                var delay = retry.Next();
-                ClickHouseLog.BatcherFailed(logger, delay.TotalMilliseconds, ex);
-                await Task.Delay(delay, stoppingToken);
-            }
+        }
+        finally
+        {
+            await _countingBacklog.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -51,10 +60,12 @@ public sealed class ClickHouseBatcher(
     {
         using var cursor = log.OpenCursor(CursorName);
         consumers.Report(CursorName, cursor.CompletedUntilAddress);
-        if (!counters.HasCountedUnreadAtOpen)
+        if (!counters.HasCountedUnreadAtOpen && _countingBacklog.IsCompleted)
         {
-            // Before ClickHouse is asked anything: the lag matters most while ClickHouse is away.
-            counters.CountedUnreadAtOpen(await CountEventsBeforeOpenAsync(cursor.CompletedUntilAddress, stoppingToken));
+            // Beside storing, not before it (a large backlog takes a while to read), and whether or not ClickHouse
+            // answers: the lag matters most while it is away.
+            var from = cursor.CompletedUntilAddress;
+            _countingBacklog = Task.Run(() => CountBacklogAtOpenAsync(from, stoppingToken), stoppingToken);
         }
 
         await RetryAsync(schema.EnsureAsync, retry, stoppingToken);
@@ -103,6 +114,19 @@ public sealed class ClickHouseBatcher(
         cursor.CompleteUntil(batch.NextAddress);
         counters.Completed(batch.NextAddress, batch.Rows);
         consumers.Report(CursorName, batch.NextAddress);
+    }
+
+    private async Task CountBacklogAtOpenAsync(long completedUntil, CancellationToken stoppingToken)
+    {
+        try
+        {
+            counters.CountedUnreadAtOpen(await CountEventsBeforeOpenAsync(completedUntil, stoppingToken));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && ex is not OutOfMemoryException)
+        {
+            // The lag in events stays unreported (never a guess); the next restart of the batcher counts again.
+            ClickHouseLog.BacklogCountFailed(logger, ex);
+        }
     }
 
     /// <summary>

@@ -98,7 +98,10 @@ public sealed class MetricsEndToEndTests(ClickHouseFixture fixture) : IDisposabl
         using (var away = await CollectorProcess.StartAsync(dataDir, "--clickhouse-url", $"http://127.0.0.1:{FreePort.Next()}", "--clickhouse-database", database))
         {
             Assert.Equal(BatchSize, await EventStreamer.SendAsync(away.GrpcUri, "metrics-b", Events + 1, BatchSize, BatchSize));
-            var metrics = await WaitForScrapeAsync(away, m => m.Samples.Any(s => s.Name == "collector_clickhouse_errors_total"), "a failed ClickHouse request");
+            var metrics = await WaitForScrapeAsync(
+                away,
+                m => m.Samples.Any(s => s.Name == "collector_batcher_lag_events") && m.Value("collector_errors_total", "component=clickhouse") >= 1,
+                "backlog counted and a failed ClickHouse request");
             Assert.Equal(Events + BatchSize, metrics.Value("collector_batcher_lag_events"));
             Assert.Equal(0, metrics.Value("collector_clickhouse_rows_inserted_total"));
             Assert.True(metrics.Value("collector_clickhouse_errors_total", "reason=transient") >= 1);
