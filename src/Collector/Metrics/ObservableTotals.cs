@@ -13,7 +13,14 @@ namespace Collector.Host.Metrics;
 /// </summary>
 public static class ObservableTotals
 {
-    private static readonly string[] Outcomes = ["accepted", "duplicate", "rejected"];
+    private static readonly IngestProtocol[] Protocols = Enum.GetValues<IngestProtocol>();
+
+    // Tag arrays built once: a scrape only fills in values.
+    private static readonly KeyValuePair<string, object?>[][] ProtocolTags =
+        Array.ConvertAll(Protocols, protocol => new[] { new KeyValuePair<string, object?>("protocol", protocol.Label()) });
+
+    // Per protocol, in this order: accepted, duplicate, rejected.
+    private static readonly KeyValuePair<string, object?>[][] OutcomeTags = BuildOutcomeTags();
 
     public static void Register(Meter meter, IServiceProvider services)
     {
@@ -38,24 +45,40 @@ public static class ObservableTotals
 
     private static Measurement<long>[] EventsReceived(IngestCounters ingest)
     {
-        var protocols = Enum.GetValues<IngestProtocol>();
-        var measurements = new Measurement<long>[protocols.Length * Outcomes.Length];
-        var i = 0;
-        foreach (var protocol in protocols)
+        var measurements = new Measurement<long>[OutcomeTags.Length];
+        for (var i = 0; i < Protocols.Length; i++)
         {
-            var totals = ingest.For(protocol);
-            long[] values = [totals.Accepted, totals.Duplicates, totals.Rejected];
-            for (var outcome = 0; outcome < Outcomes.Length; outcome++)
-            {
-                measurements[i++] = new Measurement<long>(values[outcome], new("protocol", protocol.Label()), new("outcome", Outcomes[outcome]));
-            }
+            var totals = ingest.For(Protocols[i]);
+            measurements[(3 * i) + 0] = new(totals.Accepted, OutcomeTags[(3 * i) + 0]);
+            measurements[(3 * i) + 1] = new(totals.Duplicates, OutcomeTags[(3 * i) + 1]);
+            measurements[(3 * i) + 2] = new(totals.Rejected, OutcomeTags[(3 * i) + 2]);
         }
 
         return measurements;
     }
 
-    private static Measurement<long>[] PerProtocol(IngestCounters ingest, Func<(long Batches, long Accepted, long Duplicates, long Rejected, long Bytes), long> value) =>
-        Enum.GetValues<IngestProtocol>().Select(protocol => new Measurement<long>(value(ingest.For(protocol)), new KeyValuePair<string, object?>("protocol", protocol.Label()))).ToArray();
+    private static KeyValuePair<string, object?>[][] BuildOutcomeTags()
+    {
+        string[] outcomes = ["accepted", "duplicate", "rejected"];
+        var tags = new KeyValuePair<string, object?>[Protocols.Length * outcomes.Length][];
+        for (var i = 0; i < tags.Length; i++)
+        {
+            tags[i] = [new("protocol", Protocols[i / outcomes.Length].Label()), new("outcome", outcomes[i % outcomes.Length])];
+        }
+
+        return tags;
+    }
+
+    private static Measurement<long>[] PerProtocol(IngestCounters ingest, Func<(long Batches, long Accepted, long Duplicates, long Rejected, long Bytes), long> value)
+    {
+        var measurements = new Measurement<long>[Protocols.Length];
+        for (var i = 0; i < Protocols.Length; i++)
+        {
+            measurements[i] = new(value(ingest.For(Protocols[i])), ProtocolTags[i]);
+        }
+
+        return measurements;
+    }
 
     private static List<Measurement<long>> Dropped(ClickHouseBatcherCounters? batcher, ForwarderCounters? forwarder)
     {
