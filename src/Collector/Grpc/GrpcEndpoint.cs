@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Collector.Host.Configuration;
+using Collector.Host.Metrics;
 using Collector.Host.Security;
 using Collector.Host.SelfTelemetry;
 using Collector.Protocol.Grpc;
@@ -30,11 +32,28 @@ public sealed class GrpcEndpoint(
     IOptions<CollectorOptions> options,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
+    RequestMetrics metrics,
     ILogger<GrpcEndpoint> logger)
 {
     private readonly Dictionary<string, IGrpcMethodHandler> _handlers = handlers.ToDictionary(h => h.Path, StringComparer.Ordinal);
 
     public async Task InvokeAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        metrics.GrpcCallStarted();
+        var outcome = (Method: RequestMetrics.UnknownMethod, Code: RequestMetrics.GrpcCode(GrpcStatusCode.Unknown));
+        try
+        {
+            outcome = await ServeAsync(context);
+        }
+        finally
+        {
+            metrics.GrpcCallEnded(outcome.Method, outcome.Code, started);
+        }
+    }
+
+    /// <summary>Serves one request; returns the method and code labels of its metrics (an HTTP status when it was refused before gRPC).</summary>
+    private async Task<(string Method, string Code)> ServeAsync(HttpContext context)
     {
         var request = context.Request;
         var response = context.Response;
@@ -42,7 +61,7 @@ public sealed class GrpcEndpoint(
         {
             response.StatusCode = StatusCodes.Status405MethodNotAllowed;
             response.Headers.Allow = "POST";
-            return;
+            return (RequestMetrics.UnknownMethod, RequestMetrics.HttpCode(response.StatusCode));
         }
 
         if (!GrpcHeaders.IsGrpcProtoContentType(request.ContentType))
@@ -51,14 +70,14 @@ public sealed class GrpcEndpoint(
             response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
             response.Headers[GrpcHeaders.Status] = ((int)GrpcStatusCode.Internal).ToString(System.Globalization.CultureInfo.InvariantCulture);
             response.Headers[GrpcHeaders.Message] = GrpcPercentEncoding.Encode($"content-type '{request.ContentType}' is not application/grpc");
-            return;
+            return (RequestMetrics.UnknownMethod, RequestMetrics.HttpCode(response.StatusCode));
         }
 
         if (!HttpProtocol.IsHttp2(request.Protocol))
         {
             response.StatusCode = StatusCodes.Status426UpgradeRequired;
             response.Headers.Upgrade = "h2c";
-            return;
+            return (RequestMetrics.UnknownMethod, RequestMetrics.HttpCode(response.StatusCode));
         }
 
         response.StatusCode = StatusCodes.Status200OK;
@@ -70,37 +89,41 @@ public sealed class GrpcEndpoint(
         var gzip = string.Equals(encoding, GrpcHeaders.Gzip, StringComparison.OrdinalIgnoreCase);
         TimeSpan? timeout = GrpcTimeout.TryParse(request.Headers[GrpcHeaders.Timeout], out var parsed) ? parsed : null;
         using var call = new GrpcServerCall(context, options.Value.MaxReceiveMessageBytes, timeout, time, gzip, lifetime.ApplicationStopping);
+        var handler = _handlers.GetValueOrDefault(request.Path.Value ?? string.Empty);
+        var method = handler?.Path ?? RequestMetrics.UnknownMethod;
 
         // Before the method lookup, so a caller without a key cannot probe which methods exist.
         var decision = access.Check(context, AccessCheck.Grpc);
         if (!decision.IsAllowed)
         {
-            call.Complete(new GrpcStatus(decision.IsForbidden ? GrpcStatusCode.PermissionDenied : GrpcStatusCode.Unauthenticated, decision.Message ?? "refused"));
-            return;
+            var refusal = decision.IsForbidden ? GrpcStatusCode.PermissionDenied : GrpcStatusCode.Unauthenticated;
+            call.Complete(new GrpcStatus(refusal, decision.Message ?? "refused"));
+            return (method, RequestMetrics.GrpcCode(refusal));
         }
 
         if (encoding.Length > 0 && !gzip && !string.Equals(encoding, GrpcHeaders.Identity, StringComparison.OrdinalIgnoreCase))
         {
             call.Complete(new GrpcStatus(GrpcStatusCode.Unimplemented, $"grpc-encoding '{encoding}' is not supported; supported: {GrpcHeaders.SupportedEncodings}"));
-            return;
+            return (method, RequestMetrics.GrpcCode(GrpcStatusCode.Unimplemented));
         }
 
-        if (!_handlers.TryGetValue(request.Path.Value ?? string.Empty, out var handler))
+        if (handler is null)
         {
             call.Complete(new GrpcStatus(GrpcStatusCode.Unimplemented, $"method {request.Path} is not implemented"));
-            return;
+            return (method, RequestMetrics.GrpcCode(GrpcStatusCode.Unimplemented));
         }
 
         if (!calls.TryEnter())
         {
             call.Complete(new GrpcStatus(GrpcStatusCode.ResourceExhausted, $"the collector already serves {calls.Limit} concurrent calls (MaxConcurrentStreams); retry later"));
-            return;
+            return (method, RequestMetrics.GrpcCode(GrpcStatusCode.ResourceExhausted));
         }
 
+        GrpcStatus status;
         try
         {
             var span = HostActivity.StartCall(handler.Path);
-            var status = await RunAsync(handler, call);
+            status = await RunAsync(handler, call);
             HostActivity.EndCall(span, status);
             if (!call.ClientGone)
             {
@@ -111,6 +134,8 @@ public sealed class GrpcEndpoint(
         {
             calls.Exit();
         }
+
+        return (method, RequestMetrics.GrpcCode(status.Code));
     }
 
     private async Task<GrpcStatus> RunAsync(IGrpcMethodHandler handler, GrpcServerCall call)

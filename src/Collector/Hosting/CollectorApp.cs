@@ -1,8 +1,11 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Security.Cryptography.X509Certificates;
 using Collector.Host.Configuration;
 using Collector.Host.Grpc;
 using Collector.Host.Http;
 using Collector.Host.Ingest;
+using Collector.Host.Metrics;
 using Collector.Host.Otlp;
 using Collector.Host.Security;
 using Collector.Host.SelfTelemetry;
@@ -24,11 +27,13 @@ public sealed class CollectorApp : IAsyncDisposable
     private const string GrpcConnectionItem = "collector.grpc";
 
     private readonly WebApplication _app;
+    private readonly CollectorMeterFactory _meters;
     private readonly SelfTelemetryProviders? _selfTelemetry;
 
-    private CollectorApp(WebApplication app, DurableLog log, CollectorOptions options, SelfTelemetryProviders? selfTelemetry)
+    private CollectorApp(WebApplication app, DurableLog log, CollectorOptions options, CollectorMeterFactory meters, SelfTelemetryProviders? selfTelemetry)
     {
         _app = app;
+        _meters = meters;
         Log = log;
         Options = options;
         _selfTelemetry = selfTelemetry;
@@ -57,7 +62,8 @@ public sealed class CollectorApp : IAsyncDisposable
         };
 
         using var bootLoggers = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole());
-        var log = DurableLog.Open(logOptions, bootLoggers.CreateLogger<DurableLog>());
+        var meters = new CollectorMeterFactory();
+        var log = DurableLog.Open(logOptions, bootLoggers.CreateLogger<DurableLog>(), meters);
         try
         {
             var checkpoint = new DedupCheckpoint(logOptions.DataDirectory);
@@ -70,19 +76,22 @@ public sealed class CollectorApp : IAsyncDisposable
             builder.Services.AddSingleton(consumers);
             builder.Services.AddClickHouseStorage(options, logOptions.DataDirectory, consumers);
             builder.Services.AddForwarder(options, consumers);
+            AddMetrics(builder.Services, meters);
             ConfigureKestrel(builder, options);
             var app = builder.Build();
+            StartMetrics(app.Services, meters);
             MapRoutes(app);
 
             // Started last, so nothing above can fail after the providers exist and leave them undisposed.
             var selfTelemetry = SelfTelemetryOptions.Resolve(options) is { } telemetryOptions
                 ? SelfTelemetryProviders.Start(telemetryOptions, identity, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SelfTelemetryProviders>())
                 : null;
-            return new CollectorApp(app, log, options, selfTelemetry);
+            return new CollectorApp(app, log, options, meters, selfTelemetry);
         }
         catch
         {
             await log.DisposeAsync();
+            meters.Dispose();
             throw;
         }
     }
@@ -107,6 +116,7 @@ public sealed class CollectorApp : IAsyncDisposable
 
         // After the log, so the final commit's span is exported too.
         _selfTelemetry?.Dispose();
+        _meters.Dispose();
     }
 
     private static CollectorOptions ReadOptions(ConfigurationManager configuration)
@@ -149,6 +159,24 @@ public sealed class CollectorApp : IAsyncDisposable
         services.AddSingleton<GrpcEndpoint>();
         services.AddSingleton<StatusSnapshot>();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
+    }
+
+    private static void AddMetrics(IServiceCollection services, CollectorMeterFactory meters)
+    {
+        // Ours replaces the host's default factory, so every meter of this collector (ASP.NET Core's too) has it as scope.
+        services.AddSingleton<IMeterFactory>(meters);
+        services.AddSingleton<RequestMetrics>();
+        services.AddSingleton<PrometheusExporter>();
+    }
+
+    /// <summary>Starts the exporter's listener and registers the observable instruments over the components' totals.</summary>
+    private static void StartMetrics(IServiceProvider services, CollectorMeterFactory meters)
+    {
+        services.GetRequiredService<PrometheusExporter>();
+        var meter = meters.Create(PrometheusExporter.MeterName);
+        ObservableTotals.Register(meter, services);
+        StorageInstruments.Register(meter, services);
+        ForwarderInstruments.Register(meter, services);
     }
 
     private static void ConfigureKestrel(WebApplicationBuilder builder, CollectorOptions options)
@@ -202,6 +230,24 @@ public sealed class CollectorApp : IAsyncDisposable
         });
     }
 
+    /// <summary>Counts and times an HTTP request under its route pattern (routing has run by now), never its raw path.</summary>
+    private static async Task MeasureAsync(RequestDelegate next, HttpContext context, RequestMetrics metrics)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? RequestMetrics.UnmatchedRoute;
+        try
+        {
+            await next(context);
+        }
+        catch
+        {
+            metrics.HttpRequestEnded(route, StatusCodes.Status500InternalServerError, started);
+            throw;
+        }
+
+        metrics.HttpRequestEnded(route, context.Response.StatusCode, started);
+    }
+
     private static X509Certificate2 LoadCertificate(CollectorOptions options)
     {
         var path = options.TlsCertificate ?? throw new InvalidOperationException("TLS needs Collector:TlsCertificate");
@@ -213,15 +259,17 @@ public sealed class CollectorApp : IAsyncDisposable
     private static void MapRoutes(WebApplication app)
     {
         var grpc = app.Services.GetRequiredService<GrpcEndpoint>();
+        var metrics = app.Services.GetRequiredService<RequestMetrics>();
         app.Use(next => context =>
         {
             var items = context.Features.Get<IConnectionItemsFeature>()?.Items;
-            return items is not null && items.ContainsKey(GrpcConnectionItem) ? grpc.InvokeAsync(context) : next(context);
+            return items is not null && items.ContainsKey(GrpcConnectionItem) ? grpc.InvokeAsync(context) : MeasureAsync(next, context, metrics);
         });
         app.UseApiKeys();
         HealthcheckEndpoint.Map(app);
         StatusEndpoints.Map(app);
         QueryEndpoints.Map(app);
         LogsEndpoint.Map(app);
+        MetricsEndpoint.Map(app);
     }
 }

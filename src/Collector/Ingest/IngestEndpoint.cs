@@ -68,6 +68,7 @@ public sealed class StreamMethod(IngestService ingest) : IGrpcMethodHandler
                 if (!call.ClientGone)
                 {
                     await call.WriteAsync(ack, call.CallCancelled.Token);
+                    ingest.AckWritten(item);
                 }
             }
 
@@ -122,6 +123,7 @@ public sealed class SendMethod(IngestService ingest) : IGrpcMethodHandler
 
         var ack = await ingest.CompleteAsync(pending, serverCall.CallCancelled.Token);
         await serverCall.WriteAsync(ack, serverCall.CallCancelled.Token);
+        ingest.AckWritten(pending);
         return GrpcStatus.Ok;
     }
 }

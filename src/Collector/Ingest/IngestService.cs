@@ -12,7 +12,14 @@ namespace Collector.Host.Ingest;
 /// The work behind every way in: scan and validate a batch where it lies, drop what the source already sent,
 /// append the rest's own bytes to the durable log, and say what to acknowledge once the log commits.
 /// </summary>
-public sealed class IngestService(DurableLog log, SourceSequences sequences, IngestCounters counters, TimeProvider time, DurableLogOptions logOptions, Hosting.NodeIdentity identity)
+public sealed class IngestService(
+    DurableLog log,
+    SourceSequences sequences,
+    IngestCounters counters,
+    TimeProvider time,
+    DurableLogOptions logOptions,
+    Hosting.NodeIdentity identity,
+    Metrics.RequestMetrics metrics)
 {
     // Events that already passed through this node are refused: a loop of collectors would otherwise cycle them.
     private readonly byte[] _nodeIdUtf8 = System.Text.Encoding.UTF8.GetBytes(identity.NodeId);
@@ -88,6 +95,9 @@ public sealed class IngestService(DurableLog log, SourceSequences sequences, Ing
         return pending.Ack;
     }
 
+    /// <summary>Call once the Ack of <paramref name="pending"/> is written: records the batch's arrival-to-Ack latency.</summary>
+    public void AckWritten(in PendingAck pending) => metrics.AckWritten(pending.ReceivedTimestamp);
+
     private void CheckEvents(ReadOnlySpan<byte> batchBytes, ScannedBatch batch, List<EventCheck> checks)
     {
         checks.Clear();
@@ -147,7 +157,7 @@ public sealed class IngestService(DurableLog log, SourceSequences sequences, Ing
             if (!entry.TryAdd(sequence, eventBytes, eventTime))
             {
                 // The entry is full: everything of this batch before this event is now handled.
-                state.RecordAppend(log.Append(entry.Finish(lastInEntry)), lastInEntry);
+                state.RecordAppend(log.Append(entry.Finish(lastInEntry), entry.EventCount), lastInEntry);
                 entry.Begin(sourceIdUtf8, now);
                 entry.TryAdd(sequence, eventBytes, eventTime);
             }
@@ -159,7 +169,7 @@ public sealed class IngestService(DurableLog log, SourceSequences sequences, Ing
         if (entry.EventCount > 0 || handledAfter > handledBefore)
         {
             var watermark = handledAfter > handledBefore ? handledAfter : 0;
-            state.RecordAppend(log.Append(entry.Finish(watermark)), watermark);
+            state.RecordAppend(log.Append(entry.Finish(watermark), entry.EventCount), watermark);
         }
 
         return duplicates;

@@ -52,6 +52,9 @@ public sealed class UnsequencedIngest(IngestService ingest, IngestCounters count
         foreach (var item in pending)
         {
             var ack = await ingest.CompleteAsync(item, cancellationToken);
+
+            // The answer follows at once: durable is the moment these ways in acknowledge.
+            ingest.AckWritten(item);
             accepted += (int)ack.Accepted;
             rejected += ack.Rejections.Count;
             firstRejection ??= ack.Rejections.Count > 0 ? $"source {ack.SourceId}: {ack.Rejections[0].Reason}" : null;

@@ -11,7 +11,8 @@ public sealed class SecurityCounters : IDisposable
 {
     public const string MeterName = "Collector";
 
-    private readonly Meter _meter = new(MeterName);
+    private readonly Meter _meter;
+    private readonly bool _ownsMeter;
     private readonly Counter<long> _authFailures;
     private readonly Counter<long> _rateLimitedEvents;
     private readonly Counter<long> _refusedCalls;
@@ -19,8 +20,11 @@ public sealed class SecurityCounters : IDisposable
     private long _rateLimited;
     private long _refused;
 
-    public SecurityCounters()
+    /// <summary>With the collector's meter factory, so each collector in a process exports only its own refusals.</summary>
+    public SecurityCounters(IMeterFactory? meters = null)
     {
+        _ownsMeter = meters is null;
+        _meter = meters?.Create(MeterName) ?? new Meter(MeterName);
         _authFailures = _meter.CreateCounter<long>("collector.auth.failures", unit: "{request}", description: "Requests refused for a missing, malformed or unknown API key, or a key of the wrong role");
         _rateLimitedEvents = _meter.CreateCounter<long>("collector.ratelimit.refused_events", unit: "{event}", description: "Events refused because their key was over its events-per-second limit");
         _refusedCalls = _meter.CreateCounter<long>("collector.grpc.refused_calls", unit: "{call}", description: "gRPC calls refused because MaxConcurrentStreams calls were in progress");
@@ -53,7 +57,14 @@ public sealed class SecurityCounters : IDisposable
         _refusedCalls.Add(1);
     }
 
-    public void Dispose() => _meter.Dispose();
+    public void Dispose()
+    {
+        // A factory's meters are the factory's to dispose.
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
+    }
 
     public static string ReasonTag(AuthFailure reason) => reason switch
     {

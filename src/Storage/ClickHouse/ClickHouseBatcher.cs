@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Collector.Storage.Log;
 using Microsoft.Extensions.Hosting;
@@ -25,32 +26,49 @@ public sealed class ClickHouseBatcher(
 {
     public const string CursorName = "clickhouse";
 
+    private Task _countingBacklog = Task.CompletedTask;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var retry = new Backoff(options.MinBackoff, options.MaxBackoff);
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await RunAsync(retry, stoppingToken);
-                return;
+                try
+                {
+                    await RunAsync(retry, stoppingToken);
+                    return;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException && ex is not OutOfMemoryException)
+                {
+                    // Storing must never stop for good: report, wait, and resume from the persisted cursor.
+                    counters.Failed(ex.Message, ex is ClickHouseException clickHouse ? ClickHouseBatcherCounters.Reason(clickHouse.Kind) : ClickHouseBatcherCounters.InternalReason);
+                    var delay = retry.Next();
+                    ClickHouseLog.BatcherFailed(logger, delay.TotalMilliseconds, ex);
+                    await Task.Delay(delay, stoppingToken);
+                }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException && ex is not OutOfMemoryException)
-            {
-                // Storing must never stop for good: report, wait, and resume from the persisted cursor.
-                counters.Failed(ex.Message);
-                var delay = retry.Next();
-                ClickHouseLog.BatcherFailed(logger, delay.TotalMilliseconds, ex);
-                await Task.Delay(delay, stoppingToken);
-            }
+        }
+        finally
+        {
+            await _countingBacklog.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
     private async Task RunAsync(Backoff retry, CancellationToken stoppingToken)
     {
-        await RetryAsync(schema.EnsureAsync, retry, stoppingToken);
         using var cursor = log.OpenCursor(CursorName);
         consumers.Report(CursorName, cursor.CompletedUntilAddress);
+        if (!counters.HasCountedUnreadAtOpen && _countingBacklog.IsCompleted)
+        {
+            // Beside storing, not before it (a large backlog takes a while to read), and whether or not ClickHouse
+            // answers: the lag matters most while it is away.
+            var from = cursor.CompletedUntilAddress;
+            _countingBacklog = Task.Run(() => CountBacklogAtOpenAsync(from, stoppingToken), stoppingToken);
+        }
+
+        await RetryAsync(schema.EnsureAsync, retry, stoppingToken);
         var insertedThrough = await RetryAsync(ct => FindInsertedThroughAsync(cursor.CompletedUntilAddress, ct), retry, stoppingToken);
         var reader = new BatchReader(cursor, new EventRowEncoder(options.Node), options, counters, logger);
 
@@ -94,8 +112,53 @@ public sealed class ClickHouseBatcher(
         }
 
         cursor.CompleteUntil(batch.NextAddress);
-        counters.Completed(batch.NextAddress);
+        counters.Completed(batch.NextAddress, batch.Rows);
         consumers.Report(CursorName, batch.NextAddress);
+    }
+
+    private async Task CountBacklogAtOpenAsync(long completedUntil, CancellationToken stoppingToken)
+    {
+        try
+        {
+            counters.CountedUnreadAtOpen(await CountEventsBeforeOpenAsync(completedUntil, stoppingToken));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && ex is not OutOfMemoryException)
+        {
+            // The lag in events stays unreported (never a guess); the next restart of the batcher counts again.
+            ClickHouseLog.BacklogCountFailed(logger, ex);
+        }
+    }
+
+    /// <summary>
+    /// Events in the entries between the cursor and where this run's appends began: the part of the lag the log's
+    /// append count cannot know. An entry the encoder could not read counts none, as it yields no rows.
+    /// </summary>
+    private async Task<long> CountEventsBeforeOpenAsync(long completedUntil, CancellationToken cancellationToken)
+    {
+        long events = 0;
+        await foreach (var record in log.ReadCommittedAsync(completedUntil, cancellationToken))
+        {
+            if (record.Address >= log.OpenedAtAddress)
+            {
+                break;
+            }
+
+            events += CountEvents(record.Bytes.Span);
+        }
+
+        return events;
+    }
+
+    private static int CountEvents(ReadOnlySpan<byte> entry)
+    {
+        var reader = new LoggedEventReader(entry);
+        var count = 0;
+        while (reader.TryReadNext(out _, out _))
+        {
+            count++;
+        }
+
+        return reader.Valid ? count : 0;
     }
 
     /// <summary>The highest entry address already in ClickHouse at or after the cursor (0 if none).</summary>
@@ -127,8 +190,9 @@ public sealed class ClickHouseBatcher(
             using var span = StorageActivity.StartInsert(EventsTable.Name, count);
             try
             {
+                var started = Stopwatch.GetTimestamp();
                 await client.InsertRowBinaryAsync(EventsTable.Name, EventsTable.Columns, batch.Slice(first, count), cancellationToken);
-                counters.Inserted(count);
+                counters.Inserted(count, Stopwatch.GetElapsedTime(started));
                 retry.Reset();
                 return;
             }
@@ -137,7 +201,7 @@ public sealed class ClickHouseBatcher(
                 // The span is the failed attempt; the backoff and recovery that follow are not part of it.
                 StorageActivity.Fail(span, ex);
                 span?.Stop();
-                counters.Failed(ex.Message);
+                counters.Failed(ex.Message, ClickHouseBatcherCounters.Reason(ex.Kind));
                 if (ex.Kind != ClickHouseErrorKind.BadData)
                 {
                     var delay = retry.Next();
@@ -233,7 +297,7 @@ public sealed class ClickHouseBatcher(
             }
             catch (ClickHouseException ex)
             {
-                counters.Failed(ex.Message);
+                counters.Failed(ex.Message, ClickHouseBatcherCounters.Reason(ex.Kind));
                 var delay = retry.Next();
                 ClickHouseLog.CallFailed(logger, delay.TotalMilliseconds, ex);
                 await Task.Delay(delay, cancellationToken);

@@ -1,20 +1,38 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
 namespace Collector.Storage.ClickHouse;
 
-/// <summary>What the batcher has done, for /healthcheck now and /metrics later.</summary>
-public sealed class ClickHouseBatcherCounters
+/// <summary>What the batcher has done, for /healthcheck and /metrics; insert times go to a histogram.</summary>
+public sealed class ClickHouseBatcherCounters(IMeterFactory? meters = null)
 {
+    // Every reason from the start, so each series reads 0 before its first failure rather than being absent.
+    private readonly ConcurrentDictionary<string, long> _failuresByReason = new(
+        [new("transient", 0), new("bad_data", 0), new("schema", 0), new("permanent", 0), new(InternalReason, 0)],
+        StringComparer.Ordinal);
+    private readonly Histogram<double>? _insertDuration = meters?.Create(StorageMetrics.MeterName).CreateHistogram(
+        "collector.clickhouse.insert.duration",
+        unit: "s",
+        description: "Time of one RowBinary insert into ClickHouse that succeeded, in seconds.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = StorageMetrics.FastDurationBounds });
+
     private long _rowsInserted;
     private long _batches;
     private long _failures;
     private long _deadLettered;
     private long _unreadableEntries;
     private long _completedUntil;
+    private long _eventsCompleted;
+    private long _eventsUnreadAtOpen = -1;
 
     public long RowsInserted => Interlocked.Read(ref _rowsInserted);
 
     public long Batches => Interlocked.Read(ref _batches);
 
     public long Failures => Interlocked.Read(ref _failures);
+
+    /// <summary>Failures by reason: the <see cref="ClickHouseErrorKind"/> in snake case, or "internal" for our own.</summary>
+    public IReadOnlyDictionary<string, long> FailuresByReason => new Dictionary<string, long>(_failuresByReason, StringComparer.Ordinal);
 
     public long DeadLettered => Interlocked.Read(ref _deadLettered);
 
@@ -25,15 +43,44 @@ public sealed class ClickHouseBatcherCounters
 
     public string? LastError { get; private set; }
 
+    /// <summary>
+    /// Events appended to the log and not yet stored (or dead-lettered): those that waited behind the cursor when the
+    /// log was opened, plus every event appended since, minus the events of the batches completed since. Null until
+    /// the batcher has counted the first part.
+    /// </summary>
+    public long? LagEvents(long eventsAppendedSinceOpen)
+    {
+        var unreadAtOpen = Interlocked.Read(ref _eventsUnreadAtOpen);
+        return unreadAtOpen < 0 ? null : Math.Max(0, unreadAtOpen + eventsAppendedSinceOpen - Interlocked.Read(ref _eventsCompleted));
+    }
+
+    /// <summary>The reason of failures that are not ClickHouse's answer (a bug, a broken log entry).</summary>
+    public const string InternalReason = "internal";
+
+    public static string Reason(ClickHouseErrorKind kind) => kind switch
+    {
+        ClickHouseErrorKind.Transient => "transient",
+        ClickHouseErrorKind.BadData => "bad_data",
+        ClickHouseErrorKind.Schema => "schema",
+        _ => "permanent",
+    };
+
     internal void Inserted(int rows)
     {
         Interlocked.Add(ref _rowsInserted, rows);
         Interlocked.Increment(ref _batches);
     }
 
-    internal void Failed(string error)
+    internal void Inserted(int rows, TimeSpan took)
+    {
+        Inserted(rows);
+        _insertDuration?.Record(took.TotalSeconds);
+    }
+
+    internal void Failed(string error, string reason)
     {
         Interlocked.Increment(ref _failures);
+        _failuresByReason.AddOrUpdate(reason, 1, static (_, count) => count + 1);
         LastError = error;
     }
 
@@ -41,5 +88,13 @@ public sealed class ClickHouseBatcherCounters
 
     internal void Unreadable() => Interlocked.Increment(ref _unreadableEntries);
 
-    internal void Completed(long address) => Interlocked.Exchange(ref _completedUntil, address);
+    internal void Completed(long address, int events)
+    {
+        Interlocked.Exchange(ref _completedUntil, address);
+        Interlocked.Add(ref _eventsCompleted, events);
+    }
+
+    internal void CountedUnreadAtOpen(long events) => Interlocked.CompareExchange(ref _eventsUnreadAtOpen, events, -1);
+
+    internal bool HasCountedUnreadAtOpen => Interlocked.Read(ref _eventsUnreadAtOpen) >= 0;
 }

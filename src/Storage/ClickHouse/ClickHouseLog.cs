@@ -28,4 +28,7 @@ internal static partial class ClickHouseLog
 
     [LoggerMessage(EventId = 2107, Level = LogLevel.Critical, Message = "ClickHouse batcher failed; restarting from its cursor in {DelayMs:F0} ms")]
     public static partial void BatcherFailed(ILogger logger, double delayMs, Exception exception);
+
+    [LoggerMessage(EventId = 2108, Level = LogLevel.Warning, Message = "Counting the ClickHouse batcher's backlog at start failed; collector_batcher_lag_events stays unreported")]
+    public static partial void BacklogCountFailed(ILogger logger, Exception exception);
 }

@@ -23,6 +23,7 @@
 // slowest of them, never past the dedup checkpoint's address.
 using System.Buffers;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using FASTER.core;
 using Microsoft.Extensions.Logging;
@@ -43,11 +44,18 @@ public sealed class DurableLog : IAsyncDisposable
     private TaskCompletionSource _committed = NewCommitSignal();
     private int _loopIdle;
     private long _appendedEntries;
+    private long _appendedEvents;
+    private readonly Histogram<double>? _commitDuration;
     private readonly Dictionary<string, (FasterLogScanIterator Iterator, long CompletedUntil)> _parked = new(StringComparer.Ordinal);
     private bool _closed;
 
-    private DurableLog(FasterLog log, IDevice device, FileStream directoryLock, DurableLogOptions options, ILogger logger)
+    private DurableLog(FasterLog log, IDevice device, FileStream directoryLock, DurableLogOptions options, ILogger logger, IMeterFactory? meters)
     {
+        _commitDuration = meters?.Create(StorageMetrics.MeterName).CreateHistogram(
+            "collector.log.commit.duration",
+            unit: "s",
+            description: "Time of one group commit of the durable log (flush and commit record), in seconds.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = StorageMetrics.FastDurationBounds });
         _log = log;
         _device = device;
         _directoryLock = directoryLock;
@@ -73,11 +81,14 @@ public sealed class DurableLog : IAsyncDisposable
     /// <summary>Entries appended since the log was opened (consumers derive their backlog in entries from it).</summary>
     public long AppendedEntries => Interlocked.Read(ref _appendedEntries);
 
+    /// <summary>Events in the entries appended since the log was opened, as their appenders reported them.</summary>
+    public long AppendedEvents => Interlocked.Read(ref _appendedEvents);
+
     // A safety net only: appenders wake the loop; this bounds the cost of a missed wake-up.
     private static readonly TimeSpan IdleWakeInterval = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>Opens (and after a crash, recovers) the log in the data directory.</summary>
-    public static DurableLog Open(DurableLogOptions options, ILogger logger)
+    /// <summary>Opens (and after a crash, recovers) the log in the data directory; commit times go to <paramref name="meters"/>.</summary>
+    public static DurableLog Open(DurableLogOptions options, ILogger logger, IMeterFactory? meters = null)
     {
         var directory = Path.GetFullPath(options.DataDirectory);
         Directory.CreateDirectory(directory);
@@ -87,7 +98,7 @@ public sealed class DurableLog : IAsyncDisposable
             var settings = CreateFasterSettings(options, directory);
             var log = new FasterLog(settings, logger);
             StorageLog.LogOpened(logger, directory, log.BeginAddress, log.CommittedUntilAddress);
-            return new DurableLog(log, settings.LogDevice, directoryLock, options, logger);
+            return new DurableLog(log, settings.LogDevice, directoryLock, options, logger, meters);
         }
         catch
         {
@@ -123,9 +134,10 @@ public sealed class DurableLog : IAsyncDisposable
 
     /// <summary>
     /// Appends one entry and returns its address. Never waits for disk; it spins only while the in-memory
-    /// buffer is full, which is the backpressure ingest should feel.
+    /// buffer is full, which is the backpressure ingest should feel. <paramref name="events"/> is how many events
+    /// the entry holds, so consumers can tell their lag in events.
     /// </summary>
-    public long Append(ReadOnlySpan<byte> entry)
+    public long Append(ReadOnlySpan<byte> entry, int events = 0)
     {
         ThrowIfFaulted();
         if (entry.Length > _options.MaxEntryBytes)
@@ -135,6 +147,10 @@ public sealed class DurableLog : IAsyncDisposable
 
         var address = _log.Enqueue(entry);
         Interlocked.Increment(ref _appendedEntries);
+        if (events > 0)
+        {
+            Interlocked.Add(ref _appendedEvents, events);
+        }
 
         // Wake the commit loop if it sleeps; exactly one appender wins the exchange and releases it.
         if (Volatile.Read(ref _loopIdle) == 1 && Interlocked.Exchange(ref _loopIdle, 0) == 1)
@@ -359,6 +375,7 @@ public sealed class DurableLog : IAsyncDisposable
                     }
 
                     NotifyCommitted();
+                    _commitDuration?.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
                     var spacing = _options.CommitInterval - Stopwatch.GetElapsedTime(started);
                     if (spacing > TimeSpan.Zero)
                     {

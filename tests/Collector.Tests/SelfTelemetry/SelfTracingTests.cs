@@ -51,7 +51,19 @@ public sealed class SelfTracingTests(ClickHouseFixture fixture) : IDisposable
         Assert.Equal(300, coreSpans.Where(s => s.Name == "clickhouse.insert").Sum(s => long.Parse(Attribute(s, "collector.rows")!, CultureInfo.InvariantCulture)));
         Assert.All(coreSpans.Where(s => s.Name == "clickhouse.insert"), s => Assert.Equal("clickhouse", Attribute(s, "db.system")));
         Assert.Equal(300, coreSpans.Where(s => s.Name == "telemetry.v1.Collector/Stream").Sum(s => long.Parse(Attribute(s, "collector.events.accepted") ?? "0", CultureInfo.InvariantCulture)));
+
+        // The same instruments /metrics shows go out over OTLP (the final export happens at stop).
         await core.StopAsync();
+        var metricBodies = await capture.WaitForAsync(
+            "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+            bodies => MetricNamesOf(bodies, "core-1").Contains("collector.clickhouse.rows.inserted"),
+            TimeSpan.FromSeconds(30),
+            "core metrics");
+        var metricNames = MetricNamesOf(metricBodies, "core-1");
+        foreach (var name in new[] { "collector.events.received", "collector.log.commit.duration", "collector.request.duration", "collector.ack.latency", "collector.uptime" })
+        {
+            Assert.Contains(name, metricNames);
+        }
     }
 
     [Fact]
@@ -116,6 +128,15 @@ public sealed class SelfTracingTests(ClickHouseFixture fixture) : IDisposable
             .Where(s => s.Scope.Name == "Collector")
             .SelectMany(s => s.Spans)
             .ToList();
+
+    private static HashSet<string> MetricNamesOf(IEnumerable<byte[]> bodies, string nodeId) =>
+        bodies.Select(ExportMetricsRequest.Parser.ParseFrom)
+            .SelectMany(r => r.ResourceMetrics)
+            .Where(r => r.Resource.Attributes.Any(a => a.Key == "service.instance.id" && a.Value.StringValue == nodeId))
+            .SelectMany(r => r.ScopeMetrics)
+            .SelectMany(s => s.Metrics)
+            .Select(m => m.Name)
+            .ToHashSet(StringComparer.Ordinal);
 
     private static string? Attribute(CapturedSpan span, string key) =>
         span.Attributes.FirstOrDefault(a => a.Key == key)?.Value switch
