@@ -2,62 +2,66 @@ using System.Text;
 
 namespace Collector.Host.Configuration;
 
+/// <summary>One flag: the configuration key it sets, its default as text, and what it means.</summary>
+public sealed record FlagReference(string Flag, string Key, string Default, string Meaning);
+
 /// <summary>
-/// The command-line flags and the configuration keys they set. appsettings.json and environment variables
-/// (Collector__GrpcUrl, ...) set the same keys; flags win.
+/// The command-line flags and the configuration keys they set. appsettings.json, --config and environment
+/// variables (Collector__GrpcUrl, ...) set the same keys; flags win. This table is the configuration reference:
+/// --help and the README's table are printed from it.
 /// </summary>
 public static class CommandLineFlags
 {
-    public static readonly IReadOnlyList<(string Flag, string Key, string Help)> All =
+    public static readonly IReadOnlyList<FlagReference> All =
     [
-        ("--config", "ConfigFile", "JSON settings file (see examples/); environment variables and flags override its keys"),
-        ("--grpc-url", "GrpcUrl", "gRPC listen url (h2c on http, TLS with ALPN h2 on https). Default http://127.0.0.1:4317"),
-        ("--http-url", "HttpUrl", "HTTP listen url for /healthcheck, POST /v1/logs (OTLP/HTTP and JSON) and the query API. Default http://127.0.0.1:4318"),
-        ("--data-dir", "DataDir", "Directory of the durable log. Default ./data"),
-        ("--max-receive-message-bytes", "MaxReceiveMessageBytes", "Largest accepted gRPC message, and POST /v1/logs body (after gzip inflation). Default 4194304"),
-        ("--commit-interval-ms", "CommitIntervalMs", "Group commit interval of the durable log. Default 1"),
-        ("--tls-certificate", "TlsCertificate", "PEM certificate or PFX file for https urls"),
-        ("--tls-key", "TlsKey", "PEM private key for --tls-certificate"),
-        ("--node-id", "NodeId", "This collector's node id, stored with every event and added to forwarded events' provenance. Default: kept in <data-dir>/node-id, first derived as collector-<role>-<host name>"),
-        ("--role", "Role", "edge, regional, core or standalone. Default: core with ClickHouse, edge with an upstream, regional with both"),
-        ("--tags", "Tags", "Comma-separated tags reported in /healthcheck"),
-        ("--upstream-url", "UpstreamUrl", "Forward the log to this upstream (http:// h2c or https:// TLS). None: no forwarder"),
-        ("--upstream-kind", "UpstreamKind", "collector (telemetry.v1 Stream, exactly once) or otlp (OTLP/gRPC logs). Default collector"),
-        ("--upstream-headers", "UpstreamHeaders", "Headers for every upstream call: name=value,name2=value2 (prefer Collector__UpstreamHeaders in the environment for keys)"),
-        ("--upstream-ca-certificate", "UpstreamCaCertificate", "PEM CA certificate that signs the upstream's certificate. Default: the system store"),
-        ("--upstream-batch-events", "UpstreamBatchEvents", "Events per forwarded batch at most. Default 4096"),
-        ("--upstream-max-in-flight", "UpstreamMaxInFlightBatches", "Batches sent and not yet acknowledged at most. Default 16"),
-        ("--upstream-streams", "UpstreamStreams", "Parallel streams to an upstream collector (each source keeps to one). Default 4"),
-        ("--upstream-min-backoff-ms", "UpstreamMinBackoffMs", "First retry delay after an upstream failure. Default 200"),
-        ("--upstream-max-backoff-ms", "UpstreamMaxBackoffMs", "Longest retry delay (the backoff doubles up to it, with jitter). Default 30000"),
-        ("--upstream-timeout-ms", "UpstreamTimeoutMs", "Deadline of one OTLP export call. Default 30000"),
-        ("--upstream-budget-bytes", "UpstreamBudgetBytes", "Most unforwarded log kept while the upstream is away; oldest dropped beyond it. Default 10737418240"),
-        ("--upstream-budget-days", "UpstreamBudgetDays", "Oldest unforwarded entry kept, in days. Default 30"),
-        ("--upstream-live-share", "UpstreamLiveShare", "Share of the upstream kept for live events while a backlog drains. Default 0.2"),
-        ("--clickhouse-url", "ClickHouseUrl", "ClickHouse HTTP interface, e.g. http://127.0.0.1:8123. None: no storage (edge profile)"),
-        ("--clickhouse-database", "ClickHouseDatabase", "ClickHouse database, created if missing. Default telemetry"),
-        ("--clickhouse-user", "ClickHouseUser", "ClickHouse user (sent as HTTP basic auth)"),
-        ("--clickhouse-password", "ClickHousePassword", "ClickHouse password (prefer Collector__ClickHousePassword in the environment)"),
-        ("--clickhouse-batch-rows", "ClickHouseBatchRows", "Rows per ClickHouse insert at most. Default 100000"),
-        ("--clickhouse-batch-bytes", "ClickHouseBatchBytes", "Bytes per ClickHouse insert at most. Default 16777216"),
-        ("--clickhouse-batch-delay-ms", "ClickHouseBatchDelayMs", "Longest an event waits for its insert. Default 1000"),
-        ("--retention-raw-days", "RetentionRawDays", "Days raw events are kept in ClickHouse. Default 60"),
-        ("--retention-rollup-days", "RetentionRollupDays", "Days rollups are kept in ClickHouse. Default 400"),
-        ("--otel-endpoint", "OtelEndpoint", "Send the collector's own traces and metrics over OTLP to this endpoint. Default: OTEL_EXPORTER_OTLP_ENDPOINT, else off"),
-        ("--otel-protocol", "OtelProtocol", "grpc or http/protobuf for --otel-endpoint. Default: OTEL_EXPORTER_OTLP_PROTOCOL, else grpc"),
-        ("--otel-metrics-interval-ms", "OtelMetricsIntervalMs", "How often the collector's own metrics are exported over OTLP. Default 15000"),
-        ("--api-keys-file", "ApiKeysFile", "File of API keys, one 'name role key' per line (role: ingest, query or admin), '#' comments. Keys themselves: file or Collector__ApiKeys__0__Key, never a flag. None: no authentication, loopback only"),
-        ("--tls-client-ca", "TlsClientCa", "PEM CA certificate; gRPC callers over https must present a client certificate it signed (mTLS)"),
-        ("--upstream-client-certificate", "UpstreamClientCertificate", "PEM client certificate presented to an https upstream (mTLS)"),
-        ("--upstream-client-key", "UpstreamClientKey", "PEM private key of --upstream-client-certificate"),
-        ("--max-streams-per-connection", "MaxStreamsPerConnection", "gRPC calls one HTTP/2 connection may hold open. Default 100"),
-        ("--max-concurrent-streams", "MaxConcurrentStreams", "gRPC calls in progress in total; beyond it RESOURCE_EXHAUSTED. Default 10000"),
-        ("--max-events-per-second-per-key", "MaxEventsPerSecondPerKey", "Events per second per API key (token bucket; RESOURCE_EXHAUSTED beyond it). Default 0 (unlimited)"),
-        ("--event-burst-per-key", "EventBurstPerKey", "Token bucket size per key. Default 0 (one second's worth)"),
-        ("--max-request-headers-bytes", "MaxRequestHeadersBytes", "Largest request headers (431 beyond it). Default 32768"),
-        ("--request-headers-timeout-ms", "RequestHeadersTimeoutMs", "Time a client has to send its request headers. Default 30000"),
-        ("--keep-alive-timeout-ms", "KeepAliveTimeoutMs", "Idle connections are closed after this. Default 130000"),
-        ("--min-request-body-bytes-per-second", "MinRequestBodyBytesPerSecond", "Slowest HTTP request body accepted after 5 s (not gRPC). Default 240; 0 = none"),
+        new("--config", "ConfigFile", "none", "JSON settings file (see examples/); environment variables and flags override its keys"),
+        new("--grpc-url", "GrpcUrl", "http://127.0.0.1:4317", "gRPC listener: http:// is HTTP/2 cleartext with prior knowledge, https:// is TLS with ALPN h2"),
+        new("--http-url", "HttpUrl", "http://127.0.0.1:4318", "HTTP listener for /healthcheck, /metrics, POST /v1/logs (OTLP/HTTP, JSON), the status pages and the query API"),
+        new("--data-dir", "DataDir", "./data", "The durable log, its commit records and the dedup checkpoint"),
+        new("--max-receive-message-bytes", "MaxReceiveMessageBytes", "4194304", "Largest gRPC message accepted (larger: RESOURCE_EXHAUSTED), and largest POST /v1/logs body (larger: 413)"),
+        new("--commit-interval-ms", "CommitIntervalMs", "1", "Least time between two group commits of the log"),
+        new("--tls-certificate", "TlsCertificate", "none", "PEM certificate (with --tls-key) or PFX, required by https:// urls"),
+        new("--tls-key", "TlsKey", "none", "PEM private key"),
+        new("--node-id", "NodeId", "kept in <data-dir>/node-id, first derived as collector-<role>-<host>", "This collector's id, stored with every event and appended to forwarded events' provenance.path"),
+        new("--role", "Role", "core with ClickHouse, edge with an upstream, regional with both, else standalone", "edge, regional, core or standalone; reported in /healthcheck and /telemetry/status"),
+        new("--tags", "Tags", "none", "Comma-separated tags reported in /healthcheck"),
+        new("--upstream-url", "UpstreamUrl", "none", "Forward the log to this upstream (http:// h2c, https:// TLS); none = no forwarder, no cost"),
+        new("--upstream-kind", "UpstreamKind", "collector", "collector (telemetry.v1 Stream, exactly once) or otlp (OTLP/gRPC logs Export, at least once)"),
+        new("--upstream-headers", "UpstreamHeaders", "none", "name=value,name2=value2 sent on every upstream call (API keys; prefer Collector__UpstreamHeaders); never logged"),
+        new("--upstream-ca-certificate", "UpstreamCaCertificate", "system store", "PEM CA that signs the upstream's certificate (private PKI between collectors)"),
+        new("--upstream-batch-events", "UpstreamBatchEvents", "4096", "Events per forwarded batch at most"),
+        new("--upstream-max-in-flight", "UpstreamMaxInFlightBatches", "16", "Batches sent and not yet acknowledged (kept in memory, resent after a reconnect)"),
+        new("--upstream-streams", "UpstreamStreams", "4", "Parallel streams to an upstream collector; each source stays on one"),
+        new("--upstream-min-backoff-ms", "UpstreamMinBackoffMs", "200", "First retry delay after an upstream failure"),
+        new("--upstream-max-backoff-ms", "UpstreamMaxBackoffMs", "30000", "Longest retry delay (the backoff doubles up to it, with jitter)"),
+        new("--upstream-timeout-ms", "UpstreamTimeoutMs", "30000", "Deadline of one OTLP export"),
+        new("--upstream-budget-bytes", "UpstreamBudgetBytes", "10737418240 (10 GiB)", "Most unforwarded log kept while the upstream is away; the oldest goes first beyond it"),
+        new("--upstream-budget-days", "UpstreamBudgetDays", "30", "Oldest unforwarded entry kept"),
+        new("--upstream-live-share", "UpstreamLiveShare", "0.2", "Share of the in-flight window kept for live events while a backlog drains"),
+        new("--clickhouse-url", "ClickHouseUrl", "none", "ClickHouse's HTTP interface; none = edge profile (no storage)"),
+        new("--clickhouse-database", "ClickHouseDatabase", "telemetry", "Created if missing; must match ^[A-Za-z_][A-Za-z0-9_]*$"),
+        new("--clickhouse-user", "ClickHouseUser", "none", "Sent as HTTP basic auth"),
+        new("--clickhouse-password", "ClickHousePassword", "none", "Prefer the environment: Collector__ClickHousePassword"),
+        new("--clickhouse-batch-rows", "ClickHouseBatchRows", "100000", "Rows per insert at most (one ClickHouse block, so all or nothing)"),
+        new("--clickhouse-batch-bytes", "ClickHouseBatchBytes", "16777216", "Bytes per insert at most"),
+        new("--clickhouse-batch-delay-ms", "ClickHouseBatchDelayMs", "1000", "Longest an event waits for its insert"),
+        new("--retention-raw-days", "RetentionRawDays", "60", "Days raw events are kept (whole days dropped)"),
+        new("--retention-rollup-days", "RetentionRollupDays", "400", "Days rollups are kept (whole months dropped)"),
+        new("--otel-endpoint", "OtelEndpoint", "OTEL_EXPORTER_OTLP_ENDPOINT, else off", "Send the collector's own traces and metrics over OTLP to this endpoint"),
+        new("--otel-protocol", "OtelProtocol", "OTEL_EXPORTER_OTLP_PROTOCOL, else grpc", "grpc or http/protobuf for --otel-endpoint"),
+        new("--otel-metrics-interval-ms", "OtelMetricsIntervalMs", "15000", "How often the collector's own metrics are exported over OTLP"),
+        new("--api-keys-file", "ApiKeysFile", "none", "File of API keys, one 'name role key' per line (role: ingest, query or admin), '#' comments. Keys themselves: file or Collector__ApiKeys__0__Key, never a flag. None: no authentication, loopback only"),
+        new("--tls-client-ca", "TlsClientCa", "none", "PEM CA certificate; gRPC callers over https must present a client certificate it signed (mTLS)"),
+        new("--upstream-client-certificate", "UpstreamClientCertificate", "none", "PEM client certificate presented to an https upstream (mTLS)"),
+        new("--upstream-client-key", "UpstreamClientKey", "none", "PEM private key of --upstream-client-certificate"),
+        new("--max-streams-per-connection", "MaxStreamsPerConnection", "100", "HTTP/2 streams one connection may hold (Kestrel)"),
+        new("--max-concurrent-streams", "MaxConcurrentStreams", "10000", "gRPC calls in progress in total; a call beyond it ends at once with RESOURCE_EXHAUSTED"),
+        new("--max-events-per-second-per-key", "MaxEventsPerSecondPerKey", "0 (unlimited)", "Events per second per API key, a token bucket per key name (callers without a key share one); a batch that does not fit is refused whole with RESOURCE_EXHAUSTED (HTTP: 429 with Retry-After) before anything of it is stored, so the client's retry is clean"),
+        new("--event-burst-per-key", "EventBurstPerKey", "one second's worth", "Bucket size; a full bucket lets a larger batch through and is in debt until refilled"),
+        new("--max-request-headers-bytes", "MaxRequestHeadersBytes", "32768", "Request headers in total (HTTP/1.1: 431) and one header field (HTTP/2)"),
+        new("--request-headers-timeout-ms", "RequestHeadersTimeoutMs", "30000", "A client that takes longer to send its headers (slow loris) is disconnected"),
+        new("--keep-alive-timeout-ms", "KeepAliveTimeoutMs", "130000", "Idle connections are closed"),
+        new("--min-request-body-bytes-per-second", "MinRequestBodyBytesPerSecond", "240 (after 5 s)", "Slower HTTP bodies are cut off; gRPC calls are exempt, their streams idle on purpose"),
     ];
 
     /// <summary>Maps flags to "Collector:Key" pairs; returns an error for an unknown flag or a missing value.</summary>
@@ -77,7 +81,7 @@ public static class CommandLineFlags
             var equals = arg.IndexOf('=', StringComparison.Ordinal);
             var flag = equals > 0 ? arg[..equals] : arg;
             var entry = All.FirstOrDefault(f => string.Equals(f.Flag, flag, StringComparison.Ordinal));
-            if (entry.Flag is null)
+            if (entry is null)
             {
                 return $"unknown option '{flag}'";
             }
@@ -111,9 +115,10 @@ public static class CommandLineFlags
         text.AppendLine();
         text.AppendLine("Options. Each sets the configuration key in brackets, which appsettings.json, --config or the");
         text.AppendLine("environment variable Collector__<Key> can also set; flags win over variables, variables over files.");
-        foreach (var (flag, key, help) in All)
+        foreach (var flag in All)
         {
-            text.Append("  ").Append(flag.PadRight(36)).Append(help).Append(" [").Append(CollectorOptions.Section).Append(':').Append(key).AppendLine("]");
+            text.Append("  ").Append(flag.Flag.PadRight(36)).Append(flag.Meaning).Append(". Default ").Append(flag.Default)
+                .Append(" [").Append(CollectorOptions.Section).Append(':').Append(flag.Key).AppendLine("]");
         }
 
         text.Append("  ").Append("--help".PadRight(36)).AppendLine("Show this text.");

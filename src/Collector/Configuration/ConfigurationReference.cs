@@ -4,8 +4,7 @@ namespace Collector.Host.Configuration;
 
 /// <summary>
 /// The one reference of every setting: --help prints it as text, --help-markdown as the README's table (a test
-/// keeps the README equal to it). Built from <see cref="CommandLineFlags.All"/>, whose help texts end with
-/// "Default ..." when there is a default, plus the settings that have no flag.
+/// keeps the README equal to it). Built from <see cref="CommandLineFlags.All"/> plus the settings without a flag.
 /// </summary>
 public static class ConfigurationReference
 {
@@ -23,10 +22,9 @@ public static class ConfigurationReference
         var text = new StringBuilder();
         text.AppendLine("| flag | configuration key | environment variable | default | meaning |");
         text.AppendLine("| --- | --- | --- | --- | --- |");
-        foreach (var (flag, key, help) in CommandLineFlags.All)
+        foreach (var flag in CommandLineFlags.All)
         {
-            var (meaning, defaultValue) = Split(help);
-            Row(text, $"`{flag}`", $"`{CollectorOptions.Section}:{key}`", $"`{CollectorOptions.Section}__{key}`", defaultValue, meaning);
+            Row(text, $"`{flag.Flag}`", $"`{CollectorOptions.Section}:{flag.Key}`", $"`{CollectorOptions.Section}__{flag.Key}`", flag.Default, flag.Meaning);
         }
 
         foreach (var (key, environment, defaultValue, meaning) in WithoutFlag)
@@ -35,21 +33,6 @@ public static class ConfigurationReference
         }
 
         return text.ToString();
-    }
-
-    /// <summary>Splits "Meaning. Default 4" into ("Meaning", "4"); no "Default" means none.</summary>
-    public static (string Meaning, string Default) Split(string help)
-    {
-        ArgumentNullException.ThrowIfNull(help);
-        var at = help.LastIndexOf("Default", StringComparison.Ordinal);
-        if (at < 0)
-        {
-            return (help.TrimEnd('.'), "none");
-        }
-
-        var meaning = help[..at].TrimEnd(' ', '.', ';', ',');
-        var value = help[(at + "Default".Length)..].TrimStart(':', ' ').TrimEnd('.');
-        return (meaning, value.Length == 0 ? "none" : value);
     }
 
     private static void Row(StringBuilder text, string flag, string key, string environment, string defaultValue, string meaning) =>
