@@ -10,37 +10,31 @@ internal static class ForwarderActivity
 {
     private static readonly ActivitySource Source = new("Collector");
 
-    public static bool Enabled => Source.HasListeners();
-
     public static void RecordForward(string upstream, ForwardBatch batch, DeliveryResult result, DateTimeOffset sentAt)
     {
-        using var activity = Source.StartActivity("forward", ActivityKind.Client, parentContext: default, startTime: sentAt);
-        if (activity is null)
+        using var activity = Start(upstream, batch, sentAt);
+        if (activity is not null)
         {
-            return;
+            activity.SetTag("collector.bytes", batch.Bytes);
+            activity.SetTag("collector.duplicates", result.Duplicates);
+            activity.SetTag("collector.rejected", result.Rejected);
+            activity.SetTag("collector.log.first_address", batch.FirstAddress);
         }
-
-        activity.SetTag("collector.upstream", upstream);
-        activity.SetTag("collector.events", batch.Events);
-        activity.SetTag("collector.bytes", batch.Bytes);
-        activity.SetTag("collector.attempts", batch.Attempts);
-        activity.SetTag("collector.duplicates", result.Duplicates);
-        activity.SetTag("collector.rejected", result.Rejected);
-        activity.SetTag("collector.log.first_address", batch.FirstAddress);
     }
 
     public static void RecordFailure(string upstream, ForwardBatch batch, string reason, DateTimeOffset sentAt)
     {
-        using var activity = Source.StartActivity("forward", ActivityKind.Client, parentContext: default, startTime: sentAt);
-        if (activity is null)
-        {
-            return;
-        }
+        using var activity = Start(upstream, batch, sentAt);
+        activity?.SetTag("error.type", reason);
+        activity?.SetStatus(ActivityStatusCode.Error, reason);
+    }
 
-        activity.SetTag("collector.upstream", upstream);
-        activity.SetTag("collector.events", batch.Events);
-        activity.SetTag("collector.attempts", batch.Attempts);
-        activity.SetTag("error.type", reason);
-        activity.SetStatus(ActivityStatusCode.Error, reason);
+    private static Activity? Start(string upstream, ForwardBatch batch, DateTimeOffset sentAt)
+    {
+        var activity = Source.StartActivity("forward", ActivityKind.Client, parentContext: default, startTime: sentAt);
+        activity?.SetTag("collector.upstream", upstream);
+        activity?.SetTag("collector.events", batch.Events);
+        activity?.SetTag("collector.attempts", batch.Attempts);
+        return activity;
     }
 }
