@@ -86,6 +86,18 @@ internal sealed record LoadSummary
     /// <summary>Open loop: how late batches went out against their schedule (the tool falling behind shows here).</summary>
     public required LatencySummary? ScheduleLagMs { get; init; }
 
+    /// <summary>CPU seconds the collector used during the run (user + system, all its threads).</summary>
+    public required double? CollectorCpuS { get; init; }
+
+    /// <summary>The collector's CPU per accepted event, in µs: everything it did (HTTP/2, parse, validate, dedup, append, commit, Acks).</summary>
+    public required double? CollectorCpuUsPerEvent { get; init; }
+
+    /// <summary>CPU seconds this tool used during the run (.NET client only; the Python peer is another process).</summary>
+    public required double? ToolCpuS { get; init; }
+
+    /// <summary>Bytes this tool's .NET heap allocated per event sent during the run (per batch and per second costs, spread).</summary>
+    public required double? ToolAllocatedBytesPerEvent { get; init; }
+
     /// <summary>The collector's VmHWM at the end: its peak resident memory since it started.</summary>
     public required long? CollectorPeakRssBytes { get; init; }
 

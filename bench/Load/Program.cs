@@ -55,6 +55,9 @@ var probing = probe?.RunAsync(stopProbe.Token) ?? Task.CompletedTask;
 var running = driver.RunAsync();
 var started = await Task.WhenAny(driver.Started, running) == driver.Started ? await driver.Started : Stopwatch.GetTimestamp();
 var reporting = reporter.RunAsync(started, stopReporting.Token);
+var collectorCpuBefore = options.CollectorPid is { } pid ? ProcessCpu.ReadSeconds(pid) : null;
+var toolCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+var toolAllocatedBefore = GC.GetTotalAllocatedBytes();
 try
 {
     await running;
@@ -69,6 +72,9 @@ catch (InvalidOperationException ex)
 }
 
 var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+var collectorCpu = options.CollectorPid is { } collectorPid && ProcessCpu.ReadSeconds(collectorPid) is { } cpuAfter && collectorCpuBefore is { } cpuBefore ? cpuAfter - cpuBefore : (double?)null;
+var toolCpu = (Process.GetCurrentProcess().TotalProcessorTime - toolCpuBefore).TotalSeconds;
+var toolAllocated = GC.GetTotalAllocatedBytes() - toolAllocatedBefore;
 await stopReporting.CancelAsync();
 await reporting;
 
@@ -113,6 +119,10 @@ var summary = new LoadSummary
     SteadyEventsPerS = SteadyRate(reporter.Samples, options.RampUp),
     AckLatencyMs = LatencySummary.Of(counters.AckLatency),
     ScheduleLagMs = options.IsClosedLoop ? null : LatencySummary.Of(counters.ScheduleLag),
+    CollectorCpuS = collectorCpu is { } cpu ? Math.Round(cpu, 2) : null,
+    CollectorCpuUsPerEvent = collectorCpu is { } cpuTotal && counters.Accepted > 0 ? Math.Round(cpuTotal * 1e6 / counters.Accepted, 2) : null,
+    ToolCpuS = options.PythonPeer ? null : Math.Round(toolCpu, 2),
+    ToolAllocatedBytesPerEvent = options.PythonPeer || counters.Sent == 0 ? null : Math.Round((double)toolAllocated / counters.Sent, 2),
     CollectorPeakRssBytes = reporter.PeakRssBytes,
     CollectorMaxRssBytes = reporter.MaxRssBytes,
     MetricsCheck = comparison is null ? null : new MetricsCheckSummary(comparison.Agrees, options.MetricsUrl!.ToString(), comparison.Collector, comparison.Tool),

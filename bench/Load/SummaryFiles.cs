@@ -45,6 +45,16 @@ internal static class SummaryFiles
             Row("send lag behind schedule p99 / max (ms)", $"{lag.P99:0.###} / {lag.Max:0.###}");
         }
 
+        if (s.CollectorCpuS is { } cpu)
+        {
+            Row("collector CPU during the run (s) / per accepted event (µs)", $"{cpu:0.##} / {s.CollectorCpuUsPerEvent:0.##}");
+        }
+
+        if (s.ToolCpuS is { } toolCpu)
+        {
+            Row("load tool CPU during the run (s) / heap bytes allocated per event sent", $"{toolCpu:0.##} / {s.ToolAllocatedBytesPerEvent:0.##}");
+        }
+
         if (s.CollectorPeakRssBytes is { } peak)
         {
             Row("collector peak RSS (VmHWM) / max VmRSS during run", $"{Mib(peak)} / {Mib(s.CollectorMaxRssBytes ?? 0)}");
