@@ -29,6 +29,9 @@ internal sealed record LoadOptions
     /// <summary>Seconds over which the offered rate grows linearly from 0 to <see cref="Rate"/>.</summary>
     public double RampUp { get; init; }
 
+    /// <summary>Seconds at the start whose Acks the summary's latency figures leave out (a cold collector's JIT and caches).</summary>
+    public double WarmUp { get; init; }
+
     /// <summary>Batches a stream may have unacknowledged in closed-loop mode.</summary>
     public int Window { get; init; } = 8;
 
@@ -80,6 +83,8 @@ internal sealed record LoadOptions
           --batch N                 events per batch [500]
           --rate R                  offered events/s across all streams; 0 = closed loop [0]
           --ramp-up S               seconds over which the offered rate grows linearly from 0 to R [0]
+          --warm-up S               leave the Acks of the first S seconds out of the summary's latency figures
+                                    (they stay in the per-second series and all counts) [0]
           --window N                closed loop: unacknowledged batches per stream [8]
           --duration S              seconds of sending [10 when --events is not given]
           --events N                events in total; with --duration, whichever comes first ends the run
@@ -141,6 +146,7 @@ internal sealed record LoadOptions
                 "--duration" => options with { Duration = ParseDouble(name, value, allowZero: false) },
                 "--rate" => options with { Rate = ParseDouble(name, value, allowZero: true) },
                 "--ramp-up" => options with { RampUp = ParseDouble(name, value, allowZero: true) },
+                "--warm-up" => options with { WarmUp = ParseDouble(name, value, allowZero: true) },
                 "--window" => options with { Window = ParseInt(name, value, min: 1) },
                 "--event-bytes" => options with { EventBytes = ParseInt(name, value, min: 1) },
                 "--attributes" => options with { Attributes = ParseInt(name, value, min: 0) },

@@ -7,11 +7,30 @@ internal sealed record LatencySummary(long Batches, double P50, double P99, doub
     {
         var counts = new long[LatencyHistogram.BucketCount];
         histogram.CopyCounts(counts);
-        var max = histogram.MaxMicroseconds;
+        return Of(counts, histogram.MaxMicroseconds);
+    }
+
+    /// <summary>The histogram's values since <paramref name="earlier"/> (counts taken from it before): the run after its warm-up.</summary>
+    public static LatencySummary After(LatencyHistogram histogram, ReadOnlySpan<long> earlier)
+    {
+        var counts = new long[LatencyHistogram.BucketCount];
+        histogram.CopyCounts(counts);
+        var highest = -1;
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] -= earlier[i];
+            highest = counts[i] > 0 ? i : highest;
+        }
+
+        return Of(counts, highest < 0 ? 0 : Math.Min(histogram.MaxMicroseconds, LatencyHistogram.HighestInBucket(highest)));
+    }
+
+    private static LatencySummary Of(long[] counts, long max)
+    {
 
         // A percentile is its bucket's highest value, which may lie above the exact maximum of the same bucket.
         double At(double q) => ProgressReporter.Milliseconds(Math.Min(max, LatencyHistogram.Percentile(counts, q)));
-        return new LatencySummary(histogram.Count, At(0.50), At(0.99), At(0.999), ProgressReporter.Milliseconds(max));
+        return new LatencySummary(counts.Sum(), At(0.50), At(0.99), At(0.999), ProgressReporter.Milliseconds(max));
     }
 }
 
@@ -82,6 +101,11 @@ internal sealed record LoadSummary
 
     /// <summary>Write to Ack, per batch.</summary>
     public required LatencySummary AckLatencyMs { get; init; }
+
+    public required double WarmUpS { get; init; }
+
+    /// <summary>Write to Ack, per batch, leaving out the Acks of the warm-up; null without one.</summary>
+    public required LatencySummary? AckLatencyAfterWarmUpMs { get; init; }
 
     /// <summary>Open loop: how late batches went out against their schedule (the tool falling behind shows here).</summary>
     public required LatencySummary? ScheduleLagMs { get; init; }

@@ -46,7 +46,7 @@ if (metrics is not null)
 var counters = new LoadCounters();
 using var dotnetDriver = options.PythonPeer ? null : new DotnetLoadDriver(options, payload, counters);
 ILoadDriver driver = dotnetDriver is not null ? dotnetDriver : new PythonLoadDriver(options, payload, counters);
-var reporter = new ProgressReporter(counters, options.CollectorPid, options.Quiet);
+var reporter = new ProgressReporter(counters, options.CollectorPid, options.Quiet, options.WarmUp);
 using var stopReporting = new CancellationTokenSource();
 using var stopProbe = new CancellationTokenSource();
 var probe = options.ClickHouse is null || dotnetDriver is null ? null : new FreshnessProbe(options.ClickHouse, options.Database, dotnetDriver.Streams);
@@ -118,6 +118,8 @@ var summary = new LoadSummary
     EventsPerS = Math.Round(counters.Accepted / elapsed),
     SteadyEventsPerS = SteadyRate(reporter.Samples, options.RampUp),
     AckLatencyMs = LatencySummary.Of(counters.AckLatency),
+    WarmUpS = options.WarmUp,
+    AckLatencyAfterWarmUpMs = options.WarmUp > 0 ? LatencySummary.After(counters.AckLatency, reporter.WarmUpCounts) : null,
     ScheduleLagMs = options.IsClosedLoop ? null : LatencySummary.Of(counters.ScheduleLag),
     CollectorCpuS = collectorCpu is { } cpu ? Math.Round(cpu, 2) : null,
     CollectorCpuUsPerEvent = collectorCpu is { } cpuTotal && counters.Accepted > 0 ? Math.Round(cpuTotal * 1e6 / counters.Accepted, 2) : null,

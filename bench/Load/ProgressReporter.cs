@@ -20,8 +20,9 @@ internal sealed record SecondSample(
 /// it on stderr: one line rewritten in place on a terminal, one line per second when stderr is a file or a pipe.
 /// The last second's latencies are the difference of two histogram snapshots, so nothing is reset under the streams.
 /// </summary>
-internal sealed class ProgressReporter(LoadCounters counters, int? collectorPid, bool quiet)
+internal sealed class ProgressReporter(LoadCounters counters, int? collectorPid, bool quiet, double warmUpSeconds = 0)
 {
+    private readonly long[] _warmUp = new long[LatencyHistogram.BucketCount];
     private readonly List<SecondSample> _samples = [];
     private readonly long[] _previous = new long[LatencyHistogram.BucketCount];
     private readonly long[] _current = new long[LatencyHistogram.BucketCount];
@@ -33,6 +34,9 @@ internal sealed class ProgressReporter(LoadCounters counters, int? collectorPid,
     private long _lastErrors;
 
     public IReadOnlyList<SecondSample> Samples => _samples;
+
+    /// <summary>Ack latency counts as they stood at the end of the warm-up (whole seconds, so at most one second more).</summary>
+    public ReadOnlySpan<long> WarmUpCounts => _warmUp;
 
     /// <summary>Highest VmRSS seen during the run.</summary>
     public long? MaxRssBytes { get; private set; }
@@ -105,6 +109,11 @@ internal sealed class ProgressReporter(LoadCounters counters, int? collectorPid,
             rss);
         _samples.Add(sample);
         Array.Copy(_current, _previous, _current.Length);
+        if (sample.Seconds <= warmUpSeconds + 0.5)
+        {
+            Array.Copy(_current, _warmUp, _current.Length);
+        }
+
         (_lastTimestamp, _lastSent, _lastAccepted, _lastErrors) = (now, sent, accepted, errors);
         Show(sample);
     }

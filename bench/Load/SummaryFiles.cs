@@ -40,6 +40,11 @@ internal static class SummaryFiles
         Row("achieved (acked events/s over the run)", N(s.EventsPerS));
         Row("steady (median acked events/s per second after ramp-up)", N(s.SteadyEventsPerS));
         Row("ack latency p50 / p99 / p999 / max (ms, per batch)", $"{s.AckLatencyMs.P50:0.###} / {s.AckLatencyMs.P99:0.###} / {s.AckLatencyMs.P999:0.###} / {s.AckLatencyMs.Max:0.###}");
+        if (s.AckLatencyAfterWarmUpMs is { } warm)
+        {
+            Row($"ack latency after the first {N(s.WarmUpS)} s: p50 / p99 / p999 / max (ms)", $"{warm.P50:0.###} / {warm.P99:0.###} / {warm.P999:0.###} / {warm.Max:0.###}");
+        }
+
         if (s.ScheduleLagMs is { } lag)
         {
             Row("send lag behind schedule p99 / max (ms)", $"{lag.P99:0.###} / {lag.Max:0.###}");
