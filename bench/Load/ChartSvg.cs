@@ -86,7 +86,8 @@ internal static class ChartSvg
         public static Axis Fit(double largest)
         {
             var step = NiceCeiling(largest / 8);
-            return new Axis(step, Math.Max(1, (int)Math.Ceiling((largest / step) - 1e-9)));
+            // A run that ends a few ms past a round number (60.04 s) keeps the round axis; its last point sits on the edge.
+            return new Axis(step, Math.Max(1, (int)Math.Ceiling((largest / step) - 0.01)));
         }
     }
 
