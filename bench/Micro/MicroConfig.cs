@@ -6,8 +6,9 @@ using Perfolizer.Horology;
 namespace Collector.Bench.Micro;
 
 /// <summary>
-/// What every run writes and how long it takes. Reports: BenchmarkDotNet's defaults plus the full JSON report, under
-/// bench/artifacts/micro of this checkout wherever the program is started from (--artifacts overrides it).
+/// What every run writes and how long it takes. Reports: BenchmarkDotNet's defaults, the full JSON report and our
+/// medians with their baselines (<see cref="BaselineRatioExporter"/>), under bench/artifacts/micro/results of this
+/// checkout wherever the program is started from (--artifacts overrides it).
 /// <para>
 /// Jobs: BenchmarkDotNet's default job, or with our flag --short the short mode bench/run-all uses: 3 warm-up and
 /// 3 measured iterations of about 250 ms each, one process per case, so the whole suite takes a few minutes. Both
@@ -21,7 +22,7 @@ internal static class MicroConfig
 
     public static IConfig Create(ref string[] args)
     {
-        var config = ManualConfig.Create(DefaultConfig.Instance).AddExporter(JsonExporter.Full);
+        var config = ManualConfig.Create(DefaultConfig.Instance).AddExporter(JsonExporter.Full, new BaselineRatioExporter());
         if (RepositoryRoot() is { } root)
         {
             config = config.WithArtifactsPath(Path.Combine(root, "bench", "artifacts", "micro"));
