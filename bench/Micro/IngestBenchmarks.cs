@@ -21,7 +21,9 @@ namespace Collector.Bench.Micro;
 /// so results are per event (OperationsPerInvoke). Each iteration is a fixed 192 invocations (about 16 to 19 MB of
 /// entries, within the log's 32 MB of memory) and the IterationSetup, not timed, commits and so flushes everything
 /// before it: appends never wait for the disk to make room, which is what LogAppendBenchmarks measures instead (a
-/// sustained append rate, bounded by this machine's disk).
+/// sustained append rate, bounded by this machine's disk). Such short iterations need more of them to warm up: with 3
+/// (the short job's) the JIT had not finished tiering up the ingest path, and the last warm-up iteration still took
+/// 5 times the steady time; 15 give it about a second.
 /// </para>
 /// <para>
 /// Every call must carry new sequences, or dedup would drop the batch and nothing would be appended. The sample batch
@@ -32,6 +34,7 @@ namespace Collector.Bench.Micro;
 [MemoryDiagnoser]
 [MedianColumn]
 [InvocationCount(192, 16)]
+[WarmupCount(15)]
 public class IngestBenchmarks
 {
     private const int EventsPerInvocation = 500;
