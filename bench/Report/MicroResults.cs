@@ -35,10 +35,9 @@ internal sealed class MicroResults
         var cases = new List<MicroCase>();
         if (Directory.Exists(directory))
         {
-            foreach (var file in Directory.EnumerateFiles(directory, "*-report-full.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            {
-                cases.AddRange(Read(file));
-            }
+            // The full JSON export is *-report-full.json, or *-report-full-compressed.json from --exporters json; either will do.
+            var files = Directory.EnumerateFiles(directory, "*-report-full*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal);
+            cases.AddRange(files.SelectMany(Read).DistinctBy(c => c.Name, StringComparer.Ordinal));
         }
 
         foreach (var group in cases.GroupBy(c => c.Type + "|" + c.Parameters, StringComparer.Ordinal))

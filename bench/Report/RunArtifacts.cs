@@ -5,7 +5,7 @@ namespace Collector.Bench.Report;
 
 /// <summary>
 /// What one bench/run-all run left in its artifacts folder, by the names the script gives them:
-/// machine.txt, commands.txt, micro/ (BenchmarkDotNet), raw-append.json, load/rate-N/ and load/sustained/ (the load
+/// machine.txt, commands.txt, failures.txt, micro/ (BenchmarkDotNet), raw-append.json, load/rate-N/ and load/sustained/ (the load
 /// tool's --out folders), queries.txt (bench/queries/latency.sh's output after a "# dataset" line).
 /// </summary>
 internal sealed partial class RunArtifacts
@@ -20,6 +20,7 @@ internal sealed partial class RunArtifacts
         Elapsed = DateTimeOffset.UtcNow - started;
         MachineLines = ReadLines("machine.txt");
         CommandLines = ReadLines("commands.txt");
+        Failures = ReadLines("failures.txt");
         Micro = MicroResults.Load(Path.Combine(Folder, "micro"));
         RawAppend = JsonFields.Load(RawAppendFile);
         Sustained = LoadRun.Load(Path.Combine(Folder, "load", "sustained"));
@@ -39,6 +40,9 @@ internal sealed partial class RunArtifacts
     public IReadOnlyList<string> MachineLines { get; }
 
     public IReadOnlyList<string> CommandLines { get; }
+
+    /// <summary>Steps that failed in this run (their figures read n/a).</summary>
+    public IReadOnlyList<string> Failures { get; }
 
     public MicroResults Micro { get; }
 
