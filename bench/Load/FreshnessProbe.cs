@@ -40,7 +40,7 @@ internal sealed class FreshnessProbe(Uri clickHouse, string database, IReadOnlyL
     }
 
     /// <summary>True once every acknowledged batch has been seen in ClickHouse.</summary>
-    public bool AllVisible() => _polls.Count > 0 && streams.All(s => s.Acks.Count == 0 || (_polls[^1].MaxSequence.TryGetValue(s.SourceId, out var max) && max >= s.Acks[^1].LastSequence));
+    public bool AllVisible() => _polls.Count > 0 && streams.All(s => s.Acks is not { Count: > 0 } acks || (_polls[^1].MaxSequence.TryGetValue(s.SourceId, out var max) && max >= acks[^1].LastSequence));
 
     /// <summary>Ack-to-visible times in ms, one per acknowledged batch.</summary>
     public double[] FreshnessMs()
@@ -48,7 +48,7 @@ internal sealed class FreshnessProbe(Uri clickHouse, string database, IReadOnlyL
         var result = new List<double>();
         foreach (var stream in streams)
         {
-            foreach (var (last, acked) in stream.Acks)
+            foreach (var (last, acked) in stream.Acks ?? [])
             {
                 var visible = _polls.FirstOrDefault(p => p.MaxSequence.TryGetValue(stream.SourceId, out var max) && max >= last && p.Timestamp >= acked);
                 if (visible.Timestamp != 0)

@@ -1,94 +1,162 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Collector.Protocol.Grpc;
+using Collector.Protocol.Grpc.Client;
 using Collector.Protocol.Telemetry;
 using Collector.Protocol.Telemetry.V1;
-using Google.Protobuf;
 
 namespace Collector.Bench.Load;
 
-/// <summary>One stream of the load: sends its share of batches and times each from write to ack.</summary>
-internal sealed class LoadStream(CollectorClient client, LoadOptions options, int index, long events)
+/// <summary>
+/// One stream of the load: writes its batches (on schedule in an open loop, as the window allows in a closed
+/// one) and times each from write to Ack. A failed call is counted and replaced by a new one until the run ends;
+/// sequences go on where they stopped.
+/// </summary>
+internal sealed class LoadStream(CollectorClient client, LoadOptions options, LoadPayload payload, LoadCounters counters, int index, long? events)
 {
-    private EventBatch[] _prepared = [];
+    // Batches a stream may have unacknowledged in an open loop before it stops to wait (the collector is far behind).
+    private const int OpenLoopInFlight = 65_536;
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(200);
 
-    public List<double> AckLatenciesMs { get; } = [];
+    private readonly SendSchedule? _schedule = options.IsClosedLoop
+        ? null
+        : new SendSchedule(options.Rate / options.TotalStreams, options.RampUp, options.BatchSize, (double)index / options.TotalStreams);
 
-    /// <summary>For each acknowledged batch: its last sequence and when its ack arrived.</summary>
-    public List<(ulong LastSequence, long AckTimestamp)> Acks { get; } = [];
+    private long _sentEvents;
 
-    public string SourceId { get; private set; } = string.Empty;
+    public string SourceId { get; } = $"load-{index}-{Guid.NewGuid():N}";
 
-    public long Acked { get; private set; }
-
-    public long Duplicates { get; private set; }
-
-    public long Rejected { get; private set; }
-
-    /// <summary>Builds every batch up front, so building them costs nothing during the timed run.</summary>
-    public void Prepare() => _prepared = Prepare((int)((events + options.BatchSize - 1) / options.BatchSize));
+    /// <summary>For each acknowledged batch: its last sequence and when its Ack arrived; kept only for the freshness probe.</summary>
+    public List<(ulong LastSequence, long AckTimestamp)>? Acks { get; init; }
 
     public async Task RunAsync(long startTimestamp)
     {
-        var prepared = _prepared;
-        var batches = prepared.Length;
-        await using var call = client.OpenStream();
-        var sent = Channel.CreateBounded<long>(options.Rate > 0 ? 1_000_000 : options.Window);
-        var reader = Task.Run(async () =>
+        var batches = new BatchBuffer(payload, SourceId);
+        while (HasMoreToSend(startTimestamp))
         {
-            while (await call.ReadNextAsync() is { } ack)
+            if (!await RunCallAsync(batches, startTimestamp) && HasMoreToSend(startTimestamp))
             {
-                var sentAt = await sent.Reader.ReadAsync();
-                AckLatenciesMs.Add(Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds);
-                Acks.Add((ack.DurableThrough, Stopwatch.GetTimestamp()));
-                Acked += ack.Accepted;
-                Duplicates += ack.Duplicates;
-                Rejected += ack.Rejections.Count;
+                await Task.Delay(RetryDelay);
             }
-        });
+        }
+    }
 
-        var perStreamRate = options.Rate / options.Streams;
-        for (var b = 0; b < batches; b++)
+    private bool HasMoreToSend(long startTimestamp) =>
+        (events is null || _sentEvents < events) && Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds < options.SendSeconds;
+
+    /// <summary>One call: returns false when it failed.</summary>
+    private async Task<bool> RunCallAsync(BatchBuffer batches, long startTimestamp)
+    {
+        using var cancel = new CancellationTokenSource();
+        var call = client.OpenStream(new GrpcCallOptions { CancellationToken = cancel.Token });
+        var inFlight = Channel.CreateBounded<InFlightBatch>(new BoundedChannelOptions(options.IsClosedLoop ? options.Window : OpenLoopInFlight)
         {
-            if (perStreamRate > 0)
+            SingleReader = true,
+            SingleWriter = true,
+        });
+        try
+        {
+            var writing = WriteBatchesAsync(call, batches, inFlight.Writer, startTimestamp, cancel);
+            try
             {
-                // Open loop: batch b is due at a fixed time, whatever the acks do.
-                var due = TimeSpan.FromSeconds(b * options.BatchSize / perStreamRate);
-                var wait = due - Stopwatch.GetElapsedTime(startTimestamp);
+                await ReadAcksAsync(call, inFlight.Reader);
+                await writing;
+                var unacked = CountUnacked(inFlight.Reader);
+                if (unacked > 0)
+                {
+                    counters.AddError($"stream {SourceId}: the call ended with OK before the Acks of {unacked} events", unacked);
+                    return false;
+                }
+
+                return true;
+            }
+            catch (GrpcStatusException ex)
+            {
+                // Stop the writer (it may wait for window space or flow control) before counting what went unacked.
+                inFlight.Writer.TryComplete();
+                await cancel.CancelAsync();
+                await writing.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                counters.AddError($"stream {SourceId}: {ex.Message}", CountUnacked(inFlight.Reader));
+                return false;
+            }
+        }
+        finally
+        {
+            await call.DisposeAsync();
+        }
+    }
+
+    private async Task WriteBatchesAsync(GrpcDuplexCall<EventBatch, Ack> call, BatchBuffer batches, ChannelWriter<InFlightBatch> inFlight, long startTimestamp, CancellationTokenSource cancel)
+    {
+        while (HasMoreToSend(startTimestamp))
+        {
+            var count = (int)Math.Min(options.BatchSize, (events ?? long.MaxValue) - _sentEvents);
+            if (_schedule is not null)
+            {
+                var due = _schedule.DueSeconds(_sentEvents);
+                var wait = TimeSpan.FromSeconds(due) - Stopwatch.GetElapsedTime(startTimestamp);
                 if (wait > TimeSpan.Zero)
                 {
-                    await Task.Delay(wait);
+                    await Task.Delay(wait, cancel.Token);
+                    if (!HasMoreToSend(startTimestamp))
+                    {
+                        break;
+                    }
                 }
+
+                counters.ScheduleLag.Record((long)Math.Max(0, -wait.TotalMicroseconds));
             }
 
-            // Closed loop: the bounded channel holds at most Window unacknowledged batches.
-            await sent.Writer.WriteAsync(Stopwatch.GetTimestamp());
-            await call.WriteAsync(prepared[b]);
+            // Wait for window space first, so the timestamp is taken just before the write.
+            if (!await inFlight.WaitToWriteAsync(cancel.Token))
+            {
+                return;
+            }
+
+            var firstSequence = (ulong)_sentEvents + 1;
+            inFlight.TryWrite(new InFlightBatch(Stopwatch.GetTimestamp(), count));
+            await call.WriteRawAsync(batches.Next(firstSequence, count, NowUnixNano()), cancel.Token);
+            _sentEvents += count;
+            counters.AddSent(count);
         }
 
         await call.CompleteRequestsAsync();
-        await reader;
+
+        // The collector owes the remaining Acks; a collector that never sends them must not hang the run.
+        cancel.CancelAfter(DrainTimeout);
     }
 
-    private EventBatch[] Prepare(int batches)
+    private async Task ReadAcksAsync(GrpcDuplexCall<EventBatch, Ack> call, ChannelReader<InFlightBatch> inFlight)
     {
-        var source = $"load-{index}-{Guid.NewGuid():N}";
-        SourceId = source;
-        var result = new EventBatch[batches];
-        var template = SampleEvents.Inference(0, 0, options.Attributes);
-        for (var b = 0; b < batches; b++)
+        while (await call.ReadNextAsync() is { } ack)
         {
-            var batch = new EventBatch { SourceId = source, FirstSequence = (ulong)b * (ulong)options.BatchSize + 1 };
-            for (var i = 0; i < options.BatchSize; i++)
+            var now = Stopwatch.GetTimestamp();
+
+            // Acks come in order, one per batch, and a batch is recorded before it is written.
+            if (!inFlight.TryRead(out var batch))
             {
-                var e = template.Clone();
-                e.TimeUnixNano = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
-                e.Value = i;
-                batch.Events.Add(e);
+                throw new GrpcStatusException(GrpcStatusCode.Internal, "received an Ack for a batch that was not sent");
             }
 
-            result[b] = batch;
+            counters.AckLatency.Record((long)Stopwatch.GetElapsedTime(batch.WrittenTimestamp, now).TotalMicroseconds);
+            counters.AddAck(ack.Accepted, ack.Duplicates, ack.Rejections.Count);
+            Acks?.Add((ack.DurableThrough, now));
+        }
+    }
+
+    private static long CountUnacked(ChannelReader<InFlightBatch> inFlight)
+    {
+        long unacked = 0;
+        while (inFlight.TryRead(out var batch))
+        {
+            unacked += batch.Count;
         }
 
-        return result;
+        return unacked;
     }
+
+    private static ulong NowUnixNano() => (ulong)(DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+
+    private readonly record struct InFlightBatch(long WrittenTimestamp, int Count);
 }

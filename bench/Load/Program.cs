@@ -1,22 +1,77 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 using Collector.Bench.Load;
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
 
-// Drives a running collector over telemetry.v1.Collector/Stream and reports throughput and ack latency.
-var options = LoadOptions.Parse(args);
-using var grpc = new GrpcClient(new GrpcClientOptions { Address = options.Target });
-var client = new CollectorClient(grpc);
-var perStream = options.Events / options.Streams;
-var streams = Enumerable.Range(0, options.Streams).Select(i => new LoadStream(client, options, i, perStream)).ToList();
+// Drives a running collector over telemetry.v1.Collector/Stream and reports throughput, ack latency and memory,
+// checked against the collector's own /metrics counters. See LoadOptions.HelpText for the options.
+LoadOptions options;
+try
+{
+    options = LoadOptions.Parse(args);
+}
+catch (UsageException ex)
+{
+    await Console.Error.WriteLineAsync("error: " + ex.Message);
+    return 2;
+}
 
-streams.ForEach(s => s.Prepare());
+if (options.Help)
+{
+    Console.WriteLine(LoadOptions.HelpText);
+    return 0;
+}
+
+var payload = LoadPayload.Build(options.BatchSize, options.EventBytes, options.Attributes);
+if (payload.EventBytes != options.EventBytes)
+{
+    await Console.Error.WriteLineAsync($"note: events encode to {payload.EventBytes} bytes; {options.EventBytes} is below the smallest event with {options.Attributes} attributes");
+}
+
+using var metrics = options.MetricsUrl is null ? null : new MetricsCheck(options.MetricsUrl, options.ApiKey);
+IngestTotals? before = null;
+if (metrics is not null)
+{
+    try
+    {
+        before = await metrics.ReadAsync();
+    }
+    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or InvalidDataException or FormatException)
+    {
+        await Console.Error.WriteLineAsync($"error: cannot read the collector's /metrics before the run: {ex.Message}");
+        return 2;
+    }
+}
+
+var counters = new LoadCounters();
+using var dotnetDriver = options.PythonPeer ? null : new DotnetLoadDriver(options, payload, counters);
+ILoadDriver driver = dotnetDriver is not null ? dotnetDriver : new PythonLoadDriver(options, payload, counters);
+var reporter = new ProgressReporter(counters, options.CollectorPid, options.Quiet);
+using var stopReporting = new CancellationTokenSource();
 using var stopProbe = new CancellationTokenSource();
-var probe = options.ClickHouse is null ? null : new FreshnessProbe(options.ClickHouse, options.Database, streams);
+var probe = options.ClickHouse is null || dotnetDriver is null ? null : new FreshnessProbe(options.ClickHouse, options.Database, dotnetDriver.Streams);
 var probing = probe?.RunAsync(stopProbe.Token) ?? Task.CompletedTask;
-var started = Stopwatch.GetTimestamp();
-await Task.WhenAll(streams.Select(s => s.RunAsync(started)));
+
+var running = driver.RunAsync();
+var started = await Task.WhenAny(driver.Started, running) == driver.Started ? await driver.Started : Stopwatch.GetTimestamp();
+var reporting = reporter.RunAsync(started, stopReporting.Token);
+try
+{
+    await running;
+}
+catch (InvalidOperationException ex)
+{
+    // The Python peer could not run at all (missing grpcio, bad script): nothing was measured.
+    await stopReporting.CancelAsync();
+    await reporting;
+    await Console.Error.WriteLineAsync("error: " + ex.Message);
+    return 1;
+}
+
 var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+await stopReporting.CancelAsync();
+await reporting;
+
 var waitForRows = Stopwatch.GetTimestamp();
 while (probe is not null && !probe.AllVisible() && Stopwatch.GetElapsedTime(waitForRows) < TimeSpan.FromSeconds(60))
 {
@@ -25,24 +80,82 @@ while (probe is not null && !probe.AllVisible() && Stopwatch.GetElapsedTime(wait
 
 await stopProbe.CancelAsync();
 await probing;
-var freshness = probe?.FreshnessMs() ?? [];
-double FreshnessPercentile(double p) => freshness.Length == 0 ? 0 : freshness[Math.Min(freshness.Length - 1, (int)Math.Ceiling(p * freshness.Length) - 1)];
 
-var latencies = streams.SelectMany(s => s.AckLatenciesMs).Order().ToArray();
-double Percentile(double p) => latencies.Length == 0 ? 0 : latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(p * latencies.Length) - 1)];
-var acked = streams.Sum(s => s.Acked);
-var summary = new
+MetricsComparison? comparison = null;
+if (metrics is not null && before is { } totalsBefore)
 {
-    streams = options.Streams,
-    batch = options.BatchSize,
-    offered_rate = options.Rate,
-    events_acked = acked,
-    duplicates = streams.Sum(s => s.Duplicates),
-    rejected = streams.Sum(s => s.Rejected),
-    elapsed_s = Math.Round(elapsed, 3),
-    events_per_s = Math.Round(acked / elapsed),
-    ack_latency_ms = new { p50 = Percentile(0.50), p99 = Percentile(0.99), p999 = Percentile(0.999), max = Percentile(1) },
-    freshness_ms = probe is null ? null : new { batches = freshness.Length, p50 = FreshnessPercentile(0.50), p99 = FreshnessPercentile(0.99), max = FreshnessPercentile(1) },
+    comparison = await metrics.CompareAsync(totalsBefore, new IngestTotals(counters.Accepted, counters.Duplicates, counters.Rejected));
+}
+
+var summary = new LoadSummary
+{
+    Client = options.PythonPeer ? "python3-grpcio" : "dotnet",
+    Target = options.Target.ToString(),
+    Connections = options.Connections,
+    StreamsPerConnection = options.Streams,
+    Streams = options.TotalStreams,
+    Batch = options.BatchSize,
+    OfferedRate = options.Rate,
+    RampUpS = options.RampUp,
+    Window = options.IsClosedLoop ? options.Window : null,
+    DurationS = double.IsFinite(options.SendSeconds) ? options.SendSeconds : null,
+    EventBytes = payload.EventBytes,
+    Attributes = options.Attributes,
+    EventsSent = counters.Sent,
+    EventsAcked = counters.Accepted,
+    Duplicates = counters.Duplicates,
+    Rejected = counters.Rejected,
+    Errors = counters.Errors,
+    Unacked = counters.Unacked,
+    ErrorMessages = counters.ErrorMessages,
+    ElapsedS = Math.Round(elapsed, 3),
+    EventsPerS = Math.Round(counters.Accepted / elapsed),
+    SteadyEventsPerS = SteadyRate(reporter.Samples, options.RampUp),
+    AckLatencyMs = LatencySummary.Of(counters.AckLatency),
+    ScheduleLagMs = options.IsClosedLoop ? null : LatencySummary.Of(counters.ScheduleLag),
+    CollectorPeakRssBytes = reporter.PeakRssBytes,
+    CollectorMaxRssBytes = reporter.MaxRssBytes,
+    MetricsCheck = comparison is null ? null : new MetricsCheckSummary(comparison.Agrees, options.MetricsUrl!.ToString(), comparison.Collector, comparison.Tool),
+    FreshnessMs = probe is null ? null : Freshness(probe.FreshnessMs()),
+    Series = reporter.Samples,
 };
-Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(summary));
-return acked == options.Events - options.Events % options.Streams ? 0 : 1;
+
+if (options.OutputDirectory is { } output)
+{
+    SummaryFiles.Write(output, summary);
+}
+
+Console.WriteLine(SummaryFiles.Markdown(summary, chart: null));
+foreach (var message in counters.ErrorMessages)
+{
+    Console.WriteLine("error: " + message);
+}
+
+if (comparison is not null)
+{
+    Console.WriteLine(string.Create(
+        CultureInfo.InvariantCulture,
+        $"/metrics check: collector counted accepted {comparison.Collector.Accepted}, duplicate {comparison.Collector.Duplicates}, rejected {comparison.Collector.Rejected}; the Acks said {comparison.Tool.Accepted}, {comparison.Tool.Duplicates}, {comparison.Tool.Rejected}: {(comparison.Agrees ? "agree" : "DIFFER")}"));
+}
+
+// The last stdout line is the whole summary as one JSON object, for scripts.
+Console.WriteLine(JsonSerializer.Serialize(summary, SummaryFiles.Json));
+if (comparison is { Agrees: false })
+{
+    return 3;
+}
+
+return counters.Errors > 0 || counters.Unacked > 0 || counters.Accepted + counters.Duplicates + counters.Rejected < counters.Sent ? 1 : 0;
+
+static double SteadyRate(IReadOnlyList<SecondSample> samples, double rampUp)
+{
+    // The last sample may be a partial second of draining Acks; leave it out when there are others.
+    var steady = samples.Take(Math.Max(1, samples.Count - 1)).Where(s => s.Seconds > rampUp + 1).Select(s => s.AckedPerSecond).Order().ToArray();
+    return steady.Length == 0 ? 0 : Math.Round(steady[steady.Length / 2]);
+}
+
+static FreshnessSummary Freshness(double[] sorted)
+{
+    double Percentile(double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    return new FreshnessSummary(sorted.Length, Percentile(0.50), Percentile(0.99), Percentile(1));
+}

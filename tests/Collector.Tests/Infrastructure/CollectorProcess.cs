@@ -22,6 +22,8 @@ internal sealed partial class CollectorProcess : IDisposable
 
     public string Output => _child.Output;
 
+    public int ProcessId => _child.Process.Id;
+
     public static Task<CollectorProcess> StartAsync(string dataDir, params string[] extraArgs) =>
         StartAsync(dataDir, FreePort.Next(), FreePort.Next(), extraArgs);
 
