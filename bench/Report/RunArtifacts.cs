@@ -5,7 +5,7 @@ namespace Collector.Bench.Report;
 
 /// <summary>
 /// What one bench/run-all run left in its artifacts folder, by the names the script gives them:
-/// machine.txt, commands.txt, failures.txt, micro/ (BenchmarkDotNet), raw-append.json, load/rate-N/ and load/sustained/ (the load
+/// machine.txt, commands.txt, notes.txt, failures.txt, micro/ (BenchmarkDotNet), raw-append.json, load/rate-N/ and load/sustained/ (the load
 /// tool's --out folders), queries.txt (bench/queries/latency.sh's output after a "# dataset" line).
 /// </summary>
 internal sealed partial class RunArtifacts
@@ -21,6 +21,7 @@ internal sealed partial class RunArtifacts
         MachineLines = ReadLines("machine.txt");
         CommandLines = ReadLines("commands.txt");
         Failures = ReadLines("failures.txt");
+        Notes = ReadLines("notes.txt");
         Micro = MicroResults.Load(Path.Combine(Folder, "micro"));
         RawAppend = JsonFields.Load(RawAppendFile);
         Sustained = LoadRun.Load(Path.Combine(Folder, "load", "sustained"));
@@ -40,6 +41,9 @@ internal sealed partial class RunArtifacts
     public IReadOnlyList<string> MachineLines { get; }
 
     public IReadOnlyList<string> CommandLines { get; }
+
+    /// <summary>What the script says about this run as a whole (e.g. a shortened run).</summary>
+    public IReadOnlyList<string> Notes { get; }
 
     /// <summary>Steps that failed in this run (their figures read n/a).</summary>
     public IReadOnlyList<string> Failures { get; }
