@@ -1,3 +1,5 @@
 using BenchmarkDotNet.Running;
+using Collector.Bench.Micro;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+var config = MicroConfig.Create(ref args);
+BenchmarkSwitcher.FromAssembly(typeof(MicroConfig).Assembly).Run(args, config);
