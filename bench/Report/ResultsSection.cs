@@ -169,8 +169,8 @@ internal sealed class ResultsSection(RunArtifacts run)
 
     private void Micro()
     {
-        _text.AppendLine("### Every micro benchmark (BenchmarkDotNet short job)").AppendLine();
-        _text.AppendLine("Median per operation (per event where the suite divides by the batch). Ratio: median over the same class's baseline with the same parameters and category. A short job has 3 iterations on shared cores: differences under about 20% are noise.").AppendLine();
+        _text.AppendLine("### Every micro benchmark (BenchmarkDotNet, `bench/Micro --short`)").AppendLine();
+        _text.AppendLine("Median per operation (per event where the suite divides by the batch). Ratio: median over the same class's baseline with the same parameters and category. Short mode has 3 measured iterations of about 250 ms on shared cores: differences under about 20% are noise.").AppendLine();
         _text.Row("case", "median", "allocated", "baseline", "ratio");
         _text.Row("---", "---:", "---:", "---", "---:");
         foreach (var c in run.Micro.Cases)
