@@ -6,11 +6,13 @@ namespace Collector.Bench.RawAppend;
 
 /// <summary>
 /// The upper bound for durable ingest of given entries on this disk: one thread enqueues them round robin into a raw
-/// FasterLog (set up as DurableLog sets one up) while another commits back to back, as a group commit would, for a
-/// fixed time. Throughput counts only what the final commit made durable.
+/// FasterLog (set up as DurableLog sets one up) while another runs a group commit at most every 1 ms (the collector's
+/// default --commit-interval-ms), for a fixed time. Throughput counts only what the final commit made durable.
 /// </summary>
 internal sealed class DurableAppendRun(StoredEntries stored, string directory, TimeSpan duration)
 {
+    private static readonly TimeSpan CommitInterval = TimeSpan.FromMilliseconds(1);
+
     public sealed record Result(long Events, long Bytes, long Commits, double Seconds);
 
     public async Task<Result> RunAsync()
@@ -26,10 +28,20 @@ internal sealed class DurableAppendRun(StoredEntries stored, string directory, T
         {
             while (!stop.IsCancellationRequested)
             {
-                await log.CommitAsync();
-                commits++;
-                // Keeps the disk use to a segment or two: nothing reads this log back.
-                log.TruncateUntil(log.CommittedUntilAddress);
+                var commitStarted = Stopwatch.GetTimestamp();
+                if (log.TailAddress > log.CommittedUntilAddress)
+                {
+                    await log.CommitAsync();
+                    commits++;
+                    // Keeps the disk use to a segment or two: nothing reads this log back.
+                    log.TruncateUntil(log.CommittedUntilAddress);
+                }
+
+                var wait = CommitInterval - Stopwatch.GetElapsedTime(commitStarted);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait);
+                }
             }
         });
 

@@ -53,9 +53,11 @@ internal sealed class MicroResults
         return new MicroResults(cases);
     }
 
-    /// <summary>The case of <paramref name="type"/>.<paramref name="method"/> whose parameters contain <paramref name="parameters"/>.</summary>
+    /// <summary>The case of <paramref name="type"/>.<paramref name="method"/> with exactly these <paramref name="parameters"/> (as "Name=value").</summary>
     public MicroCase? Find(string type, string method, string parameters = "") =>
-        _cases.FirstOrDefault(c => string.Equals(c.Type, type, StringComparison.Ordinal) && string.Equals(c.Method, method, StringComparison.Ordinal) && c.Parameters.Contains(parameters, StringComparison.Ordinal));
+        _cases.FirstOrDefault(c => string.Equals(c.Type, type, StringComparison.Ordinal)
+            && string.Equals(c.Method, method, StringComparison.Ordinal)
+            && string.Equals(c.Parameters, parameters, StringComparison.Ordinal));
 
     private static IEnumerable<MicroCase> Read(string file)
     {

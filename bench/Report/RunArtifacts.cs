@@ -5,7 +5,7 @@ namespace Collector.Bench.Report;
 
 /// <summary>
 /// What one bench/run-all run left in its artifacts folder, by the names the script gives them:
-/// machine.txt, commands.txt, notes.txt, failures.txt, micro/ (BenchmarkDotNet), raw-append.json, load/rate-N/ and load/sustained/ (the load
+/// machine.txt, commands.txt, notes.txt, failures.txt, finished.txt, micro/ (BenchmarkDotNet), raw-append.json, load/rate-N/ and load/sustained/ (the load
 /// tool's --out folders), queries.txt (bench/queries/latency.sh's output after a "# dataset" line).
 /// </summary>
 internal sealed partial class RunArtifacts
@@ -17,7 +17,9 @@ internal sealed partial class RunArtifacts
         Folder = Path.GetFullPath(artifacts);
         _repository = Path.GetFullPath(repository);
         Started = started;
-        Elapsed = DateTimeOffset.UtcNow - started;
+        // finished.txt: when the measurements ended (unix seconds), so rerunning the report alone keeps the run's time.
+        var finished = ReadLines("finished.txt") is [var seconds, ..] ? DateTimeOffset.FromUnixTimeSeconds(long.Parse(seconds, CultureInfo.InvariantCulture)) : DateTimeOffset.UtcNow;
+        Elapsed = finished - started;
         MachineLines = ReadLines("machine.txt");
         CommandLines = ReadLines("commands.txt");
         Failures = ReadLines("failures.txt");
