@@ -8,5 +8,5 @@ for path in "/telemetry/efficiency?hours=24" "/telemetry/60day" "/telemetry/foot
   times=$(for _ in $(seq 1 21); do curl -fsS -o /dev/null -w '%{time_total}\n' "$base$path"; done | sort -n)
   median=$(sed -n 11p <<<"$times")
   p90=$(sed -n 19p <<<"$times")
-  printf '%-75s median %6.1f ms   p90 %6.1f ms\n' "$path" "$(echo "$median*1000" | bc -l)" "$(echo "$p90*1000" | bc -l)"
+  printf '%-75s median %6.1f ms   p90 %6.1f ms\n' "$path" "$(awk "BEGIN {print $median * 1000}")" "$(awk "BEGIN {print $p90 * 1000}")"
 done

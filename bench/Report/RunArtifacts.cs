@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Collector.Bench.Report;
+
+/// <summary>
+/// What one bench/run-all run left in its artifacts folder, by the names the script gives them:
+/// machine.txt, commands.txt, notes.txt, failures.txt, finished.txt, micro/ (BenchmarkDotNet), raw-append.json, load/rate-N/ and load/sustained/ (the load
+/// tool's --out folders), queries.txt (bench/queries/latency.sh's output after a "# dataset" line).
+/// </summary>
+internal sealed partial class RunArtifacts
+{
+    private readonly string _repository;
+
+    public RunArtifacts(string artifacts, string repository, DateTimeOffset started)
+    {
+        Folder = Path.GetFullPath(artifacts);
+        _repository = Path.GetFullPath(repository);
+        Started = started;
+        // finished.txt: when the measurements ended (unix seconds), so rerunning the report alone keeps the run's time.
+        var finished = ReadLines("finished.txt") is [var seconds, ..] ? DateTimeOffset.FromUnixTimeSeconds(long.Parse(seconds, CultureInfo.InvariantCulture)) : DateTimeOffset.UtcNow;
+        Elapsed = finished - started;
+        MachineLines = ReadLines("machine.txt");
+        CommandLines = ReadLines("commands.txt");
+        Failures = ReadLines("failures.txt");
+        Notes = ReadLines("notes.txt");
+        Micro = MicroResults.Load(Path.Combine(Folder, "micro"));
+        RawAppend = JsonFields.Load(RawAppendFile);
+        Sustained = LoadRun.Load(Path.Combine(Folder, "load", "sustained"));
+        var loads = Path.Combine(Folder, "load");
+        RateRuns = Directory.Exists(loads)
+            ? [.. Directory.EnumerateDirectories(loads, "rate-*").Select(LoadRun.Load).Where(r => r.Exists).OrderBy(r => r.Number("offered_rate") ?? double.MaxValue)]
+            : [];
+        ReadQueries();
+    }
+
+    public string Folder { get; }
+
+    public DateTimeOffset Started { get; }
+
+    public TimeSpan Elapsed { get; }
+
+    public IReadOnlyList<string> MachineLines { get; }
+
+    public IReadOnlyList<string> CommandLines { get; }
+
+    /// <summary>What the script says about this run as a whole (e.g. a shortened run).</summary>
+    public IReadOnlyList<string> Notes { get; }
+
+    /// <summary>Steps that failed in this run (their figures read n/a).</summary>
+    public IReadOnlyList<string> Failures { get; }
+
+    public MicroResults Micro { get; }
+
+    public string RawAppendFile => Path.Combine(Folder, "raw-append.json");
+
+    public System.Text.Json.JsonElement? RawAppend { get; }
+
+    public LoadRun Sustained { get; }
+
+    public IReadOnlyList<LoadRun> RateRuns { get; }
+
+    public string QueriesFile => Path.Combine(Folder, "queries.txt");
+
+    public string QueryDataset { get; private set; } = "";
+
+    public List<(string Path, double Median, double P90)> QueryLines { get; } = [];
+
+    /// <summary>Chart links relative to RESULTS.md, filled by <see cref="CopyCharts"/>.</summary>
+    public List<(string Title, string Link)> Charts { get; } = [];
+
+    public string Relative(string path) => Path.GetRelativePath(_repository, path).Replace('\\', '/');
+
+    /// <summary>Copies each load run's chart.svg to <paramref name="chartsFolder"/> (committed beside RESULTS.md).</summary>
+    public void CopyCharts(string chartsFolder, string resultsFile)
+    {
+        Directory.CreateDirectory(chartsFolder);
+        foreach (var run in RateRuns.Append(Sustained).Where(r => File.Exists(r.ChartFile)))
+        {
+            var target = Path.Combine(chartsFolder, $"load-{run.Name}.svg");
+            File.Copy(run.ChartFile, target, overwrite: true);
+            var title = string.Equals(run.Name, "sustained", StringComparison.Ordinal) ? "closed loop (sustained)" : $"{run.Number("offered_rate"):N0} events/s offered";
+            var link = Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(resultsFile))!, target).Replace('\\', '/');
+            Charts.Add((title, link));
+        }
+    }
+
+    private string[] ReadLines(string name)
+    {
+        var file = Path.Combine(Folder, name);
+        return File.Exists(file) ? [.. File.ReadAllLines(file).Where(l => l.Length > 0)] : [];
+    }
+
+    private void ReadQueries()
+    {
+        foreach (var line in ReadLines("queries.txt"))
+        {
+            if (line.StartsWith("# ", StringComparison.Ordinal))
+            {
+                QueryDataset = line[2..];
+                continue;
+            }
+
+            var match = LatencyLine().Match(line);
+            if (match.Success)
+            {
+                QueryLines.Add((match.Groups["path"].Value, Parse(match.Groups["median"].Value), Parse(match.Groups["p90"].Value)));
+            }
+        }
+    }
+
+    private static double Parse(string text) => double.Parse(text, CultureInfo.InvariantCulture);
+
+    // latency.sh prints: "<path>   median   12.3 ms   p90   15.0 ms"
+    [GeneratedRegex(@"^(?<path>\S+)\s+median\s+(?<median>[0-9.]+) ms\s+p90\s+(?<p90>[0-9.]+) ms", RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex LatencyLine();
+}
