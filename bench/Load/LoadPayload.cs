@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Collector.Protocol.Telemetry.V1;
+using Collector.Protocol.Wire;
 using Google.Protobuf;
 
 namespace Collector.Bench.Load;
@@ -133,28 +134,15 @@ internal sealed class BatchBuffer
         Span<byte> header = stackalloc byte[_headerRoom];
         var length = 0;
         header[length++] = SourceIdTag;
-        length += WriteVarint(header[length..], (ulong)_sourceId.Length);
+        length += ProtoWire.WriteVarint(header[length..], (ulong)_sourceId.Length);
         _sourceId.CopyTo(header[length..]);
         length += _sourceId.Length;
         header[length++] = FirstSequenceTag;
-        length += WriteVarint(header[length..], firstSequence);
+        length += ProtoWire.WriteVarint(header[length..], firstSequence);
 
         // The header goes right before the block, so header and events are one contiguous span.
         var start = _headerRoom - length;
         header[..length].CopyTo(_buffer.AsSpan(start));
         return _buffer.AsSpan(start, length + _payload.EventEnds[count - 1]);
-    }
-
-    private static int WriteVarint(Span<byte> destination, ulong value)
-    {
-        var i = 0;
-        while (value >= 0x80)
-        {
-            destination[i++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        destination[i++] = (byte)value;
-        return i;
     }
 }
