@@ -89,6 +89,11 @@ public sealed class CollectorOptions
 
     public double ClickHouseBatchDelayMs { get; set; } = 1000;
 
+    /// <summary>The batcher's retry delays while ClickHouse fails; the cap bounds how long storing lags after an outage.</summary>
+    public double ClickHouseMinBackoffMs { get; set; } = 100;
+
+    public double ClickHouseMaxBackoffMs { get; set; } = 5000;
+
     public int RetentionRawDays { get; set; } = 60;
 
     public int RetentionRollupDays { get; set; } = 400;

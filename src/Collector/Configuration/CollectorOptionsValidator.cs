@@ -132,11 +132,7 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
             errors.Add($"{Key(nameof(options.UpstreamStreams))} must be between 1 and 64 (was {options.UpstreamStreams})");
         }
 
-        if (!double.IsFinite(options.UpstreamMinBackoffMs) || !double.IsFinite(options.UpstreamMaxBackoffMs)
-            || options.UpstreamMinBackoffMs < 1 || options.UpstreamMaxBackoffMs < options.UpstreamMinBackoffMs || options.UpstreamMaxBackoffMs > 3_600_000)
-        {
-            errors.Add($"{Key(nameof(options.UpstreamMinBackoffMs))} must be at least 1 and at most {Key(nameof(options.UpstreamMaxBackoffMs))}, itself at most 3600000 (were {options.UpstreamMinBackoffMs} and {options.UpstreamMaxBackoffMs})");
-        }
+        CheckBackoff(nameof(options.UpstreamMinBackoffMs), options.UpstreamMinBackoffMs, nameof(options.UpstreamMaxBackoffMs), options.UpstreamMaxBackoffMs, errors);
 
         if (!double.IsFinite(options.UpstreamTimeoutMs) || options.UpstreamTimeoutMs is < 100 or > 600_000)
         {
@@ -182,6 +178,8 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
             errors.Add($"{Key(nameof(options.ClickHouseBatchDelayMs))} must be between 1 and 600000 (was {options.ClickHouseBatchDelayMs})");
         }
 
+        CheckBackoff(nameof(options.ClickHouseMinBackoffMs), options.ClickHouseMinBackoffMs, nameof(options.ClickHouseMaxBackoffMs), options.ClickHouseMaxBackoffMs, errors);
+
         if (options.RetentionRawDays < 1 || options.RetentionRollupDays < 1)
         {
             errors.Add($"{Key(nameof(options.RetentionRawDays))} and {Key(nameof(options.RetentionRollupDays))} must be at least 1");
@@ -204,4 +202,12 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
     }
 
     private static string Key(string property) => $"{CollectorOptions.Section}:{property}";
+
+    private static void CheckBackoff(string minName, double min, string maxName, double max, List<string> errors)
+    {
+        if (!double.IsFinite(min) || !double.IsFinite(max) || min < 1 || max < min || max > 3_600_000)
+        {
+            errors.Add($"{Key(minName)} must be at least 1 and at most {Key(maxName)}, itself at most 3600000 (were {min} and {max})");
+        }
+    }
 }

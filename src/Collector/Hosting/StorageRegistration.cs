@@ -33,6 +33,8 @@ public static class StorageRegistration
             MaxRows = options.ClickHouseBatchRows,
             MaxBytes = options.ClickHouseBatchBytes,
             MaxDelay = TimeSpan.FromMilliseconds(options.ClickHouseBatchDelayMs),
+            MinBackoff = TimeSpan.FromMilliseconds(options.ClickHouseMinBackoffMs),
+            MaxBackoff = TimeSpan.FromMilliseconds(options.ClickHouseMaxBackoffMs),
         });
         services.AddSingleton<ClickHouseBatcherCounters>();
         services.AddSingleton(sp => new DeadLetterFile(dataDirectory, sp.GetRequiredService<TimeProvider>()));

@@ -41,6 +41,7 @@ public sealed class ClickHouseBatcherCounters(IMeterFactory? meters = null)
     /// <summary>The log address the batcher is done with; the lag is the log's tail minus this.</summary>
     public long CompletedUntil => Interlocked.Read(ref _completedUntil);
 
+    /// <summary>The latest failure's message while storing fails; cleared when a batch is stored again.</summary>
     public string? LastError { get; private set; }
 
     /// <summary>
@@ -92,6 +93,7 @@ public sealed class ClickHouseBatcherCounters(IMeterFactory? meters = null)
     {
         Interlocked.Exchange(ref _completedUntil, address);
         Interlocked.Add(ref _eventsCompleted, events);
+        LastError = null;
     }
 
     internal void CountedUnreadAtOpen(long events) => Interlocked.CompareExchange(ref _eventsUnreadAtOpen, events, -1);

@@ -12,7 +12,7 @@ public sealed class ClickHouseBatcherOptions
 
     public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
 
-    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The node id written into every row (the collector that received the event).</summary>
     public string Node { get; init; } = Environment.MachineName;

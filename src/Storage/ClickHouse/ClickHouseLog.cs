@@ -23,8 +23,8 @@ internal static partial class ClickHouseLog
     [LoggerMessage(EventId = 2105, Level = LogLevel.Information, Message = "Retention dropped partition {Partition} of {Table}")]
     public static partial void PartitionDropped(ILogger logger, string table, string partition);
 
-    [LoggerMessage(EventId = 2106, Level = LogLevel.Warning, Message = "Retention round failed; it runs again at the next interval")]
-    public static partial void RetentionFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 2106, Level = LogLevel.Warning, Message = "Retention round failed ({Reason}); it runs again at the next interval")]
+    public static partial void RetentionFailed(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 2107, Level = LogLevel.Critical, Message = "ClickHouse batcher failed; restarting from its cursor in {DelayMs:F0} ms")]
     public static partial void BatcherFailed(ILogger logger, double delayMs, Exception exception);

@@ -5,7 +5,8 @@ namespace Collector.Storage.ClickHouse;
 /// <summary>
 /// Creates the database and brings its tables to the newest schema version at start. Every statement is
 /// idempotent (IF NOT EXISTS), so a start that dies half-way simply runs the same version again; versions
-/// already applied are recorded in schema_migrations and skipped.
+/// already applied are recorded in schema_migrations and skipped. Whoever only reads or alters existing tables
+/// (retention) waits for <see cref="WhenReadyAsync"/>: the batcher's first successful EnsureAsync.
 /// </summary>
 public sealed class ClickHouseSchema(ClickHouseClient client, string database)
 {
@@ -19,7 +20,12 @@ public sealed class ClickHouseSchema(ClickHouseClient client, string database)
         ("events_1d", "toStartOfDay"),
     ];
 
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public static int LatestVersion => Migrations().Count;
+
+    /// <summary>Completes once the schema has been brought to the latest version in this run.</summary>
+    public Task WhenReadyAsync(CancellationToken cancellationToken) => _ready.Task.WaitAsync(cancellationToken);
 
     public async Task EnsureAsync(CancellationToken cancellationToken)
     {
@@ -42,6 +48,8 @@ public sealed class ClickHouseSchema(ClickHouseClient client, string database)
                 $"INSERT INTO {db}.{MigrationsTable} (version, applied_at) VALUES ({SqlText.Literal(version)}, now())",
                 cancellationToken);
         }
+
+        _ready.TrySetResult();
     }
 
     /// <summary>Version n is element n-1. Append new versions; never edit an applied one.</summary>

@@ -5,10 +5,12 @@ namespace Collector.Storage.ClickHouse;
 
 /// <summary>
 /// Enforces retention by dropping whole partitions on a schedule (18.16 has no TTL, and on newer versions a
-/// partition drop is still the cheapest way): raw events by day, rollups by month.
+/// partition drop is still the cheapest way): raw events by day, rollups by month. The first round waits until the
+/// batcher has created the schema: before that there is nothing to drop, and the database may not exist yet.
 /// </summary>
 public sealed class RetentionEnforcer(
     ClickHouseClient client,
+    ClickHouseSchema schema,
     ClickHouseOptions clickHouse,
     RetentionOptions options,
     RetentionCounters counters,
@@ -31,6 +33,7 @@ public sealed class RetentionEnforcer(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await schema.WhenReadyAsync(stoppingToken);
         using var timer = new PeriodicTimer(options.Interval, time);
         do
         {
@@ -41,7 +44,7 @@ public sealed class RetentionEnforcer(
             catch (ClickHouseException ex)
             {
                 // The next round tries again; ClickHouse being away is the batcher's concern.
-                ClickHouseLog.RetentionFailed(logger, ex);
+                ClickHouseLog.RetentionFailed(logger, ex.Message);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

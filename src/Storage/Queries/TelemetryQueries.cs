@@ -7,7 +7,7 @@ namespace Collector.Storage.Queries;
 /// The read side of the query API, answered from the rollups (minute, hour, day) wherever they suffice. Every
 /// value reaches SQL through <see cref="SqlText"/>; windows are computed here from <see cref="TimeProvider"/>, and
 /// bucket columns are read as unix seconds so no answer depends on the server's time zone (day buckets do: they are
-/// the server's calendar days, UTC on a server configured as the DESIGN asks).
+/// the server's calendar days: UTC, the timezone scripts/clickhouse.sh and the tests configure).
 /// </summary>
 public sealed partial class TelemetryQueries(ClickHouseClient client, TelemetryQueryOptions options, TimeProvider time)
 {

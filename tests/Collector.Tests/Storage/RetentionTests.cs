@@ -57,6 +57,7 @@ public sealed class RetentionTests(ClickHouseFixture fixture) : IDisposable
         using var client = fixture.Server.CreateClient(_database);
         var enforcer = new RetentionEnforcer(
             client,
+            new ClickHouseSchema(client, _database),
             new ClickHouseOptions { Url = fixture.Server.Url, Database = _database },
             new RetentionOptions { RawDays = 60, RollupDays = 400 },
             new RetentionCounters(),
