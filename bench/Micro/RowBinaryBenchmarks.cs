@@ -21,7 +21,7 @@ public class RowBinaryBenchmarks
     private const int Entries = Rows / EventsPerEntry;
 
     private readonly RowBatch _batch = new();
-    private readonly EventRowEncoder _encoder = new("bench-collector");
+    private readonly EventRowEncoder _encoder = new("bench-collector", "0123456789abcdef0123456789abcdef");
     private readonly MemoryStream _compressed = new();
     private byte[] _entry = [];
     private ArrayBufferWriter<byte> _copy = null!;

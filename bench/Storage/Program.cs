@@ -70,7 +70,7 @@ static async Task<double> PlainInsertAsync(DurableLog log, Uri url, string datab
 {
     using var client = new ClickHouseClient(new ClickHouseOptions { Url = url, Database = database });
     await new ClickHouseSchema(client, database).EnsureAsync(default);
-    var encoder = new EventRowEncoder("bench");
+    var encoder = new EventRowEncoder("bench", "bench");
     var batches = new List<RowBatch> { new() };
     await foreach (var record in log.ReadCommittedAsync(0))
     {
@@ -105,7 +105,7 @@ static async Task<double> BatcherAsync(DurableLog log, Uri url, string database,
 
     // Warm the encoder as the baseline's up-front encoding does, so neither side pays for the JIT in the clock.
     var warm = new RowBatch();
-    var warmEncoder = new EventRowEncoder("bench");
+    var warmEncoder = new EventRowEncoder("bench", "bench");
     await foreach (var record in log.ReadCommittedAsync(0))
     {
         warmEncoder.Append(record.Bytes.Span, record.Address, warm);

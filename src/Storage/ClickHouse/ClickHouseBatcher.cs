@@ -9,7 +9,9 @@ namespace Collector.Storage.ClickHouse;
 /// <summary>
 /// Moves the durable log into ClickHouse through its own persisted cursor "clickhouse": reads committed entries,
 /// cuts them into inserts (rows, bytes or time, whichever comes first), inserts them as RowBinary, and only then
-/// completes the cursor. Exactly once: every row carries its place in the log (log_address, log_row). At start
+/// completes the cursor. Exactly once: every row carries its place in the log (log_id, log_address, log_row), and
+/// every question about what ClickHouse already has names this log's id, since other logs (an earlier one in a
+/// reset data dir, another collector on the same database) use the same addresses. At start
 /// the batcher asks for the highest address already stored past its cursor; batches up to there, which the last
 /// run may have inserted before it could mark them done, insert only the rows ClickHouse does not have. The
 /// same check runs after any failed insert, since a failure does not prove that nothing was stored.
@@ -70,7 +72,7 @@ public sealed class ClickHouseBatcher(
 
         await RetryAsync(schema.EnsureAsync, retry, stoppingToken);
         var insertedThrough = await RetryAsync(ct => FindInsertedThroughAsync(cursor.CompletedUntilAddress, ct), retry, stoppingToken);
-        var reader = new BatchReader(cursor, new EventRowEncoder(options.Node), options, counters, logger);
+        var reader = new BatchReader(cursor, new EventRowEncoder(options.Node, log.Identity.Id), options, counters, logger);
 
         // Two batches: the next one fills from the log while the previous one is being inserted.
         var filling = new RowBatch();
@@ -165,7 +167,7 @@ public sealed class ClickHouseBatcher(
     private async Task<long> FindInsertedThroughAsync(long completedUntil, CancellationToken cancellationToken)
     {
         var rows = await client.QueryAsync(
-            $"SELECT max(log_address) AS inserted FROM {EventsTable.Name} WHERE log_address >= {SqlText.Literal(completedUntil)}",
+            $"SELECT max(log_address) AS inserted FROM {EventsTable.Name} WHERE {ThisLog()} AND log_address >= {SqlText.Literal(completedUntil)}",
             cancellationToken);
         var inserted = rows.Count == 0 ? 0 : long.Parse(rows[0].GetProperty("inserted").ToString(), CultureInfo.InvariantCulture);
         if (inserted > 0)
@@ -262,6 +264,7 @@ public sealed class ClickHouseBatcher(
             if (present)
             {
                 counters.Inserted(row - runStart);
+                ClickHouseLog.RowsAlreadyStored(logger, row - runStart, batch.AddressOf(runStart), batch.AddressOf(row - 1));
             }
             else
             {
@@ -274,7 +277,7 @@ public sealed class ClickHouseBatcher(
     private async Task<HashSet<(long Address, uint Row)>> StoredRowsAsync(RowBatch batch, int first, int count, CancellationToken cancellationToken)
     {
         var rows = await client.QueryAsync(
-            $"SELECT log_address, log_row FROM {EventsTable.Name} WHERE log_address >= {SqlText.Literal(batch.AddressOf(first))} AND log_address <= {SqlText.Literal(batch.AddressOf(first + count - 1))}",
+            $"SELECT log_address, log_row FROM {EventsTable.Name} WHERE {ThisLog()} AND log_address >= {SqlText.Literal(batch.AddressOf(first))} AND log_address <= {SqlText.Literal(batch.AddressOf(first + count - 1))}",
             cancellationToken);
         var places = Enumerable.Range(first, count).Select(batch.PlaceOf).ToHashSet();
 
@@ -283,6 +286,16 @@ public sealed class ClickHouseBatcher(
             .Select(r => (long.Parse(r.GetProperty("log_address").ToString(), CultureInfo.InvariantCulture), uint.Parse(r.GetProperty("log_row").ToString(), CultureInfo.InvariantCulture)))
             .Where(places.Contains)
             .ToHashSet();
+    }
+
+    /// <summary>
+    /// The rows of this log: its id, or no id below the address where a log from before identities adopted one.
+    /// </summary>
+    private string ThisLog()
+    {
+        var identity = log.Identity;
+        var own = $"log_id = {SqlText.Literal(identity.Id)}";
+        return identity.LegacyBelow > 0 ? $"({own} OR (log_id = {SqlText.Literal(string.Empty)} AND log_address < {SqlText.Literal(identity.LegacyBelow)}))" : own;
     }
 
     private async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> action, Backoff retry, CancellationToken cancellationToken)

@@ -29,6 +29,9 @@ internal static partial class ClickHouseLog
     [LoggerMessage(EventId = 2107, Level = LogLevel.Critical, Message = "ClickHouse batcher failed; restarting from its cursor in {DelayMs:F0} ms")]
     public static partial void BatcherFailed(ILogger logger, double delayMs, Exception exception);
 
+    [LoggerMessage(EventId = 2109, Level = LogLevel.Information, Message = "{Rows} rows of log entries {FirstAddress}..{LastAddress} are in ClickHouse already (an earlier insert stored them); not inserted again")]
+    public static partial void RowsAlreadyStored(ILogger logger, int rows, long firstAddress, long lastAddress);
+
     [LoggerMessage(EventId = 2108, Level = LogLevel.Warning, Message = "Counting the ClickHouse batcher's backlog at start failed; collector_batcher_lag_events stays unreported")]
     public static partial void BacklogCountFailed(ILogger logger, Exception exception);
 }

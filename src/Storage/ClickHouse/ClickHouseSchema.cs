@@ -3,8 +3,9 @@ using System.Globalization;
 namespace Collector.Storage.ClickHouse;
 
 /// <summary>
-/// Creates the database and brings its tables to the newest schema version at start. Every statement is
-/// idempotent (IF NOT EXISTS), so a start that dies half-way simply runs the same version again; versions
+/// Creates the database and brings its tables to the newest schema version at start. Every step is idempotent
+/// (IF NOT EXISTS, or a look at system.columns where 18.16 has no ADD COLUMN IF NOT EXISTS), so a start that
+/// dies half-way simply runs the same version again; versions
 /// already applied are recorded in schema_migrations and skipped. Whoever only reads or alters existing tables
 /// (retention) waits for <see cref="WhenReadyAsync"/>: the batcher's first successful EnsureAsync.
 /// </summary>
@@ -22,8 +23,6 @@ public sealed class ClickHouseSchema(ClickHouseClient client, string database)
 
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public static int LatestVersion => Migrations().Count;
-
     /// <summary>Completes once the schema has been brought to the latest version in this run.</summary>
     public Task WhenReadyAsync(CancellationToken cancellationToken) => _ready.Task.WaitAsync(cancellationToken);
 
@@ -39,10 +38,7 @@ public sealed class ClickHouseSchema(ClickHouseClient client, string database)
         var migrations = Migrations();
         for (var version = current + 1; version <= migrations.Count; version++)
         {
-            foreach (var statement in migrations[version - 1](db))
-            {
-                await client.ExecuteAsync(statement, cancellationToken);
-            }
+            await migrations[version - 1](db, cancellationToken);
 
             await client.ExecuteAsync(
                 $"INSERT INTO {db}.{MigrationsTable} (version, applied_at) VALUES ({SqlText.Literal(version)}, now())",
@@ -53,10 +49,32 @@ public sealed class ClickHouseSchema(ClickHouseClient client, string database)
     }
 
     /// <summary>Version n is element n-1. Append new versions; never edit an applied one.</summary>
-    private static List<Func<string, IEnumerable<string>>> Migrations() =>
+    private List<Func<string, CancellationToken, Task>> Migrations() =>
     [
-        Version1,
+        (db, ct) => ExecuteAllAsync(Version1(db), ct),
+        Version2Async,
     ];
+
+    private async Task ExecuteAllAsync(IEnumerable<string> statements, CancellationToken cancellationToken)
+    {
+        foreach (var statement in statements)
+        {
+            await client.ExecuteAsync(statement, cancellationToken);
+        }
+    }
+
+    /// <summary>log_id: which durable log a row came from (a table made by version 1 before it existed lacks it).</summary>
+    private async Task Version2Async(string db, CancellationToken cancellationToken)
+    {
+        var present = await client.QueryAsync(
+            $"SELECT name FROM system.columns WHERE database = {SqlText.Literal(database)} AND table = {SqlText.Literal(EventsTable.Name)} AND name = 'log_id'",
+            cancellationToken);
+        if (present.Count == 0)
+        {
+            // Rows from before carry '' (see LogIdentity.LegacyBelow).
+            await client.ExecuteAsync($"ALTER TABLE {db}.{EventsTable.Name} ADD COLUMN log_id String", cancellationToken);
+        }
+    }
 
     private static IEnumerable<string> Version1(string db)
     {

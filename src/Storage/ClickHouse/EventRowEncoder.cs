@@ -6,12 +6,13 @@ namespace Collector.Storage.ClickHouse;
 
 /// <summary>
 /// Turns durable log entries into RowBinary rows of <see cref="EventsTable"/>, reading the events' bytes in place.
-/// Every row carries its place in the log (entry address, index in the entry), which is how the batcher
-/// recognises rows already inserted.
+/// Every row carries its place in the log (the log's id, entry address, index in the entry), which is how the
+/// batcher recognises rows already inserted.
 /// </summary>
-public sealed class EventRowEncoder(string node)
+public sealed class EventRowEncoder(string node, string logId)
 {
     private readonly byte[] _node = Encoding.UTF8.GetBytes(node);
+    private readonly byte[] _logId = Encoding.UTF8.GetBytes(logId);
 
     /// <summary>
     /// Appends one row per event of <paramref name="entry"/>; returns the number of rows, or -1 if the entry is
@@ -114,6 +115,7 @@ public sealed class EventRowEncoder(string node)
         writer.UInt64(received);
         writer.UInt64((ulong)logAddress);
         writer.UInt32(logRow);
+        writer.String(_logId);
     }
 
     /// <summary>Writes the keys (field 1) or the values (field 2) of the map entries as one Array(String).</summary>

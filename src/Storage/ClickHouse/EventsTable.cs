@@ -2,7 +2,9 @@ namespace Collector.Storage.ClickHouse;
 
 /// <summary>
 /// The raw events table: one row per stored event, the columns <see cref="EventRowEncoder"/> writes, in order.
-/// (log_address, log_row) names the row's place in the durable log, which makes inserts checkable.
+/// (log_id, log_address, log_row) names the row's place in the durable log it came from, which makes inserts
+/// checkable: log_id tells apart logs whose addresses coincide (see LogIdentity). Columns added by later schema
+/// versions go at the end, in the order those versions add them.
 /// </summary>
 public static class EventsTable
 {
@@ -12,7 +14,7 @@ public static class EventsTable
     [
         "source_id", "sequence", "ts", "ts_ns", "event_type", "component", "value", "status", "severity", "message",
         "service", "correlation_id", "tokens_generated", "prompt_tokens", "attribute_keys", "attribute_values",
-        "origin", "path", "trust_level", "sync_version", "trace_id", "span_id", "node", "received_ns", "log_address", "log_row",
+        "origin", "path", "trust_level", "sync_version", "trace_id", "span_id", "node", "received_ns", "log_address", "log_row", "log_id",
     ];
 
     /// <summary>The column definitions, in <see cref="Columns"/> order.</summary>
@@ -42,6 +44,7 @@ public static class EventsTable
         node String,
         received_ns UInt64,
         log_address UInt64,
-        log_row UInt32
+        log_row UInt32,
+        log_id String
         """;
 }

@@ -15,6 +15,7 @@
 //   <data-dir>/log/         segment files (SegmentBytes each), entries in FASTER's framing
 //   <data-dir>/commits/     FASTER commit records (latest kept) and, later, named iterator positions
 //   <data-dir>/dedup.ckpt   per-source handled sequence as of a committed log address (see DedupCheckpoint)
+//   <data-dir>/log-id       this log's identity (see LogIdentity), made with the log
 //   <data-dir>/collector.lock  held exclusively while a collector uses the directory (two would corrupt it)
 //
 // Entry format: see LogEntryFormat (a version byte, then a protobuf LogEntry).
@@ -49,8 +50,9 @@ public sealed class DurableLog : IAsyncDisposable
     private readonly Dictionary<string, (FasterLogScanIterator Iterator, long CompletedUntil)> _parked = new(StringComparer.Ordinal);
     private bool _closed;
 
-    private DurableLog(FasterLog log, IDevice device, FileStream directoryLock, DurableLogOptions options, ILogger logger, IMeterFactory? meters)
+    private DurableLog(FasterLog log, IDevice device, FileStream directoryLock, DurableLogOptions options, ILogger logger, IMeterFactory? meters, LogIdentity identity)
     {
+        Identity = identity;
         _commitDuration = meters?.Create(StorageMetrics.MeterName).CreateHistogram(
             "collector.log.commit.duration",
             unit: "s",
@@ -66,6 +68,9 @@ public sealed class DurableLog : IAsyncDisposable
     }
 
     public string DataDirectory => _options.DataDirectory;
+
+    /// <summary>Which log this is: stored with every row it feeds, so its addresses are never taken for another log's.</summary>
+    public LogIdentity Identity { get; }
 
     public long BeginAddress => _log.BeginAddress;
 
@@ -96,9 +101,14 @@ public sealed class DurableLog : IAsyncDisposable
         try
         {
             var settings = CreateFasterSettings(options, directory);
+
+            // Settled before the first append: a new log is a new identity, whatever file an earlier log left.
+            var logIsNew = !Directory.Exists(settings.LogCommitDir) || !Directory.EnumerateFiles(settings.LogCommitDir, "*", SearchOption.AllDirectories).Any();
+            var identity = logIsNew ? LogIdentity.Resolve(directory, logIsNew: true, () => 0) : null;
             var log = new FasterLog(settings, logger);
+            identity ??= LogIdentity.Resolve(directory, logIsNew: false, () => log.CommittedUntilAddress);
             StorageLog.LogOpened(logger, directory, log.BeginAddress, log.CommittedUntilAddress);
-            return new DurableLog(log, settings.LogDevice, directoryLock, options, logger, meters);
+            return new DurableLog(log, settings.LogDevice, directoryLock, options, logger, meters, identity);
         }
         catch
         {
