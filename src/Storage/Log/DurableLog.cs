@@ -13,15 +13,19 @@
 //
 // On-disk layout
 //   <data-dir>/log/         segment files (SegmentBytes each), entries in FASTER's framing
-//   <data-dir>/commits/     FASTER commit records (latest kept) and, later, named iterator positions
+//   <data-dir>/commits/     FASTER commit records (latest kept), which carry the named cursors' positions
 //   <data-dir>/dedup.ckpt   per-source handled sequence as of a committed log address (see DedupCheckpoint)
 //   <data-dir>/log-id       this log's identity (see LogIdentity), made with the log
 //   <data-dir>/collector.lock  held exclusively while a collector uses the directory (two would corrupt it)
 //
 // Entry format: see LogEntryFormat (a version byte, then a protobuf LogEntry).
 //
-// Who deletes what: nothing is truncated yet; consumers (ClickHouse batcher, forwarder) will truncate up to the
-// slowest of them, never past the dedup checkpoint's address.
+// - A persisted cursor position never moves backwards: every cursor the commit record holds is registered again at
+//   open, at its recovered position marked complete, so a commit before its consumer's first completion (or before
+//   the consumer even starts) writes that position again rather than 0.
+//
+// Who deletes what: DedupCheckpointWriter truncates the log up to LogConsumers.SafeTruncationAddress, the lowest of
+// the consumers' completed positions (ClickHouse batcher, forwarder) and the dedup checkpoint's address.
 using System.Buffers;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
@@ -64,6 +68,7 @@ public sealed class DurableLog : IAsyncDisposable
         _options = options;
         _logger = logger;
         OpenedAtAddress = log.CommittedUntilAddress;
+        ParkRecoveredCursors();
         _commitLoop = Task.Run(RunCommitLoopAsync);
     }
 
@@ -213,14 +218,45 @@ public sealed class DurableLog : IAsyncDisposable
                 // Reopened in the same run (a consumer restarting after a failure): resume where it said it was done,
                 // not where the log recovered it at start.
                 parked.Iterator.Dispose();
-                iterator = _log.Scan(Math.Max(parked.CompletedUntil, _log.BeginAddress), long.MaxValue, name, recover: false, ScanBufferingMode.DoublePageBuffering, scanUncommitted: false);
+                iterator = ScanFrom(name, parked.CompletedUntil);
             }
             else
             {
-                iterator = _log.Scan(_log.BeginAddress, long.MaxValue, name, recover: true, ScanBufferingMode.DoublePageBuffering, scanUncommitted: false);
+                // Never persisted before (ParkRecoveredCursors took every recovered one): from the start.
+                iterator = ScanFrom(name, _log.BeginAddress);
             }
 
             return new LogCursor(iterator, name, this);
+        }
+    }
+
+    /// <summary>
+    /// A named iterator from <paramref name="address"/>, with that position marked complete at once: FASTER writes
+    /// a named iterator's completed position into every commit, and a new iterator's is 0 until marked, so an
+    /// unmarked one would persist 0 and a kill -9 before the consumer's first completion would send it back to the
+    /// start of the log.
+    /// </summary>
+    private FasterLogScanIterator ScanFrom(string name, long address)
+    {
+        var start = Math.Max(address, _log.BeginAddress);
+        var iterator = _log.Scan(start, long.MaxValue, name, recover: false, ScanBufferingMode.DoublePageBuffering, scanUncommitted: false);
+        iterator.CompleteUntil(start);
+        return iterator;
+    }
+
+    /// <summary>
+    /// Registers every cursor the commit record holds, at its recovered position, before the first commit of this
+    /// run: a commit carries only the iterators registered at that moment, so a consumer that starts late (ClickHouse
+    /// away, the upstream not yet connected) would otherwise lose its persisted position with the next commit.
+    /// </summary>
+    private void ParkRecoveredCursors()
+    {
+        lock (_parked)
+        {
+            foreach (var (name, completedUntil) in _log.RecoveredIterators ?? [])
+            {
+                _parked[name] = (ScanFrom(name, completedUntil), Math.Max(completedUntil, _log.BeginAddress));
+            }
         }
     }
 

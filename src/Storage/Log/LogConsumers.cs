@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Collector.Storage.Log;
 
 /// <summary>
-/// Who still needs the log: each consumer (the ClickHouse batcher, later the forwarder) reports how far it is done,
+/// Who still needs the log: each consumer (the ClickHouse batcher, the forwarder) reports how far it is done,
 /// and so does the dedup checkpoint (recovery scans from its address). The log may be truncated up to the slowest
 /// of them, and only when at least one data consumer exists: with none, nothing has read the data yet.
 /// </summary>

@@ -20,7 +20,9 @@ public sealed class LogCursor : IDisposable
         _iterator = iterator;
         _log = log;
         Name = name;
-        _requestedCompletedUntil = iterator.CompletedUntilAddress;
+
+        // Where it starts is done: FASTER reports the completed position only after a commit.
+        _requestedCompletedUntil = iterator.NextAddress;
     }
 
     public string Name { get; }

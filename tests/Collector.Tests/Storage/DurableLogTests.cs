@@ -51,6 +51,34 @@ public sealed class DurableLogTests : IDisposable
         Assert.Equal(completed, resumed.CompletedUntilAddress);
     }
 
+    [Theory]
+    [InlineData(false)] // the consumer has not opened its cursor yet (ClickHouse away, upstream not connected)
+    [InlineData(true)] // it opened the cursor but completed nothing in this run
+    public async Task Cursor_RestartCommitBeforeConsumerCompletes_ThenKilled_PositionNotLost(bool openCursor)
+    {
+        var crashed = Path.Combine(_data.Path, "crashed");
+        long completed;
+        await using (var log = Open())
+        {
+            using var cursor = await ReadAllWithCursorAsync(log, entries: 3);
+            completed = log.CommittedUntilAddress;
+        }
+
+        await using (var restarted = Open())
+        {
+            using var unused = openCursor ? restarted.OpenCursor("upstream") : null;
+
+            // New ingest commits before the consumer completes anything; then kill -9.
+            await restarted.WaitForCommitAsync(restarted.Append(Entry("cursor", 4, handledThrough: 4)));
+            CopyDirectory(_data.Path, crashed, except: "crashed");
+        }
+
+        await using var recovered = DurableLog.Open(new DurableLogOptions { DataDirectory = crashed }, NullLogger.Instance);
+        using var resumed = recovered.OpenCursor("upstream");
+        Assert.Equal(completed, resumed.CompletedUntilAddress);
+        Assert.Equal(completed, resumed.NextAddress);
+    }
+
     [Fact]
     public async Task Cursor_ClosedBeforeLogShutdown_PositionKeptByFinalCommit()
     {
