@@ -90,6 +90,11 @@ public static class LogsEndpoint
 
     private static async Task<IResult> JsonAsync(byte[] bytes, OtlpLogsReceiver otlp, UnsequencedIngest ingest, EventRateBucket? bucket, CancellationToken cancellationToken)
     {
+        if (Utf8Text.FirstInvalidByte(bytes) is var invalid and >= 0)
+        {
+            return JsonApiError(StatusCodes.Status400BadRequest, $"the body is not valid UTF-8 (byte {invalid.ToString(CultureInfo.InvariantCulture)} of {bytes.Length.ToString(CultureInfo.InvariantCulture)}); JSON must be UTF-8", field: null);
+        }
+
         JsonNode? root;
         try
         {

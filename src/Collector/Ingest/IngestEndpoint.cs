@@ -49,6 +49,12 @@ public sealed class StreamMethod(IngestService ingest) : IGrpcMethodHandler
             return statusException.Status;
         }
 
+        // The ack side ended the call (the log failed) and so cancelled the reading: its status is the cause.
+        if (ackFailure is { } logFailure)
+        {
+            return logFailure;
+        }
+
         if (readFailure is not null)
         {
             ExceptionDispatchInfo.Throw(readFailure);

@@ -147,7 +147,8 @@ public sealed class IngestService(
             var check = scratch.Checks[i];
             if (!check.Valid)
             {
-                ack.Rejections.Add(new Rejection { Sequence = sequence, Reason = check.Reason });
+                // An unsequenced event is named by its index in the batch: its sequence would be 0 for all of them.
+                ack.Rejections.Add(new Rejection { Sequence = first == 0 ? (ulong)i : sequence, Reason = check.Reason });
                 continue;
             }
 

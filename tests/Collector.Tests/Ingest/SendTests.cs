@@ -42,6 +42,27 @@ public sealed class SendTests : CollectorTest
     }
 
     [Fact]
+    public async Task UnsequencedBatch_InvalidEvents_RejectionsNameTheirIndexOnSendAndStream()
+    {
+        var client = Collector.CreateClient();
+        var batch = Events.Batch("svc-unsequenced", firstSequence: 0, count: 6);
+        batch.Events[2].EventType = "";
+        batch.Events[5].Value = double.NaN;
+
+        var sent = await client.SendAsync(batch);
+
+        await using var stream = client.OpenStream();
+        await stream.WriteAsync(batch);
+        var streamed = await stream.ReadNextAsync();
+        Assert.NotNull(streamed);
+        foreach (var ack in new[] { sent, streamed })
+        {
+            Assert.Equal(4u, ack.Accepted);
+            Assert.Equal([2ul, 5ul], ack.Rejections.Select(r => r.Sequence));
+        }
+    }
+
+    [Fact]
     public async Task Send_InvalidEvents_EachRejectedWithReasonOthersStored()
     {
         var client = Collector.CreateClient();

@@ -58,6 +58,51 @@ public sealed class LogsHttpTests : CollectorTest
         Assert.StartsWith("the body is not valid JSON", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"timestamp":"2025-08-25T10:00:00Z","service":"s#BAD#","level":"INFO","message":"m","correlation_id":"c"}""")] // in a value
+    [InlineData("""{"timestamp":"2025-08-25T10:00:00Z","serv#BAD#":"s","level":"INFO","message":"m","correlation_id":"c"}""")] // in a property name
+    [InlineData("""{"resourceLog#BAD#":[]}""")] // in the OTLP key
+    [InlineData("""{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"bad #BAD#"}}]}]}]}""")] // in an OTLP string value
+    public async Task Json_InvalidUtf8_400NamingTheByte_NothingStored_NextRequestFine(string template)
+    {
+        // #BAD# marks where 0xFF goes, a byte UTF-8 never has.
+        var parts = template.Split("#BAD#").Select(Encoding.UTF8.GetBytes).ToArray();
+        var body = parts[0].Concat(new byte[] { 0xFF }).Concat(parts[1]).ToArray();
+
+        using var response = await PostAsync(body, "application/json");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("the body is not valid UTF-8 (byte", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await LogContents.ReadAsync(Collector.App.Log));
+        using var next = await PostAsync(SeedEntry, "application/json");
+        Assert.Equal(HttpStatusCode.Accepted, next.StatusCode);
+    }
+
+    [Fact]
+    public async Task Json_MutatedBodies_NeverA5xx()
+    {
+        var seeds = new[]
+        {
+            Encoding.UTF8.GetBytes(SeedEntry),
+            Encoding.UTF8.GetBytes("""{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"1700000000000000001","body":{"stringValue":"x"}}]}]}]}"""),
+        };
+        var random = new Random(12);
+        for (var i = 0; i < 300; i++)
+        {
+            var body = (byte[])seeds[i % seeds.Length].Clone();
+            for (var m = 0; m < 1 + (i % 4); m++)
+            {
+                body[random.Next(body.Length)] = (byte)random.Next(256);
+            }
+
+            using var response = await PostAsync(body, "application/json");
+            Assert.True((int)response.StatusCode < 500, $"body {i} ({Convert.ToHexString(body)}) answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        using var valid = await PostAsync(SeedEntry, "application/json");
+        Assert.Equal(HttpStatusCode.Accepted, valid.StatusCode);
+    }
+
     [Fact]
     public async Task JsonApi_Gzip_Stored()
     {
