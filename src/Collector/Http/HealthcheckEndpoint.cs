@@ -19,7 +19,7 @@ public static class HealthcheckEndpoint
             var body = new
             {
                 status = fault is null ? "healthy" : "unhealthy",
-                reason = fault?.Message,
+                reason = log.FaultReason,
                 node = new { id = identity.NodeId, role = identity.Role, tags = identity.Tags },
                 log = new
                 {
@@ -27,6 +27,7 @@ public static class HealthcheckEndpoint
                     begin_address = log.BeginAddress,
                     tail_address = log.TailAddress,
                     committed_until = log.CommittedUntilAddress,
+                    disk_free_bytes = log.DiskFreeBytes,
                 },
                 ingest = new
                 {

@@ -50,7 +50,7 @@ public sealed class StatusSnapshot(
                 committed_until = committed,
                 size_bytes = log.TailAddress - log.BeginAddress,
                 disk_bytes = DirectoryBytes(log.DataDirectory),
-                disk_free_bytes = FreeBytes(log.DataDirectory),
+                disk_free_bytes = log.DiskFreeBytes,
                 entries_appended_since_start = log.AppendedEntries,
             },
             consumers = consumers.Snapshot()
@@ -176,18 +176,6 @@ public sealed class StatusSnapshot(
         catch (IOException)
         {
             // Files come and go while FASTER commits and truncates; report what could be summed next time.
-            return -1;
-        }
-    }
-
-    private static long FreeBytes(string directory)
-    {
-        try
-        {
-            return new DriveInfo(Path.GetFullPath(directory)).AvailableFreeSpace;
-        }
-        catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
-        {
             return -1;
         }
     }

@@ -86,6 +86,32 @@ public sealed class DurableLog : IAsyncDisposable
     /// <summary>Null while the log accepts and commits entries; the failure that stopped it otherwise.</summary>
     public Exception? Fault => _fault;
 
+    /// <summary>
+    /// Why the log stopped, for people: FASTER reports a write that found no space only as a failed commit with error
+    /// code -1, so a failure while the data dir's file system has less than two pages free is called disk full.
+    /// </summary>
+    public string? FaultReason => _fault is not { } fault
+        ? null
+        : DiskFreeBytes is var free and >= 0 && free < 2L << PageSizeBits(_options.MaxEntryBytes)
+            ? $"disk full: {free} bytes free on the file system of {Path.GetFullPath(_options.DataDirectory)}; the log accepts no entries ({fault.Message})"
+            : fault.Message;
+
+    /// <summary>Bytes free for the collector on the data dir's file system, or -1 when it cannot be told.</summary>
+    public long DiskFreeBytes
+    {
+        get
+        {
+            try
+            {
+                return new DriveInfo(Path.GetFullPath(_options.DataDirectory)).AvailableFreeSpace;
+            }
+            catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
+            {
+                return -1;
+            }
+        }
+    }
+
     public int MaxEntryBytes => _options.MaxEntryBytes;
 
     /// <summary>Entries appended since the log was opened (consumers derive their backlog in entries from it).</summary>
@@ -460,7 +486,7 @@ public sealed class DurableLog : IAsyncDisposable
     {
         if (_fault is { } fault)
         {
-            throw new DurableLogUnavailableException("the durable log failed to commit and accepts no more entries", fault);
+            throw new DurableLogUnavailableException($"the durable log failed to commit and accepts no more entries: {FaultReason}", fault);
         }
     }
 }

@@ -77,6 +77,13 @@ public sealed class DiskFullTests : IDisposable
 
             Assert.NotEmpty(statuses);
             Assert.All(statuses, code => Assert.Equal(GrpcStatusCode.Unavailable, code));
+            using var http = new HttpClient();
+            using var health = await http.GetAsync(new Uri(collector.HttpUri, "/healthcheck"));
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, health.StatusCode);
+            var body = System.Text.Json.JsonDocument.Parse(await health.Content.ReadAsStringAsync()).RootElement;
+            Assert.StartsWith("disk full: ", body.GetProperty("reason").GetString(), StringComparison.Ordinal);
+            Assert.True(body.GetProperty("log").GetProperty("disk_free_bytes").GetInt64() >= 0);
+            Assert.Matches(@"(?m)^collector_log_disk_free_bytes \d+", await http.GetStringAsync(new Uri(collector.HttpUri, "/metrics")));
             await collector.KillAsync();
         }
 
