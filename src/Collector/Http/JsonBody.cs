@@ -8,12 +8,16 @@ namespace Collector.Host.Http;
 /// <summary>
 /// A JSON body of /v1/logs, read once for both of its shapes. JSON must be UTF-8 (RFC 8259), and System.Text.Json
 /// checks string contents only when a string is read, long after parsing succeeded; so the body is checked whole
-/// first, and every malformed body is an error that says what is wrong instead of an exception deep inside a
-/// reader. <see cref="IsOtlp"/> says which shape the body has, so that its error is answered in that shape's format:
-/// for a body that does not parse, whether its top level names resourceLogs as far as it can be read.
+/// first, and every malformed body (a name twice in one object, too) is an error that says what is wrong instead of
+/// an exception deep inside a reader. <see cref="IsOtlp"/> says which shape the body has, so that its error is
+/// answered in that shape's format: for a body that does not parse, whether its top level names resourceLogs as far
+/// as it can be read.
 /// </summary>
 internal readonly record struct JsonBody(JsonNode? Root, string? Error, bool IsOtlp)
 {
+    // A name twice in one object is refused while parsing; JsonObject would otherwise throw at its first lookup.
+    private static readonly JsonDocumentOptions UniqueNames = new() { AllowDuplicateProperties = false };
+
     public static JsonBody Parse(byte[] bytes)
     {
         if (Utf8Text.FirstInvalidByte(bytes) is var invalid and >= 0)
@@ -24,7 +28,7 @@ internal readonly record struct JsonBody(JsonNode? Root, string? Error, bool IsO
 
         try
         {
-            var root = JsonNode.Parse(bytes);
+            var root = JsonNode.Parse(bytes, documentOptions: UniqueNames);
             return new JsonBody(root, null, OtlpJsonReader.IsOtlp(root));
         }
         catch (JsonException ex)

@@ -86,6 +86,20 @@ public sealed class LogsHttpTests : CollectorTest
         await AssertNothingStoredAndNextRequestFineAsync();
     }
 
+    [Theory]
+    [InlineData("""{"timestamp":"2025-08-25T10:00:00Z","service":"a","service":"b","level":"INFO","message":"m"}""", "error", "'service'")]
+    [InlineData("""{"resourceLogs":[],"resourceLogs":[]}""", "message", "'resourceLogs'")]
+    [InlineData("""{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"x"},"body":{"stringValue":"y"}}]}]}]}""", "message", "'body'")]
+    public async Task Json_NameTwiceInAnObject_400NamingIt_InItsShapesFormat(string body, string textField, string named)
+    {
+        using var response = await PostAsync(body, "application/json");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var text = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty(textField).GetString();
+        Assert.Contains("Duplicate property " + named, text, StringComparison.Ordinal);
+        await AssertNothingStoredAndNextRequestFineAsync();
+    }
+
     [Fact]
     public async Task OtlpJson_NotJson_400WithJsonStatus()
     {
