@@ -23,7 +23,8 @@ public interface IGrpcMethodHandler
 
 /// <summary>
 /// Terminal middleware of the gRPC listener: checks what the protocol requires of a request, finds the method,
-/// sets up deadline and compression, and ends every call with a status whatever happens inside it.
+/// sets up deadline and compression, and ends every call with a status whatever happens inside it; a client that
+/// still sends after that gets the end of the response at once (<see cref="UnfinishedRequestDrain"/>).
 /// </summary>
 public sealed class GrpcEndpoint(
     IEnumerable<IGrpcMethodHandler> handlers,
@@ -50,6 +51,9 @@ public sealed class GrpcEndpoint(
         {
             metrics.GrpcCallEnded(outcome.Method, outcome.Code, started);
         }
+
+        // A call refused or failed before the client finished sending must not leave its stream half open.
+        await UnfinishedRequestDrain.AfterResponseAsync(context, time, lifetime.ApplicationStopping);
     }
 
     /// <summary>Serves one request; returns the method and code labels of its metrics (an HTTP status when it was refused before gRPC).</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Collector.Forwarder.Otlp.V1;
 using Collector.Host.Configuration;
@@ -90,22 +89,16 @@ public static class LogsEndpoint
 
     private static async Task<IResult> JsonAsync(byte[] bytes, OtlpLogsReceiver otlp, UnsequencedIngest ingest, EventRateBucket? bucket, CancellationToken cancellationToken)
     {
-        if (Utf8Text.FirstInvalidByte(bytes) is var invalid and >= 0)
+        var body = JsonBody.Parse(bytes);
+        if (body.Error is { } malformed)
         {
-            return JsonApiError(StatusCodes.Status400BadRequest, $"the body is not valid UTF-8 (byte {invalid.ToString(CultureInfo.InvariantCulture)} of {bytes.Length.ToString(CultureInfo.InvariantCulture)}); JSON must be UTF-8", field: null);
+            return body.IsOtlp
+                ? OtlpError(protobuf: false, StatusCodes.Status400BadRequest, malformed)
+                : JsonApiError(StatusCodes.Status400BadRequest, malformed, field: null);
         }
 
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(bytes);
-        }
-        catch (JsonException ex)
-        {
-            return JsonApiError(StatusCodes.Status400BadRequest, $"the body is not valid JSON: {ex.Message}", field: null);
-        }
-
-        if (OtlpJsonReader.IsOtlp(root))
+        var root = body.Root;
+        if (body.IsOtlp)
         {
             ExportLogsServiceRequest request;
             try

@@ -3,11 +3,7 @@ using System.Text;
 
 namespace Collector.Host.Http;
 
-/// <summary>
-/// JSON bodies must be UTF-8 (RFC 8259). System.Text.Json checks string contents only when they are read, long after
-/// parsing succeeded, so a body is checked whole before it is parsed: every malformed body is then a 400 that names
-/// the byte, never a 500 from deep inside a reader.
-/// </summary>
+/// <summary>Where text stops being UTF-8: <see cref="JsonBody"/> checks a body whole with it before parsing.</summary>
 internal static class Utf8Text
 {
     /// <summary>The offset of the first byte that is not valid UTF-8, or -1 when all of it is.</summary>

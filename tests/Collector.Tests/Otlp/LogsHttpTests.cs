@@ -61,21 +61,54 @@ public sealed class LogsHttpTests : CollectorTest
     [Theory]
     [InlineData("""{"timestamp":"2025-08-25T10:00:00Z","service":"s#BAD#","level":"INFO","message":"m","correlation_id":"c"}""")] // in a value
     [InlineData("""{"timestamp":"2025-08-25T10:00:00Z","serv#BAD#":"s","level":"INFO","message":"m","correlation_id":"c"}""")] // in a property name
-    [InlineData("""{"resourceLog#BAD#":[]}""")] // in the OTLP key
-    [InlineData("""{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"bad #BAD#"}}]}]}]}""")] // in an OTLP string value
-    public async Task Json_InvalidUtf8_400NamingTheByte_NothingStored_NextRequestFine(string template)
+    [InlineData("""{"resourceLog#BAD#":[]}""")] // in the OTLP key, which then does not name OTLP
+    public async Task JsonApi_InvalidUtf8_400NamingTheByte_NothingStored_NextRequestFine(string template)
     {
-        // #BAD# marks where 0xFF goes, a byte UTF-8 never has.
-        var parts = template.Split("#BAD#").Select(Encoding.UTF8.GetBytes).ToArray();
-        var body = parts[0].Concat(new byte[] { 0xFF }).Concat(parts[1]).ToArray();
-
-        using var response = await PostAsync(body, "application/json");
+        using var response = await PostAsync(WithInvalidByte(template), "application/json");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.StartsWith("the body is not valid UTF-8 (byte", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
-        Assert.Empty(await LogContents.ReadAsync(Collector.App.Log));
-        using var next = await PostAsync(SeedEntry, "application/json");
-        Assert.Equal(HttpStatusCode.Accepted, next.StatusCode);
+        await AssertNothingStoredAndNextRequestFineAsync();
+    }
+
+    [Theory]
+    [InlineData("""{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"bad #BAD#"}}]}]}]}""")] // in a value
+    [InlineData("""{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"bo#BAD#dy":{"stringValue":"b"}}]}]}]}""")] // in a property name
+    [InlineData("""{"resourceLogs":[],"#BAD#":1}""")] // in a top-level name beside the OTLP key
+    public async Task OtlpJson_InvalidUtf8_400WithJsonStatusNamingTheByte_NothingStored_NextRequestFine(string template)
+    {
+        using var response = await PostAsync(WithInvalidByte(template), "application/json");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var status = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal((int)GrpcStatusCode.InvalidArgument, status.RootElement.GetProperty("code").GetInt32());
+        Assert.StartsWith("the body is not valid UTF-8 (byte", status.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+        await AssertNothingStoredAndNextRequestFineAsync();
+    }
+
+    [Theory]
+    [InlineData("""{"timestamp":"2025-08-25T10:00:00Z","service":"a","service":"b","level":"INFO","message":"m"}""", "error", "'service'")]
+    [InlineData("""{"resourceLogs":[],"resourceLogs":[]}""", "message", "'resourceLogs'")]
+    [InlineData("""{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"x"},"body":{"stringValue":"y"}}]}]}]}""", "message", "'body'")]
+    public async Task Json_NameTwiceInAnObject_400NamingIt_InItsShapesFormat(string body, string textField, string named)
+    {
+        using var response = await PostAsync(body, "application/json");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var text = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty(textField).GetString();
+        Assert.Contains("Duplicate property " + named, text, StringComparison.Ordinal);
+        await AssertNothingStoredAndNextRequestFineAsync();
+    }
+
+    [Fact]
+    public async Task OtlpJson_NotJson_400WithJsonStatus()
+    {
+        using var response = await PostAsync("""{"resourceLogs":[{"scopeLogs":""", "application/json");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var status = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal((int)GrpcStatusCode.InvalidArgument, status.RootElement.GetProperty("code").GetInt32());
+        Assert.StartsWith("the body is not valid JSON", status.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -96,7 +129,15 @@ public sealed class LogsHttpTests : CollectorTest
             }
 
             using var response = await PostAsync(body, "application/json");
-            Assert.True((int)response.StatusCode < 500, $"body {i} ({Convert.ToHexString(body)}) answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            var answer = await response.Content.ReadAsStringAsync();
+            Assert.True((int)response.StatusCode < 500, $"body {i} ({Convert.ToHexString(body)}) answered {(int)response.StatusCode}: {answer}");
+            if (!response.IsSuccessStatusCode)
+            {
+                // Says what is wrong, in one of the endpoint's two error formats.
+                var error = JsonDocument.Parse(answer).RootElement;
+                Assert.True(error.TryGetProperty("error", out var text) || error.TryGetProperty("message", out text), answer);
+                Assert.False(string.IsNullOrEmpty(text.GetString()), answer);
+            }
         }
 
         using var valid = await PostAsync(SeedEntry, "application/json");
@@ -245,6 +286,20 @@ public sealed class LogsHttpTests : CollectorTest
     }
 
     private IngestCounters Counters => Collector.App.Services.GetRequiredService<IngestCounters>();
+
+    /// <summary>The template with 0xFF, a byte UTF-8 never has, where it says #BAD#.</summary>
+    private static byte[] WithInvalidByte(string template)
+    {
+        var parts = template.Split("#BAD#").Select(Encoding.UTF8.GetBytes).ToArray();
+        return [.. parts[0], 0xFF, .. parts[1]];
+    }
+
+    private async Task AssertNothingStoredAndNextRequestFineAsync()
+    {
+        Assert.Empty(await LogContents.ReadAsync(Collector.App.Log));
+        using var next = await PostAsync(SeedEntry, "application/json");
+        Assert.Equal(HttpStatusCode.Accepted, next.StatusCode);
+    }
 
     private Task<HttpResponseMessage> PostAsync(string body, string contentType) => PostAsync(Encoding.UTF8.GetBytes(body), contentType);
 

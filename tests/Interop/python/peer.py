@@ -235,6 +235,75 @@ def cmd_client_raw(args):
           "response_len": len(response)})
 
 
+def cmd_client_bad_streams(args):
+    """Many streams whose first message is not an EventBatch, on one channel (one HTTP/2 connection), while
+    one valid stream stays open on the same channel. Each bad stream goes on sending a few good batches
+    after its bad one, as a producer that has not yet seen the status would."""
+    import queue
+    import threading
+    from collections import Counter
+
+    good = pb.EventBatch(source_id=args.source + "-bad", events=[make_event(0, 3)]).SerializeToString()
+
+    def bad_requests():
+        yield b"\xff\xfe"  # a field with wire type 7: never an EventBatch
+        for _ in range(args.extra):
+            time.sleep(0.002)
+            yield good
+
+    codes, details, lock = Counter(), {}, threading.Lock()
+
+    def one_bad_stream(_):
+        try:
+            for _ack in call(bad_requests(), timeout=args.timeout):
+                pass
+            code, detail = "OK", ""
+        except grpc.RpcError as err:
+            failure = rpc_error(err)
+            code, detail = failure["code"], failure["details"]
+        with lock:
+            codes[code] += 1
+            details.setdefault(code, detail)
+
+    valid = {"sent": 0, "acks": 0, "accepted": 0, "code": "OK"}
+    outbox = queue.Queue()
+
+    def valid_requests():
+        while (payload := outbox.get()) is not None:
+            yield payload
+
+    def read_valid():
+        try:
+            for ack in call(valid_requests(), timeout=args.timeout):
+                valid["acks"] += 1
+                valid["accepted"] += ack.accepted
+        except grpc.RpcError as err:
+            valid.update(rpc_error(err))
+
+    def next_valid():
+        valid["sent"] += 1
+        return pb.EventBatch(source_id=args.source, first_sequence=valid["sent"],
+                             events=[make_event(valid["sent"], 3)]).SerializeToString()
+
+    start = time.perf_counter()
+    with grpc.insecure_channel(args.target) as channel:
+        call = channel.stream_stream(STREAM_METHOD, request_serializer=None,
+                                     response_deserializer=pb.Ack.FromString)
+        reader = threading.Thread(target=read_valid)
+        reader.start()
+        outbox.put(next_valid())
+        with futures.ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+            pending = [pool.submit(one_bad_stream, i) for i in range(args.streams)]
+            while not all(f.done() for f in pending):
+                time.sleep(0.05)
+                outbox.put(next_valid())
+        outbox.put(next_valid())
+        outbox.put(None)
+        reader.join()
+    emit({"bad_codes": dict(codes), "bad_details": details, "valid": valid,
+          "elapsed_s": round(time.perf_counter() - start, 3)})
+
+
 class TestCollector:
     """Answers like a trivially durable collector; some source ids trigger failures."""
 
@@ -301,6 +370,13 @@ def main():
     p.add_argument("--method", default="/telemetry.v1.Collector/Send")
     p.add_argument("--case", required=True, choices=["garbage", "too-large", "empty"])
     p.set_defaults(func=cmd_client_raw)
+
+    p = client("client-bad-streams")
+    p.add_argument("--source", required=True)
+    p.add_argument("--streams", type=int, default=3000)
+    p.add_argument("--concurrency", type=int, default=16)
+    p.add_argument("--extra", type=int, default=2, help="good batches each bad stream sends after its bad one")
+    p.set_defaults(func=cmd_client_bad_streams)
 
     p = sub.add_parser("server")
     p.add_argument("--port", type=int, default=0, help="0 = any free port")

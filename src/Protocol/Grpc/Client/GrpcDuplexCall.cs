@@ -8,7 +8,8 @@ namespace Collector.Protocol.Grpc.Client;
 /// <summary>
 /// A bidirectional streaming call. One writer and one reader may work at the same time; the request side ends
 /// with <see cref="CompleteRequestsAsync"/>, the response side when <see cref="ReadNextAsync"/> returns null
-/// (status OK) or throws <see cref="GrpcStatusException"/>. Disposing cancels a call that has not ended.
+/// (status OK) or throws <see cref="GrpcStatusException"/>. Disposing cancels a call that has not ended, and ends
+/// the request side of one the server has ended.
 /// </summary>
 public sealed class GrpcDuplexCall<TRequest, TResponse> : IAsyncDisposable
     where TRequest : IMessage<TRequest>
@@ -142,6 +143,12 @@ public sealed class GrpcDuplexCall<TRequest, TResponse> : IAsyncDisposable
             // Not ended by the server: cancelling resets the HTTP/2 stream, which the server sees as CANCELLED.
             _scope.Cancel();
             _content.Abort(new OperationCanceledException("call disposed"));
+        }
+        else
+        {
+            // Ended by the server while we may still be sending: end our side too, so the HTTP/2 stream closes now
+            // instead of staying half open on the server until it gives up waiting.
+            _content.Complete();
         }
 
         try
