@@ -24,7 +24,8 @@ internal static class CommitRecordCheck
             return $"begin {begin} is not between {FirstAddress} and the committed end {until}";
         }
 
-        if (until > segments.StoredEnd)
+        // An empty log (until at the first address) holds no bytes yet: a collector started and stopped idle.
+        if (until > Math.Max(segments.StoredEnd, FirstAddress))
         {
             return $"the committed end {until} lies past the {segments.StoredEnd} bytes the segment files hold";
         }

@@ -12,6 +12,24 @@ public sealed class CommitRecoveryTests : IDisposable
     public void Dispose() => _data.Dispose();
 
     [Fact]
+    public async Task StartedAndStoppedIdle_ReopenTrustsTheEmptyLogsRecord()
+    {
+        // The final commit of a log that never took an entry records an end at the first address, with no bytes.
+        await using (Open())
+        {
+        }
+
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(_data.Path, "commits"), "commit.*", SearchOption.AllDirectories));
+        await using (var reopened = Open())
+        {
+            await reopened.WaitForCommitAsync(reopened.Append([1, 2, 3]));
+        }
+
+        await using var again = Open();
+        Assert.True(again.CommittedUntilAddress > 64);
+    }
+
+    [Fact]
     public async Task NewestRecordPointsPastTheData_ReopenFallsBackToThePreviousAndKeepsEveryEntry()
     {
         long end;
