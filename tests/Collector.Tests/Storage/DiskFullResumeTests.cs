@@ -96,7 +96,7 @@ public sealed class DiskFullResumeTests(ITestOutputHelper output) : IDisposable
             {
                 try
                 {
-                    var ack = await client.SendAsync(Events.Batch(loads[0].Source, loads[0].Next, BatchEvents));
+                    var ack = await client.SendAsync(Events.Batch(loads[0].Source, loads[0].Next, BatchEvents)).WaitAsync(TimeSpan.FromSeconds(10));
                     loads[0].Record(ack.DurableThrough);
                     resumed = true;
                 }
@@ -162,7 +162,11 @@ public sealed class DiskFullResumeTests(ITestOutputHelper output) : IDisposable
 
         public void Record(ulong durableThrough) => Acked = Math.Max(Acked, durableThrough);
 
-        public async Task StreamOnceAsync(CollectorClient client, int batches)
+        /// <summary>One stream of up to <paramref name="batches"/> batches; an Ack that never comes fails the test, not hangs it.</summary>
+        public Task StreamOnceAsync(CollectorClient client, int batches) =>
+            StreamAsync(client, batches).WaitAsync(TimeSpan.FromSeconds(30));
+
+        private async Task StreamAsync(CollectorClient client, int batches)
         {
             await using var call = client.OpenStream();
             var reading = Task.Run(async () =>
