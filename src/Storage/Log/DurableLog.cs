@@ -8,6 +8,8 @@
 //   the loop itself after each commit (FASTER's own commit wait added a whole extra commit cycle).
 // - After kill -9, FASTER recovers to the last commit: entries past it were never acknowledged and are never
 //   read back. Every entry carries a FASTER checksum, so a torn write cannot be read as data.
+// - A failed commit (a full disk above all) pauses the log instead of ending it: appends are refused (UNAVAILABLE)
+//   until it is reopened from its last commit, by itself, once there is room (see DurableLog.Reopen.cs).
 // - Entries are written by many handlers concurrently without locks (FASTER's epoch-protected tail). Entries
 //   of one source are appended in sequence order because ingest holds that source's gate while appending.
 //
