@@ -22,11 +22,19 @@ if (error is not null)
     return 2;
 }
 
+// Exit codes: 0 stopped on request, 1 a fatal failure (at start or while running), 2 invalid configuration,
+// 3 the log's commit record is damaged and nothing to fall back to checks out (README: Durability and recovery).
 try
 {
     await using var app = await CollectorApp.CreateAsync(values);
     await app.StartAsync();
     await app.WaitForShutdownAsync();
+    if (app.FatalFailure is { } failure)
+    {
+        await Console.Error.WriteLineAsync($"fatal: the collector stopped on a failure: {failure.Message}");
+        return 1;
+    }
+
     return 0;
 }
 catch (OptionsValidationException ex)
@@ -41,5 +49,16 @@ catch (OptionsValidationException ex)
 catch (DurableLogUnavailableException ex)
 {
     await Console.Error.WriteLineAsync($"error: {ex.Message}");
+    return 1;
+}
+catch (DamagedLogException ex)
+{
+    await Console.Error.WriteLineAsync($"error: refusing to start: {ex.Message}");
+    return 3;
+}
+catch (Exception ex) when (ex is not OutOfMemoryException)
+{
+    // Not an abort (134) with a dump: a supervisor sees a failed start and the reason is on stderr.
+    await Console.Error.WriteLineAsync($"fatal: the collector failed: {ex}");
     return 1;
 }

@@ -28,4 +28,10 @@ internal static partial class StorageLog
 
     [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Dedup checkpoint {Path} is at {CheckpointAddress}, past the log's committed end {CommittedUntil}; ignoring it")]
     public static partial void CheckpointAheadOfLog(ILogger logger, string path, long checkpointAddress, long committedUntil);
+
+    [LoggerMessage(EventId = 2040, Level = LogLevel.Error, Message = "Commit record {Path} is damaged: {Problem}")]
+    public static partial void CommitRecordRejected(ILogger logger, string path, string problem);
+
+    [LoggerMessage(EventId = 2041, Level = LogLevel.Warning, Message = "Durable log recovered from the older commit record {Path}: its end {RecordEnd} moved forward to {RecoveredEnd} over the entries that follow it and pass their checksums; the damaged records are kept in {DamagedDirectory}")]
+    public static partial void RecoveredFromOlderRecord(ILogger logger, string path, long recordEnd, long recoveredEnd, string damagedDirectory);
 }

@@ -105,6 +105,15 @@ public sealed class CollectorApp : IAsyncDisposable
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 
+    /// <summary>
+    /// The failure of a background service (batcher, forwarder, checkpoint writer) that ended the collector, or null:
+    /// the host stops on it (BackgroundServiceExceptionBehavior.StopHost) as it would on a signal, so Program asks.
+    /// </summary>
+    public Exception? FatalFailure => _app.Services.GetServices<IHostedService>()
+        .OfType<BackgroundService>()
+        .Select(service => service.ExecuteTask)
+        .FirstOrDefault(task => task is { IsFaulted: true })?.Exception?.GetBaseException();
+
     public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()

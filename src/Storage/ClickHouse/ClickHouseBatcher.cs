@@ -236,7 +236,7 @@ public sealed class ClickHouseBatcher(
     {
         if (count == 1)
         {
-            deadLetters.Write(batch.AddressOf(first), ex.Message, batch.Slice(first, 1).Span);
+            deadLetters.Write(log.Identity.Id, batch.AddressOf(first), ex.Message, batch.Slice(first, 1).Span);
             counters.DeadLetter();
             ClickHouseLog.RowDeadLettered(logger, batch.AddressOf(first), ex.Message);
             return;

@@ -6,13 +6,14 @@ namespace Collector.Storage.ClickHouse;
 
 /// <summary>
 /// Rows ClickHouse refused as invalid, kept on local disk with the reason (one JSON object a line in
-/// &lt;data-dir&gt;/dead-letters/clickhouse-YYYYMMDD.jsonl), so they block nothing and are not lost.
+/// &lt;data-dir&gt;/dead-letters/clickhouse-YYYYMMDD.jsonl), so they block nothing and are not lost. Each names its
+/// place in the log (log_id, log_address) as the row would have in ClickHouse.
 /// </summary>
 public sealed class DeadLetterFile(string dataDirectory, TimeProvider time)
 {
     public string Directory { get; } = Path.Combine(dataDirectory, "dead-letters");
 
-    public void Write(long logAddress, string reason, ReadOnlySpan<byte> rowBinary)
+    public void Write(string logId, long logAddress, string reason, ReadOnlySpan<byte> rowBinary)
     {
         System.IO.Directory.CreateDirectory(Directory);
         var now = time.GetUtcNow();
@@ -20,6 +21,7 @@ public sealed class DeadLetterFile(string dataDirectory, TimeProvider time)
         var line = JsonSerializer.Serialize(new
         {
             time = now.ToString("O", CultureInfo.InvariantCulture),
+            log_id = logId,
             log_address = logAddress,
             reason,
             row_binary_base64 = Convert.ToBase64String(rowBinary),

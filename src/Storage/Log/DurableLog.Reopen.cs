@@ -44,6 +44,8 @@ public sealed partial class DurableLog
 
     private IDevice _device => _current.Device;
 
+    private ILogCommitManager _commitRecords => _current.CommitRecords;
+
     private Exception? _fault => _current.Fault;
 
     internal LogGeneration CurrentGeneration => _current;
@@ -290,19 +292,22 @@ public sealed partial class DurableLog
     private async Task ReopenAsync(LogGeneration failed, CancellationToken token)
     {
         await failed.RetireAsync(token);
-        var settings = CreateFasterSettings(_options, Path.GetFullPath(_options.DataDirectory));
+        var directory = Path.GetFullPath(_options.DataDirectory);
+        var settings = CreateFasterSettings(_options, directory);
         FasterLog log;
         try
         {
-            log = new FasterLog(settings, _logger);
+            // The same checked recovery as at start: the failed flush may have left a torn page past the commit.
+            log = OpenCheckedFasterLog(settings, _options, directory, _logger);
         }
         catch
         {
+            settings.LogCommitManager?.Dispose();
             settings.LogDevice.Dispose();
             throw;
         }
 
-        var next = new LogGeneration(log, settings.LogDevice, failed.Number + 1);
+        var next = new LogGeneration(log, settings.LogDevice, settings.LogCommitManager, failed.Number + 1);
         Action<long>[] handlers;
         lock (_reopenHandlers)
         {

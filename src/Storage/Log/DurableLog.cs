@@ -8,14 +8,20 @@
 //   the loop itself after each commit (FASTER's own commit wait added a whole extra commit cycle).
 // - After kill -9, FASTER recovers to the last commit: entries past it were never acknowledged and are never
 //   read back. Every entry carries a FASTER checksum, so a torn write cannot be read as data.
+// - A commit record is trusted only once it agrees with the segment files (CommitRecovery, CommitRecordCheck):
+//   begin <= every cursor <= committed end <= what the files hold, readable entries there. A damaged newest record
+//   falls back to the previous one (the newest two are kept) with its end moved forward over the entries that pass
+//   their checksums; with no record that checks out, Open refuses (DamagedLogException) rather than guess.
 // - A failed commit (a full disk above all) pauses the log instead of ending it: appends are refused (UNAVAILABLE)
-//   until it is reopened from its last commit, by itself, once there is room (see DurableLog.Reopen.cs).
+//   until it is reopened from its last commit, checked the same way, by itself once there is room (see
+//   DurableLog.Reopen.cs).
 // - Entries are written by many handlers concurrently without locks (FASTER's epoch-protected tail). Entries
 //   of one source are appended in sequence order because ingest holds that source's gate while appending.
 //
 // On-disk layout
 //   <data-dir>/log/         segment files (SegmentBytes each), entries in FASTER's framing
-//   <data-dir>/commits/     FASTER commit records (latest kept), which carry the named cursors' positions
+//   <data-dir>/commits/     FASTER commit records (newest two kept), which carry the named cursors' positions;
+//                           commits/damaged/ holds records recovery rejected
 //   <data-dir>/dedup.ckpt   per-source handled sequence as of a committed log address (see DedupCheckpoint)
 //   <data-dir>/log-id       this log's identity (see LogIdentity), made with the log
 //   <data-dir>/collector.lock  held exclusively while a collector uses the directory (two would corrupt it)
@@ -54,7 +60,7 @@ public sealed partial class DurableLog : IAsyncDisposable
     private readonly Dictionary<string, (FasterLogScanIterator Iterator, long CompletedUntil)> _parked = new(StringComparer.Ordinal);
     private bool _closed;
 
-    private DurableLog(FasterLog log, IDevice device, FileStream directoryLock, DurableLogOptions options, ILogger logger, IMeterFactory? meters, LogIdentity identity)
+    private DurableLog(FasterLog log, IDevice device, ILogCommitManager commitRecords, FileStream directoryLock, DurableLogOptions options, ILogger logger, IMeterFactory? meters, LogIdentity identity)
     {
         Identity = identity;
         _commitDuration = meters?.Create(StorageMetrics.MeterName).CreateHistogram(
@@ -62,7 +68,7 @@ public sealed partial class DurableLog : IAsyncDisposable
             unit: "s",
             description: "Time of one group commit of the durable log (flush and commit record), in seconds.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = StorageMetrics.FastDurationBounds });
-        _current = new LogGeneration(log, device, 0);
+        _current = new LogGeneration(log, device, commitRecords, 0);
         _directoryLock = directoryLock;
         _options = options;
         _logger = logger;
@@ -112,16 +118,42 @@ public sealed partial class DurableLog : IAsyncDisposable
             // Settled before the first append: a new log is a new identity, whatever file an earlier log left.
             var logIsNew = !Directory.Exists(settings.LogCommitDir) || !Directory.EnumerateFiles(settings.LogCommitDir, "*", SearchOption.AllDirectories).Any();
             var identity = logIsNew ? LogIdentity.Resolve(directory, logIsNew: true, () => 0) : null;
-            var log = new FasterLog(settings, logger);
+            var log = OpenCheckedFasterLog(settings, options, directory, logger);
             identity ??= LogIdentity.Resolve(directory, logIsNew: false, () => log.CommittedUntilAddress);
             StorageLog.LogOpened(logger, directory, log.BeginAddress, log.CommittedUntilAddress);
-            return new DurableLog(log, settings.LogDevice, directoryLock, options, logger, meters, identity);
+            return new DurableLog(log, settings.LogDevice, settings.LogCommitManager, directoryLock, options, logger, meters, identity);
         }
         catch
         {
             directoryLock.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Opens FASTER on the commit record CommitRecovery checked against the segment files (or refuses with
+    /// DamagedLogException), then makes sure FASTER recovered exactly that record: it swallows its own recovery errors
+    /// and would start an empty log instead.
+    /// </summary>
+    private static FasterLog OpenCheckedFasterLog(FasterLogSettings settings, DurableLogOptions options, string directory, ILogger logger)
+    {
+        var pageBits = PageSizeBits(options.MaxEntryBytes);
+        var segments = new LogSegmentFiles(Path.Combine(directory, "log"), SegmentSizeBits(options, pageBits), pageBits);
+        var chosen = CommitRecovery.Choose(settings.LogCommitDir, segments, pageBits, logger);
+        settings.LogCommitManager = new RetainingCommitManager(settings.LogCommitDir, chosen);
+        settings.RemoveOutdatedCommits = false;
+        var log = new FasterLog(settings, logger);
+        if (chosen is not null && (log.BeginAddress != chosen.BeginAddress || log.CommittedUntilAddress != chosen.UntilAddress))
+        {
+            var recovered = (log.BeginAddress, log.CommittedUntilAddress);
+            log.Dispose();
+            settings.LogCommitManager.Dispose();
+            throw new DamagedLogException(
+                $"FASTER recovered begin {recovered.BeginAddress}, end {recovered.CommittedUntilAddress} from commit record {chosen.Number} in {settings.LogCommitDir}, "
+                + $"not the checked begin {chosen.BeginAddress}, end {chosen.UntilAddress}; restore the data directory from a backup, or move it aside to start an empty log");
+        }
+
+        return log;
     }
 
     /// <summary>
@@ -139,7 +171,7 @@ public sealed partial class DurableLog : IAsyncDisposable
             LogCommitDir = Path.Combine(directory, "commits"),
             PageSizeBits = pageBits,
             MemorySizeBits = pageBits + 2,
-            SegmentSizeBits = Math.Max(pageBits + 1, (int)Math.Log2(options.SegmentBytes)),
+            SegmentSizeBits = SegmentSizeBits(options, pageBits),
             LogChecksum = LogChecksumType.PerEntry,
             TryRecoverLatest = true,
             RemoveOutdatedCommits = true,
@@ -335,12 +367,29 @@ public sealed partial class DurableLog : IAsyncDisposable
         {
             if (address > generation.Log.BeginAddress && address <= generation.Log.CommittedUntilAddress)
             {
+                RaiseParkedCursors(address);
                 generation.Log.TruncateUntil(address);
             }
         }
         finally
         {
             generation.Exit();
+        }
+    }
+
+    /// <summary>
+    /// Moves the cursors of consumers not running now (a consumer no longer configured) up to the new begin, so no
+    /// commit record holds a cursor before its begin: recovery takes that as a damaged begin (see CommitRecordCheck).
+    /// </summary>
+    private void RaiseParkedCursors(long begin)
+    {
+        lock (_parked)
+        {
+            foreach (var (name, (iterator, _)) in _parked.Where(p => p.Value.CompletedUntil < begin).ToList())
+            {
+                iterator.CompleteUntil(begin);
+                _parked[name] = (iterator, begin);
+            }
         }
     }
 
@@ -386,6 +435,7 @@ public sealed partial class DurableLog : IAsyncDisposable
         }
 
         _log.Dispose();
+        _commitRecords.Dispose();
         _device.Dispose();
         _current.Dispose();
         _directoryLock.Dispose();
@@ -406,6 +456,8 @@ public sealed partial class DurableLog : IAsyncDisposable
             throw new DurableLogUnavailableException($"data directory {directory} is in use by another collector ({path} is locked)", ex);
         }
     }
+
+    private static int SegmentSizeBits(DurableLogOptions options, int pageBits) => Math.Max(pageBits + 1, (int)Math.Log2(options.SegmentBytes));
 
     private static int PageSizeBits(int maxEntryBytes)
     {

@@ -17,10 +17,11 @@ internal sealed class LogGeneration : IDisposable
     private int _users;
     private int _retired;
 
-    public LogGeneration(FasterLog log, IDevice device, int number)
+    public LogGeneration(FasterLog log, IDevice device, ILogCommitManager commitRecords, int number)
     {
         Log = log;
         Device = device;
+        CommitRecords = commitRecords;
         Number = number;
 
         // Taken once: a token stays readable after its source is disposed, the source's Token property does not.
@@ -30,6 +31,9 @@ internal sealed class LogGeneration : IDisposable
     public FasterLog Log { get; }
 
     public IDevice Device { get; }
+
+    /// <summary>The commit records' manager (RetainingCommitManager), disposed with the log.</summary>
+    public ILogCommitManager CommitRecords { get; }
 
     /// <summary>Counts the openings of the log in this run, from 0.</summary>
     public int Number { get; }
@@ -91,7 +95,7 @@ internal sealed class LogGeneration : IDisposable
     public bool Owns(FasterLogScanIterator iterator) => _iterators.ContainsKey(iterator);
 
     /// <summary>
-    /// Waits until nobody is inside the failed generation, then disposes its iterators, the log and the device, so
+    /// Waits until nobody is inside the failed generation, then disposes its iterators, the log, its commit records and the device, so
     /// the next generation opens the same files alone. Only after a fault, and only once.
     /// </summary>
     public async Task RetireAsync(CancellationToken cancellationToken)
@@ -113,6 +117,7 @@ internal sealed class LogGeneration : IDisposable
 
         // The iterators held the log open; with them gone this frees its memory and commit files.
         Log.Dispose();
+        CommitRecords.Dispose();
         Device.Dispose();
         Dispose();
     }

@@ -4,6 +4,7 @@ using Collector.Protocol.Grpc.Client;
 using Collector.Protocol.Telemetry;
 using Collector.Protocol.Telemetry.V1;
 using Collector.Storage.ClickHouse;
+using Collector.Storage.Log;
 using Collector.Tests.Infrastructure;
 using Google.Protobuf;
 
@@ -234,6 +235,7 @@ public sealed class ClickHouseBatcherTests(ClickHouseFixture fixture) : IDisposa
         var line = JsonDocument.Parse(Assert.Single(await File.ReadAllLinesAsync(file))).RootElement;
         Assert.Contains("Cannot parse", line.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.False(string.IsNullOrEmpty(line.GetProperty("row_binary_base64").GetString()));
+        Assert.Equal(((DurableLog)collector.App.Services.GetService(typeof(DurableLog))!).Identity.Id, line.GetProperty("log_id").GetString());
     }
 
     private Task<InProcessCollector> StartCollectorAsync() =>

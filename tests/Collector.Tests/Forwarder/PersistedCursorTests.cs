@@ -1,0 +1,88 @@
+using Collector.Tests.Infrastructure;
+
+namespace Collector.Tests.Forwarder;
+
+/// <summary>
+/// A persisted cursor position never moves backwards (issue 12): a restart whose consumer cannot complete anything
+/// (the upstream is away), then new ingest that commits, then kill -9, must leave the position where it was.
+/// </summary>
+public sealed class PersistedCursorTests : IDisposable
+{
+    private readonly TempDirectory _edgeData = new();
+    private readonly TempDirectory _coreData = new();
+    private readonly int _coreGrpcPort = FreePort.Next();
+    private readonly int _coreHttpPort = FreePort.Next();
+
+    public void Dispose()
+    {
+        _edgeData.Dispose();
+        _coreData.Dispose();
+    }
+
+    [Fact]
+    public async Task UpstreamAwayAfterRestart_NewIngestCommits_Killed_UpstreamCursorNotBackToZero()
+    {
+        long persisted;
+        using (var core = await StartCoreAsync())
+        {
+            using (var edge = await StartEdgeAsync())
+            {
+                Assert.Equal(5_000, await EventStreamer.SendAsync(edge.GrpcUri, "cursor-source", 1, 5_000));
+                await core.WaitForHealthAsync(h => h.GetProperty("ingest").GetProperty("accepted").GetInt64() == 5_000, TimeSpan.FromSeconds(60), "forwarded to the core");
+                persisted = await WaitForPersistedCursorAsync(p => p > 64, "the upstream cursor persisted past the start");
+                await edge.KillAsync();
+            }
+
+            await core.StopAsync();
+        }
+
+        // The upstream is away: the forwarder completes nothing in this run, but new ingest commits the log.
+        using (var edge = await StartEdgeAsync())
+        {
+            Assert.Equal(1_000, await EventStreamer.SendAsync(edge.GrpcUri, "cursor-source", 5_001, 1_000));
+            await Task.Delay(500);
+            await edge.KillAsync();
+        }
+
+        foreach (var record in CommitRecordFile.All(_edgeData.Path))
+        {
+            Assert.True(CommitRecordFile.Cursors(record).TryGetValue("upstream", out var position), $"{record} has no upstream cursor");
+            Assert.True(position >= persisted, $"{record}: upstream cursor at {position}, persisted at {persisted} before the restart");
+        }
+    }
+
+    private async Task<long> WaitForPersistedCursorAsync(Func<long, bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if (CommitRecordFile.Cursors(CommitRecordFile.Newest(_edgeData.Path)).TryGetValue("upstream", out var position) && condition(position))
+                {
+                    return position;
+                }
+            }
+            catch (IOException)
+            {
+                // Replaced while we read it: the next one will do.
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"{what}: not seen in 30 s");
+        return 0;
+    }
+
+    private Task<CollectorProcess> StartEdgeAsync() =>
+        CollectorProcess.StartAsync(
+            _edgeData.Path,
+            "--node-id", "edge-1",
+            "--upstream-url", $"http://127.0.0.1:{_coreGrpcPort}",
+            "--upstream-min-backoff-ms", "50",
+            "--upstream-max-backoff-ms", "400");
+
+    private Task<CollectorProcess> StartCoreAsync() =>
+        CollectorProcess.StartAsync(_coreData.Path, _coreGrpcPort, _coreHttpPort, "--node-id", "core-1");
+}

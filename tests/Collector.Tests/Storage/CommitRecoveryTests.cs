@@ -1,0 +1,74 @@
+using Collector.Storage.Log;
+using Collector.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Collector.Tests.Storage;
+
+/// <summary>Recovery's check of the commit record against the segment files, on a real FASTER log in a temp dir.</summary>
+public sealed class CommitRecoveryTests : IDisposable
+{
+    private readonly TempDirectory _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    [Fact]
+    public async Task NewestRecordPointsPastTheData_ReopenFallsBackToThePreviousAndKeepsEveryEntry()
+    {
+        long end;
+        await using (var log = Open())
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await log.WaitForCommitAsync(log.Append(Entry(i)));
+            }
+
+            end = log.CommittedUntilAddress;
+        }
+
+        var newest = CommitRecordFile.Newest(_data.Path);
+        Assert.Equal(end, CommitRecordFile.Read(newest, CommitRecordFile.UntilOffset));
+        CommitRecordFile.Damage(newest, CommitRecordFile.UntilOffset, until => until + 4096);
+
+        await using var reopened = Open();
+        Assert.Equal(end, reopened.CommittedUntilAddress);
+        var read = new List<byte>();
+        await foreach (var record in reopened.ReadCommittedAsync(0))
+        {
+            read.Add(record.Bytes.Span[0]);
+        }
+
+        Assert.Equal([0, 1, 2, 3, 4], read);
+        Assert.Single(Directory.GetFiles(Path.Combine(_data.Path, "commits", "damaged")));
+    }
+
+    [Fact]
+    public async Task TruncatedPastACursorWhoseConsumerIsGone_ReopenTrustsTheRecord()
+    {
+        await using (var log = Open())
+        {
+            // A consumer of an earlier configuration: its cursor is known but nobody reads it in this run.
+            log.OpenCursor("gone").Dispose();
+            for (var i = 0; i < 3; i++)
+            {
+                await log.WaitForCommitAsync(log.Append(Entry(i)));
+            }
+
+            log.TruncateUntil(log.CommittedUntilAddress);
+            await log.PersistCursorsAsync();
+        }
+
+        foreach (var record in CommitRecordFile.All(_data.Path))
+        {
+            var begin = CommitRecordFile.Read(record, CommitRecordFile.BeginOffset);
+            Assert.All(CommitRecordFile.Cursors(record), cursor => Assert.True(cursor.Value >= begin, $"{record}: {cursor.Key} at {cursor.Value}, begin {begin}"));
+        }
+
+        await using var reopened = Open();
+        using var cursor = reopened.OpenCursor("gone");
+        Assert.Equal(reopened.BeginAddress, cursor.NextAddress);
+    }
+
+    private DurableLog Open() => DurableLog.Open(new DurableLogOptions { DataDirectory = _data.Path }, NullLogger.Instance);
+
+    private static byte[] Entry(int index) => [(byte)index, .. new byte[100 + (index * 7)]];
+}
