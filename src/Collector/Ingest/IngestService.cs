@@ -69,8 +69,11 @@ public sealed class IngestService(
         var ack = new Ack { SourceId = batch.SourceId };
         var duplicates = 0;
         long waitAddress;
+        int logGeneration;
         lock (state.Gate)
         {
+            // Read under the gate before appending: a reopen of the log rolls this source back under it first.
+            logGeneration = log.Generation;
             duplicates = AppendUnseen(batchBytes, scratch, state, ack);
             ack.DurableThrough = state.HandledThrough;
             waitAddress = state.LastAddress;
@@ -80,7 +83,7 @@ public sealed class IngestService(
         ack.Accepted = (uint)(count - duplicates - ack.Rejections.Count);
         counters.Add(protocol, batchBytes.Length, (int)ack.Accepted, duplicates, ack.Rejections.Count);
         SelfTelemetry.HostActivity.CountBatch((int)ack.Accepted, duplicates, ack.Rejections.Count);
-        return new PendingAck(ack, waitAddress, state, received);
+        return new PendingAck(ack, waitAddress, logGeneration, state, received);
     }
 
     /// <summary>Waits for the commit that makes <paramref name="pending"/> true, then returns its Ack.</summary>
@@ -88,7 +91,7 @@ public sealed class IngestService(
     {
         if (pending.WaitAddress >= 0)
         {
-            await log.WaitForCommitAsync(pending.WaitAddress, cancellationToken);
+            await log.WaitForCommitAsync(pending.WaitAddress, pending.LogGeneration, cancellationToken);
             pending.Source.ObserveCommitted(log.CommittedUntilAddress);
         }
 

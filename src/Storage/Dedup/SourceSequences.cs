@@ -47,7 +47,16 @@ public sealed class SourceSequences
         return snapshot;
     }
 
-    /// <summary>Loads the checkpoint and replays the log entries committed after it.</summary>
+    /// <summary>Forgets what was appended past <paramref name="committedUntil"/>: the log was reopened from its last commit.</summary>
+    public void DiscardUncommitted(long committedUntil)
+    {
+        foreach (var state in _sources.Values)
+        {
+            state.DiscardUncommitted(committedUntil);
+        }
+    }
+
+    /// <summary>Loads the checkpoint and replays the log entries committed after it; then follows the log's reopens.</summary>
     public static async Task<SourceSequences> RecoverAsync(DurableLog log, DedupCheckpoint checkpoint, ILogger logger, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
@@ -83,6 +92,7 @@ public sealed class SourceSequences
         }
 
         StorageLog.DedupRecovered(logger, sequences.Count, checkpointAddress, entries, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        log.OnReopened(sequences.DiscardUncommitted);
         return sequences;
     }
 

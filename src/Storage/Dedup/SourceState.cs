@@ -61,6 +61,23 @@ public sealed class SourceState
         }
     }
 
+    /// <summary>
+    /// The log was reopened from its last commit at <paramref name="committedUntil"/>: what was appended past it is
+    /// gone, so its sequences count as unseen again (they were never acknowledged, and their resend must be stored).
+    /// </summary>
+    public void DiscardUncommitted(long committedUntil)
+    {
+        lock (Gate)
+        {
+            ObserveCommitted(committedUntil);
+            _uncommitted.Clear();
+            HandledThrough = DurableThrough;
+
+            // Every address of the log's earlier opening is committed now or gone: nothing to wait for.
+            LastAddress = -1;
+        }
+    }
+
     /// <summary>Sets a recovered watermark (already durable) at start.</summary>
     internal void Recover(ulong handledThrough)
     {

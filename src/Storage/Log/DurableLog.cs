@@ -12,6 +12,9 @@
 //   begin <= every cursor <= committed end <= what the files hold, readable entries there. A damaged newest record
 //   falls back to the previous one (the newest two are kept) with its end moved forward over the entries that pass
 //   their checksums; with no record that checks out, Open refuses (DamagedLogException) rather than guess.
+// - A failed commit (a full disk above all) pauses the log instead of ending it: appends are refused (UNAVAILABLE)
+//   until it is reopened from its last commit, checked the same way, by itself once there is room (see
+//   DurableLog.Reopen.cs).
 // - Entries are written by many handlers concurrently without locks (FASTER's epoch-protected tail). Entries
 //   of one source are appended in sequence order because ingest holds that source's gate while appending.
 //
@@ -40,18 +43,15 @@ using Microsoft.Extensions.Logging;
 
 namespace Collector.Storage.Log;
 
-public sealed class DurableLog : IAsyncDisposable
+public sealed partial class DurableLog : IAsyncDisposable
 {
-    private readonly FasterLog _log;
-    private readonly IDevice _device;
-    private readonly ILogCommitManager _commitRecords;
     private readonly FileStream _directoryLock;
     private readonly DurableLogOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _commitSignal = new(0);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _commitLoop;
-    private volatile Exception? _fault;
+    private volatile LogGeneration _current;
     private TaskCompletionSource _committed = NewCommitSignal();
     private int _loopIdle;
     private long _appendedEntries;
@@ -68,9 +68,7 @@ public sealed class DurableLog : IAsyncDisposable
             unit: "s",
             description: "Time of one group commit of the durable log (flush and commit record), in seconds.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = StorageMetrics.FastDurationBounds });
-        _log = log;
-        _device = device;
-        _commitRecords = commitRecords;
+        _current = new LogGeneration(log, device, commitRecords, 0);
         _directoryLock = directoryLock;
         _options = options;
         _logger = logger;
@@ -93,31 +91,8 @@ public sealed class DurableLog : IAsyncDisposable
     /// <summary>Null while the log accepts and commits entries; the failure that stopped it otherwise.</summary>
     public Exception? Fault => _fault;
 
-    /// <summary>
-    /// Why the log stopped, for people: FASTER reports a write that found no space only as a failed commit with error
-    /// code -1, so a failure while the data dir's file system has less than two pages free is called disk full.
-    /// </summary>
-    public string? FaultReason => _fault is not { } fault
-        ? null
-        : DiskFreeBytes is var free and >= 0 && free < 2L << PageSizeBits(_options.MaxEntryBytes)
-            ? $"disk full: {free} bytes free on the file system of {Path.GetFullPath(_options.DataDirectory)}; the log accepts no entries ({fault.Message})"
-            : fault.Message;
-
     /// <summary>Bytes free for the collector on the data dir's file system, or -1 when it cannot be told.</summary>
-    public long DiskFreeBytes
-    {
-        get
-        {
-            try
-            {
-                return new DriveInfo(Path.GetFullPath(_options.DataDirectory)).AvailableFreeSpace;
-            }
-            catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
-            {
-                return -1;
-            }
-        }
-    }
+    public long DiskFreeBytes => DiskSpace.FreeBytes(_options.DataDirectory);
 
     public int MaxEntryBytes => _options.MaxEntryBytes;
 
@@ -213,13 +188,12 @@ public sealed class DurableLog : IAsyncDisposable
     /// </summary>
     public long Append(ReadOnlySpan<byte> entry, int events = 0)
     {
-        ThrowIfFaulted();
         if (entry.Length > _options.MaxEntryBytes)
         {
             throw new ArgumentOutOfRangeException(nameof(entry), entry.Length, $"entry exceeds {_options.MaxEntryBytes} bytes");
         }
 
-        var address = _log.Enqueue(entry);
+        var address = EnqueueInCurrentGeneration(entry);
         Interlocked.Increment(ref _appendedEntries);
         if (events > 0)
         {
@@ -235,9 +209,19 @@ public sealed class DurableLog : IAsyncDisposable
         return address;
     }
 
-    /// <summary>Completes when a commit covers the entry at <paramref name="address"/>; throws if the log failed.</summary>
+    /// <summary>Completes when a commit covers the entry at <paramref name="address"/>, appended just before; throws if the log failed.</summary>
     public ValueTask WaitForCommitAsync(long address, CancellationToken cancellationToken = default) =>
-        _log.CommittedUntilAddress > address ? ValueTask.CompletedTask : WaitForCommitSlowAsync(address, cancellationToken);
+        WaitForCommitAsync(address, Generation, cancellationToken);
+
+    /// <summary>
+    /// Completes when a commit covers the entry at <paramref name="address"/>, appended while <see cref="Generation"/>
+    /// was <paramref name="generation"/>; throws if that opening of the log failed. An address of an earlier opening
+    /// is never taken as committed: the reopened log reuses the addresses of what it discarded.
+    /// </summary>
+    public ValueTask WaitForCommitAsync(long address, int generation, CancellationToken cancellationToken = default) =>
+        _current is var current && current.Number == generation && current.Log.CommittedUntilAddress > address
+            ? ValueTask.CompletedTask
+            : WaitForCommitSlowAsync(address, generation, cancellationToken);
 
     /// <summary>Reads committed entries from <paramref name="fromAddress"/> up to the committed tail at the time of the call.</summary>
     public async IAsyncEnumerable<LogRecord> ReadCommittedAsync(long fromAddress, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -249,16 +233,25 @@ public sealed class DurableLog : IAsyncDisposable
             yield break;
         }
 
-        using var iterator = _log.Scan(begin, end);
-        while (await iterator.WaitAsync(cancellationToken))
+        var generation = _current;
+        var iterator = generation.Track(generation.Log.Scan(begin, end));
+        try
         {
-            while (iterator.GetNext(MemoryPool<byte>.Shared, out var owner, out var length, out var address, out var next))
+            while (await WaitInGenerationAsync(generation, iterator, cancellationToken)
+                ?? throw new DurableLogUnavailableException($"the durable log failed while it was read; read again once it takes entries: {FaultReason}"))
             {
-                using (owner)
+                while (TryGetNextInGeneration(generation, iterator, out var owner, out var record))
                 {
-                    yield return new LogRecord(address, next, owner.Memory[..length]);
+                    using (owner)
+                    {
+                        yield return record;
+                    }
                 }
             }
+        }
+        finally
+        {
+            generation.Release(iterator);
         }
     }
 
@@ -276,7 +269,7 @@ public sealed class DurableLog : IAsyncDisposable
             {
                 // Reopened in the same run (a consumer restarting after a failure): resume where it said it was done,
                 // not where the log recovered it at start.
-                parked.Iterator.Dispose();
+                _current.Release(parked.Iterator);
                 iterator = ScanFrom(name, parked.CompletedUntil);
             }
             else
@@ -285,7 +278,7 @@ public sealed class DurableLog : IAsyncDisposable
                 iterator = ScanFrom(name, _log.BeginAddress);
             }
 
-            return new LogCursor(iterator, name, this);
+            return new LogCursor(iterator, _current, name, this);
         }
     }
 
@@ -298,9 +291,7 @@ public sealed class DurableLog : IAsyncDisposable
     private FasterLogScanIterator ScanFrom(string name, long address)
     {
         var start = Math.Max(address, _log.BeginAddress);
-        var iterator = _log.Scan(start, long.MaxValue, name, recover: false, ScanBufferingMode.DoublePageBuffering, scanUncommitted: false);
-        iterator.CompleteUntil(start);
-        return iterator;
+        return ScanIn(_current, name, start, start);
     }
 
     /// <summary>
@@ -326,8 +317,9 @@ public sealed class DurableLog : IAsyncDisposable
     public LogCursor OpenReader(long fromAddress)
     {
         ThrowIfFaulted();
-        var iterator = _log.Scan(Math.Max(fromAddress, _log.BeginAddress), long.MaxValue, name: null, recover: false, ScanBufferingMode.DoublePageBuffering, scanUncommitted: false);
-        return new LogCursor(iterator, string.Empty, this);
+        var generation = _current;
+        var iterator = generation.Track(generation.Log.Scan(Math.Max(fromAddress, generation.Log.BeginAddress), long.MaxValue, name: null, recover: false, ScanBufferingMode.DoublePageBuffering, scanUncommitted: false));
+        return new LogCursor(iterator, generation, string.Empty, this);
     }
 
     /// <summary>The committed end of the log when it was opened: entries appended by this run lie after it.</summary>
@@ -343,10 +335,18 @@ public sealed class DurableLog : IAsyncDisposable
         {
             if (_closed || name.Length == 0)
             {
-                iterator.Dispose();
+                _current.Release(iterator);
                 return;
             }
 
+            if (!_current.Owns(iterator) && _current.Fault is null)
+            {
+                // Of an opening of the log that failed and was retired (which disposed it): its position goes on.
+                ParkAfterReopen(name, completedUntil);
+                return;
+            }
+
+            // While the log is faulted the position waits here for the reopen, which carries it over.
             _parked[name] = (iterator, completedUntil);
         }
     }
@@ -357,10 +357,23 @@ public sealed class DurableLog : IAsyncDisposable
     /// </summary>
     public void TruncateUntil(long address)
     {
-        if (address > _log.BeginAddress && address <= _log.CommittedUntilAddress)
+        var generation = _current;
+        if (!generation.TryEnter())
         {
-            RaiseParkedCursors(address);
-            _log.TruncateUntil(address);
+            return;
+        }
+
+        try
+        {
+            if (address > generation.Log.BeginAddress && address <= generation.Log.CommittedUntilAddress)
+            {
+                RaiseParkedCursors(address);
+                generation.Log.TruncateUntil(address);
+            }
+        }
+        finally
+        {
+            generation.Exit();
         }
     }
 
@@ -381,23 +394,16 @@ public sealed class DurableLog : IAsyncDisposable
     }
 
     /// <summary>Commits everything appended so far and waits for it.</summary>
-    public async Task CommitAsync(CancellationToken cancellationToken = default)
-    {
-        ThrowIfFaulted();
-        await _log.CommitAsync(cancellationToken);
-    }
+    public Task CommitAsync(CancellationToken cancellationToken = default) =>
+        CommitInCurrentGenerationAsync(log => log.CommitAsync(cancellationToken));
 
     /// <summary>
     /// Writes a commit record even when no entry was appended since the last one, so that cursor positions set by
     /// CompleteUntil are persisted: a plain commit with nothing new to cover is skipped by FASTER, cursors and all.
     /// </summary>
-    public async Task PersistCursorsAsync(CancellationToken cancellationToken = default)
-    {
-        ThrowIfFaulted();
-
+    public Task PersistCursorsAsync(CancellationToken cancellationToken = default) =>
         // A commit that carries a cookie is never skipped; we keep nothing in it.
-        await _log.CommitStronglyAsync(cookie: [], token: cancellationToken);
-    }
+        CommitInCurrentGenerationAsync(async log => await log.CommitStronglyAsync(cookie: [], token: cancellationToken));
 
     public async ValueTask DisposeAsync()
     {
@@ -431,6 +437,7 @@ public sealed class DurableLog : IAsyncDisposable
         _log.Dispose();
         _commitRecords.Dispose();
         _device.Dispose();
+        _current.Dispose();
         _directoryLock.Dispose();
         _stopping.Dispose();
         _commitSignal.Dispose();
@@ -466,13 +473,19 @@ public sealed class DurableLog : IAsyncDisposable
 
     private static TaskCompletionSource NewCommitSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private async ValueTask WaitForCommitSlowAsync(long address, CancellationToken cancellationToken)
+    private async ValueTask WaitForCommitSlowAsync(long address, int generation, CancellationToken cancellationToken)
     {
         while (true)
         {
             // Take the signal before checking, so a commit between the two cannot be missed.
             var signal = Volatile.Read(ref _committed).Task;
-            if (_log.CommittedUntilAddress > address)
+            var current = _current;
+            if (current.Number != generation)
+            {
+                throw new DurableLogUnavailableException($"the durable log failed before this entry was committed and was reopened from its last commit without it: {FaultReason ?? "retry"}");
+            }
+
+            if (current.Log.CommittedUntilAddress > address)
             {
                 return;
             }
@@ -491,6 +504,13 @@ public sealed class DurableLog : IAsyncDisposable
         {
             try
             {
+                if (_current.Fault is { } appendFailure)
+                {
+                    // An append met FASTER's stored commit failure first.
+                    await RecoverFromFailureAsync(_current, appendFailure, token);
+                    continue;
+                }
+
                 if (_log.TailAddress > _log.CommittedUntilAddress)
                 {
                     var started = Stopwatch.GetTimestamp();
@@ -527,10 +547,7 @@ public sealed class DurableLog : IAsyncDisposable
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                _fault = ex;
-                StorageLog.CommitFailed(_logger, ex);
-                NotifyCommitted();
-                return;
+                await RecoverFromFailureAsync(_current, ex, token);
             }
         }
     }
@@ -539,7 +556,7 @@ public sealed class DurableLog : IAsyncDisposable
     {
         if (_fault is { } fault)
         {
-            throw new DurableLogUnavailableException($"the durable log failed to commit and accepts no more entries: {FaultReason}", fault);
+            throw new DurableLogUnavailableException($"the durable log takes no entries for now: {FaultReason}", fault);
         }
     }
 }

@@ -7,17 +7,20 @@ namespace Collector.Storage.Log;
 /// A named, persisted position in the durable log, one per consumer ("clickhouse", "upstream"). It reads only
 /// committed entries; <see cref="CompleteUntil"/> records how far the consumer is done, and the next log commit
 /// persists it, so after a restart (or kill -9) the cursor resumes at or before where it stopped, never after.
+/// When the log is reopened after a failed commit, the cursor moves to the new opening by itself at its next wait.
 /// </summary>
 public sealed class LogCursor : IDisposable
 {
-    private readonly FasterLogScanIterator _iterator;
     private readonly DurableLog _log;
+    private FasterLogScanIterator _iterator;
+    private LogGeneration _generation;
     private long _requestedCompletedUntil;
     private bool _disposed;
 
-    internal LogCursor(FasterLogScanIterator iterator, string name, DurableLog log)
+    internal LogCursor(FasterLogScanIterator iterator, LogGeneration generation, string name, DurableLog log)
     {
         _iterator = iterator;
+        _generation = generation;
         _log = log;
         Name = name;
 
@@ -33,21 +36,27 @@ public sealed class LogCursor : IDisposable
     /// <summary>Address of the next entry this cursor will read.</summary>
     public long NextAddress => _iterator.NextAddress;
 
-    /// <summary>Waits until a committed entry is there to read; false when the log is shutting down.</summary>
-    public ValueTask<bool> WaitAsync(CancellationToken cancellationToken) => _iterator.WaitAsync(cancellationToken);
+    /// <summary>
+    /// Waits until a committed entry is there to read; false when the log is shutting down. While the log is faulted
+    /// it waits for the log to reopen, then goes on in the reopened log.
+    /// </summary>
+    public async ValueTask<bool> WaitAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_log.TryMoveToCurrentGeneration(Name, ref _iterator, ref _generation, _requestedCompletedUntil)
+                && await DurableLog.WaitInGenerationAsync(_generation, _iterator, cancellationToken) is { } ready)
+            {
+                return ready;
+            }
+
+            await _log.WhenReopenedAsync(cancellationToken);
+        }
+    }
 
     /// <summary>The next committed entry, copied into pooled memory the caller disposes; false when none is ready yet.</summary>
-    public bool TryRead(out IMemoryOwner<byte> owner, out LogRecord record)
-    {
-        if (_iterator.GetNext(MemoryPool<byte>.Shared, out owner, out var length, out var address, out var next))
-        {
-            record = new LogRecord(address, next, owner.Memory[..length]);
-            return true;
-        }
-
-        record = default;
-        return false;
-    }
+    public bool TryRead(out IMemoryOwner<byte> owner, out LogRecord record) =>
+        DurableLog.TryGetNextInGeneration(_generation, _iterator, out owner, out record);
 
     /// <summary>Marks everything before <paramref name="address"/> as done by this consumer.</summary>
     public void CompleteUntil(long address)

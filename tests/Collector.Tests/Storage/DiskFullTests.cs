@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Collector.Protocol.Grpc;
 using Collector.Protocol.Grpc.Client;
 using Collector.Protocol.Telemetry;
@@ -12,32 +11,22 @@ namespace Collector.Tests.Storage;
 /// </summary>
 public sealed class DiskFullTests : IDisposable
 {
-    private readonly TempDirectory _root = new("collector-diskfull");
+    private readonly LoopMountedDisk _disk = new();
 
-    private string Image => Path.Combine(_root.Path, "disk.img");
+    private string Mount => _disk.Path;
 
-    private string Mount => Path.Combine(_root.Path, "mnt");
-
-    public void Dispose()
-    {
-        Run("umount", "-l", Mount);
-        _root.Dispose();
-    }
+    public void Dispose() => _disk.Dispose();
 
     [Fact]
     public async Task DiskFills_StreamsEndUnavailable_AcknowledgedEventsSurviveExactlyOnce()
     {
-        Directory.CreateDirectory(Mount);
-        Assert.True(Run("truncate", "-s", "64M", Image) == 0, "truncate failed");
-        Assert.True(Run("mkfs.ext4", "-q", "-F", Image) == 0, "mkfs.ext4 failed");
-        Assert.True(Run("mount", "-o", "loop", Image, Mount) == 0, "mount -o loop failed: this test needs root, as CI has");
         var data = Path.Combine(Mount, "data");
 
         ulong acked = 0;
         var statuses = new List<GrpcStatusCode>();
         using (var collector = await CollectorProcess.StartAsync(data))
         {
-            FillDisk(Path.Combine(Mount, "filler"));
+            _disk.Fill();
             using var grpc = new GrpcClient(new GrpcClientOptions { Address = collector.GrpcUri });
             var client = new CollectorClient(grpc);
             ulong next = 1;
@@ -87,7 +76,7 @@ public sealed class DiskFullTests : IDisposable
             await collector.KillAsync();
         }
 
-        File.Delete(Path.Combine(Mount, "filler"));
+        _disk.Free();
         using (var restarted = await CollectorProcess.StartAsync(data))
         {
             await restarted.StopAsync();
@@ -97,29 +86,5 @@ public sealed class DiskFullTests : IDisposable
         Assert.Equal(stored.Count, stored.Distinct().Count());
         Assert.True((ulong)stored.Count >= acked, $"{stored.Count} stored, {acked} acknowledged");
         Assert.All(Enumerable.Range(1, (int)acked), i => Assert.Contains((ulong)i, stored));
-    }
-
-    private static void FillDisk(string path)
-    {
-        var block = new byte[1 << 20];
-        using var filler = new FileStream(path, FileMode.Create, FileAccess.Write);
-        try
-        {
-            while (true)
-            {
-                filler.Write(block);
-            }
-        }
-        catch (IOException)
-        {
-            // No space left: exactly what the test wants.
-        }
-    }
-
-    private static int Run(string file, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, args) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })!;
-        process.WaitForExit();
-        return process.ExitCode;
     }
 }

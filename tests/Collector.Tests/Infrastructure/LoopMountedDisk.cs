@@ -1,0 +1,68 @@
+using System.Diagnostics;
+
+namespace Collector.Tests.Infrastructure;
+
+/// <summary>
+/// A small ext4 file system in an image file, loop-mounted under /tmp (needs root, as CI runs: without it the test
+/// fails, it never passes unchecked), that a test can fill up and free again. Unmounted and deleted with the test.
+/// </summary>
+internal sealed class LoopMountedDisk : IDisposable
+{
+    private readonly TempDirectory _root;
+    private readonly bool _mounted;
+
+    public LoopMountedDisk(string size = "64M")
+    {
+        _root = new TempDirectory("collector-loopdisk");
+        var image = System.IO.Path.Combine(_root.Path, "disk.img");
+        Directory.CreateDirectory(Path);
+        Assert.True(Run("truncate", "-s", size, image) == 0, "truncate failed");
+        Assert.True(Run("mkfs.ext4", "-q", "-F", image) == 0, "mkfs.ext4 failed");
+        Assert.True(Run("mount", "-o", "loop", image, Path) == 0, "mount -o loop failed: this test needs root (CI runs as root); it does not pass without it");
+        _mounted = true;
+    }
+
+    /// <summary>Where the file system is mounted.</summary>
+    public string Path => System.IO.Path.Combine(_root.Path, "mnt");
+
+    private string Filler => System.IO.Path.Combine(Path, "filler");
+
+    /// <summary>Writes a file until the file system has no space left.</summary>
+    public void Fill()
+    {
+        var block = new byte[1 << 20];
+        using var filler = new FileStream(Filler, FileMode.Create, FileAccess.Write);
+        try
+        {
+            while (true)
+            {
+                filler.Write(block);
+                filler.Flush(flushToDisk: true);
+            }
+        }
+        catch (IOException)
+        {
+            // No space left: exactly what the test wants.
+        }
+    }
+
+    /// <summary>Deletes what <see cref="Fill"/> wrote.</summary>
+    public void Free() => File.Delete(Filler);
+
+    public void Dispose()
+    {
+        if (_mounted)
+        {
+            Run("umount", "-l", Path);
+        }
+
+        _root.Dispose();
+    }
+
+    private static int Run(string file, params string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, args) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })!;
+        process.WaitForExit();
+        return process.ExitCode;
+    }
+}

@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Collector.Protocol.Grpc;
+using Collector.Protocol.Grpc.Client;
+using Collector.Protocol.Telemetry;
+using Collector.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Collector.Tests.Storage;
+
+/// <summary>
+/// An edge collector whose data dir is a small loop-mounted ext4 (root, as CI runs) that fills up under stream load
+/// from several sources and is freed again, forwarding to a core: while full every failed call ends UNAVAILABLE
+/// saying so, HTTP ingest is a 503 with Retry-After, /healthcheck and /metrics show it; once the space is back ingest
+/// resumes by itself within seconds, the forwarder goes on, and every acknowledged event is in the edge's log (after
+/// a final restart) and in the core's exactly once. Clients resend what was not acknowledged, as clients do.
+/// </summary>
+public sealed class DiskFullResumeTests(ITestOutputHelper output) : IDisposable
+{
+    private const int BatchEvents = 500;
+    private const int Sources = 4;
+
+    private readonly LoopMountedDisk _disk = new();
+    private readonly TempDirectory _coreData = new();
+
+    public void Dispose()
+    {
+        _disk.Dispose();
+        _coreData.Dispose();
+    }
+
+    [Fact]
+    public async Task DiskFillsThenFrees_UnavailableWhileFull_ResumesWithoutRestart_AcknowledgedExactlyOnce()
+    {
+        var data = Path.Combine(_disk.Path, "data");
+        var loads = Enumerable.Range(0, Sources).Select(i => new AckedLoad($"disk-full-{i}")).ToArray();
+        var (coreGrpc, coreHttp) = (FreePort.Next(), FreePort.Next());
+        using var core = await CollectorProcess.StartAsync(_coreData.Path, coreGrpc, coreHttp, "--node-id", "core-1");
+        using (var edge = await CollectorProcess.StartAsync(data, "--node-id", "edge-1", "--upstream-url", $"http://127.0.0.1:{coreGrpc}", "--upstream-min-backoff-ms", "50", "--upstream-max-backoff-ms", "400"))
+        {
+            using var grpc = new GrpcClient(new GrpcClientOptions { Address = edge.GrpcUri });
+            var client = new CollectorClient(grpc);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+
+            // Load before the disk fills, then fill it while every source streams.
+            await Task.WhenAll(loads.Select(load => load.StreamOnceAsync(client, batches: 10)));
+            Assert.All(loads, load => Assert.True(load.Acked > 0, $"{load.Source}: nothing acknowledged before the disk filled"));
+            var filling = Task.Run(_disk.Fill);
+            await Task.WhenAll(loads.Select(async load =>
+            {
+                for (var attempt = 0; attempt < 8 && load.Failures.Count == 0; attempt++)
+                {
+                    await load.StreamOnceAsync(client, batches: 200);
+                }
+            }));
+            await filling;
+
+            // While full: every call ends UNAVAILABLE with a message that says so, never INTERNAL.
+            await Task.WhenAll(loads.Select(load => load.StreamOnceAsync(client, batches: 20)));
+            var failures = loads.SelectMany(load => load.Failures).ToList();
+            Assert.All(loads, load => Assert.NotEmpty(load.Failures));
+            Assert.All(failures, failure => Assert.Equal(GrpcStatusCode.Unavailable, failure.Code));
+            Assert.Contains(failures, failure => failure.Message.Contains("disk full", StringComparison.Ordinal));
+            var send = await Assert.ThrowsAsync<GrpcStatusException>(() => client.SendAsync(Events.Batch(loads[0].Source, loads[0].Next, 1)));
+            Assert.Equal(GrpcStatusCode.Unavailable, send.Status.Code);
+            Assert.Contains("disk full", send.Status.Message, StringComparison.Ordinal);
+
+            using (var logs = await http.PostAsync(new Uri(edge.HttpUri, "/v1/logs"), new StringContent("""{"service":"disk","level":"INFO","message":"full"}""", Encoding.UTF8, "application/json")))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, logs.StatusCode);
+                Assert.NotNull(logs.Headers.RetryAfter);
+            }
+
+            using (var healthcheck = await http.GetAsync(new Uri(edge.HttpUri, "/healthcheck")))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, healthcheck.StatusCode);
+                var body = JsonDocument.Parse(await healthcheck.Content.ReadAsStringAsync()).RootElement;
+                var reason = body.GetProperty("reason").GetString()!;
+                var free = body.GetProperty("log").GetProperty("disk_free_bytes").GetInt64();
+                Assert.StartsWith("disk full: ", reason, StringComparison.Ordinal);
+                Assert.Contains(" bytes free", reason, StringComparison.Ordinal);
+                Assert.InRange(free, 0, 16L << 20);
+            }
+
+            var gauge = System.Text.RegularExpressions.Regex.Match(await http.GetStringAsync(new Uri(edge.HttpUri, "/metrics")), @"(?m)^collector_log_disk_free_bytes (\d+)");
+            Assert.True(gauge.Success, "collector_log_disk_free_bytes missing from /metrics");
+            Assert.InRange(long.Parse(gauge.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 0, 16L << 20);
+
+            // Space returns: ingest resumes by itself within seconds, no restart.
+            _disk.Free();
+            var freed = Stopwatch.StartNew();
+            var resumed = false;
+            while (!resumed && freed.Elapsed < TimeSpan.FromSeconds(15))
+            {
+                try
+                {
+                    var ack = await client.SendAsync(Events.Batch(loads[0].Source, loads[0].Next, BatchEvents)).WaitAsync(TimeSpan.FromSeconds(10));
+                    loads[0].Record(ack.DurableThrough);
+                    resumed = true;
+                }
+                catch (GrpcStatusException ex) when (ex.Status.Code == GrpcStatusCode.Unavailable)
+                {
+                    await Task.Delay(100);
+                }
+            }
+
+            Assert.True(resumed, $"ingest did not resume within 15 s of the space coming back\n{edge.Output}");
+            Assert.True(freed.Elapsed < TimeSpan.FromSeconds(10), $"ingest resumed only {freed.Elapsed.TotalSeconds:F1} s after the space came back");
+            Assert.True(await HealthyAsync(http, edge), "/healthcheck is not 200 once ingest resumed");
+            output.WriteLine($"{failures.Count} failed calls while full, all UNAVAILABLE; ingest resumed {freed.Elapsed.TotalSeconds:F2} s after the space came back");
+
+            // And keeps working: every source resends what was not acknowledged, all of it acknowledged now.
+            var failuresBefore = loads.Sum(load => load.Failures.Count);
+            await Task.WhenAll(loads.Select(load => load.StreamOnceAsync(client, batches: 20)));
+            Assert.Equal(failuresBefore, loads.Sum(load => load.Failures.Count));
+            await edge.WaitForHealthAsync(
+                h => h.GetProperty("forwarder").GetProperty("backlog_entries").GetInt64() == 0,
+                TimeSpan.FromSeconds(20),
+                "the forwarder drained the log after the reopen");
+            await edge.StopAsync();
+        }
+
+        await core.StopAsync();
+        output.WriteLine(string.Join(", ", loads.Select(load => $"{load.Source}: {load.Acked} acknowledged")));
+        var edgeLog = await LogContents.ReadDirectoryAsync(data);
+        var coreLog = await LogContents.ReadDirectoryAsync(_coreData.Path);
+        foreach (var load in loads)
+        {
+            AssertEveryAcknowledgedOnce(load, edgeLog, "edge");
+            AssertEveryAcknowledgedOnce(load, coreLog, "core");
+        }
+    }
+
+    private static void AssertEveryAcknowledgedOnce(AckedLoad load, List<StoredEvent> log, string where)
+    {
+        var stored = log.Where(e => e.SourceId == load.Source).Select(e => e.Sequence).ToList();
+        Assert.True(stored.Count == stored.Distinct().Count(), $"{where}: {stored.Count - stored.Distinct().Count()} events of {load.Source} stored twice");
+        var storedSet = stored.ToHashSet();
+        var missing = Enumerable.Range(1, (int)load.Acked).Where(i => !storedSet.Contains((ulong)i)).ToList();
+        Assert.True(missing.Count == 0, $"{where}: {missing.Count} acknowledged events of {load.Source} missing, first {string.Join(", ", missing.Take(5))}; {load.Acked} acknowledged");
+        Assert.True(load.Acked >= 20 * BatchEvents, $"{load.Source}: only {load.Acked} acknowledged");
+    }
+
+    private static async Task<bool> HealthyAsync(HttpClient http, CollectorProcess collector)
+    {
+        using var response = await http.GetAsync(new Uri(collector.HttpUri, "/healthcheck"));
+        return response.StatusCode == HttpStatusCode.OK;
+    }
+
+    /// <summary>One source's load as a careful client sends it: after a failure it resends from the first unacknowledged sequence.</summary>
+    private sealed class AckedLoad(string source)
+    {
+        public string Source => source;
+
+        public ulong Acked { get; private set; }
+
+        public ulong Next => Acked + 1;
+
+        public List<GrpcStatus> Failures { get; } = [];
+
+        public void Record(ulong durableThrough) => Acked = Math.Max(Acked, durableThrough);
+
+        /// <summary>One stream of up to <paramref name="batches"/> batches; an Ack that never comes fails the test, not hangs it.</summary>
+        public Task StreamOnceAsync(CollectorClient client, int batches) =>
+            StreamAsync(client, batches).WaitAsync(TimeSpan.FromSeconds(30));
+
+        private async Task StreamAsync(CollectorClient client, int batches)
+        {
+            await using var call = client.OpenStream();
+            var reading = Task.Run(async () =>
+            {
+                while (await call.ReadNextAsync() is { } ack)
+                {
+                    Record(ack.DurableThrough);
+                }
+            });
+            try
+            {
+                var next = Next;
+                for (var b = 0; b < batches && !reading.IsCompleted; b++, next += BatchEvents)
+                {
+                    await call.WriteAsync(Events.Batch(source, next, BatchEvents));
+                }
+
+                await call.CompleteRequestsAsync();
+            }
+            catch (GrpcStatusException)
+            {
+                // The server ended the call; the reading side has its status.
+            }
+
+            try
+            {
+                await reading;
+            }
+            catch (GrpcStatusException ex)
+            {
+                Failures.Add(ex.Status);
+            }
+        }
+    }
+}
