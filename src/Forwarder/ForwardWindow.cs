@@ -23,6 +23,7 @@ public sealed class ForwardWindow : IDisposable
     private readonly Queue<ForwardBatch> _unacked = new();
     private ForwardBatch? _partial;
     private long _entriesRead;
+    private long _completedUntil;
 
     public ForwardWindow(DurableLog log, LogConsumers consumers, ForwardBatchBuilder builder, ForwarderOptions options)
     {
@@ -48,8 +49,12 @@ public sealed class ForwardWindow : IDisposable
     /// <summary>True when <see cref="ReadLimit"/> holds the backlog lane back right now.</summary>
     public bool HeldAtLimit => ReadLimit is { } limit && _partial is null && NextReadAddress >= limit;
 
-    /// <summary>Everything before this address is delivered (or dropped by the budget).</summary>
-    public long CompletedUntil { get; private set; }
+    /// <summary>Everything before this address is delivered (or dropped by the budget). Read by the backlog gauge from any thread.</summary>
+    public long CompletedUntil
+    {
+        get => Volatile.Read(ref _completedUntil);
+        private set => Volatile.Write(ref _completedUntil, value);
+    }
 
     /// <summary>Everything before this address has been read from the log.</summary>
     public long ReadUntil { get; private set; }

@@ -15,8 +15,7 @@ public sealed class ForwarderCounters
     private long _droppedLoops;
     private long _reconnects;
     private long _lastSuccessUnixMs;
-    private long _backlogEntries;
-    private long _backlogBytes;
+    private IForwarderBacklog? _backlog;
     private int _connected;
     private int _liveLane;
 
@@ -47,10 +46,11 @@ public sealed class ForwarderCounters
     /// <summary>Unix milliseconds of the last acknowledged batch; 0 before the first.</summary>
     public long LastSuccessUnixMs => Volatile.Read(ref _lastSuccessUnixMs);
 
-    /// <summary>Log entries between the forwarder's cursor and the committed tail (as of the last count).</summary>
-    public long BacklogEntries => Volatile.Read(ref _backlogEntries);
+    /// <summary>Log entries between the forwarder's cursor and the committed tail, as of now (0 before the forwarder starts).</summary>
+    public long BacklogEntries => Volatile.Read(ref _backlog)?.Entries ?? 0;
 
-    public long BacklogBytes => Volatile.Read(ref _backlogBytes);
+    /// <summary>Committed log bytes the upstream has not acknowledged, as of now.</summary>
+    public long BacklogBytes => Volatile.Read(ref _backlog)?.Bytes ?? 0;
 
     public IReadOnlyDictionary<string, long> FailuresByReason => new Dictionary<string, long>(_failures, StringComparer.Ordinal);
 
@@ -80,9 +80,6 @@ public sealed class ForwarderCounters
 
     public void SetLiveLane(bool active) => Volatile.Write(ref _liveLane, active ? 1 : 0);
 
-    public void SetBacklog(long entries, long bytes)
-    {
-        Volatile.Write(ref _backlogEntries, entries);
-        Volatile.Write(ref _backlogBytes, bytes);
-    }
+    /// <summary>Where <see cref="BacklogEntries"/> and <see cref="BacklogBytes"/> are read from.</summary>
+    public void TrackBacklog(IForwarderBacklog backlog) => Volatile.Write(ref _backlog, backlog);
 }

@@ -93,6 +93,12 @@ internal sealed partial class CollectorProcess : IDisposable
         Assert.Equal(0, _child.Process.ExitCode);
     }
 
+    /// <summary>SIGSTOP: the process stays, its sockets stay open, it answers nothing (a hung peer).</summary>
+    public void Pause() => Assert.Equal(0, SendSignal(_child.Process.Id, 19));
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Assert.Equal(0, SendSignal(_child.Process.Id, 18));
+
     public void Dispose() => _child.Dispose();
 
     private static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string> environment, IEnumerable<string> args)
