@@ -63,9 +63,9 @@ public sealed class PersistedCursorTests : IDisposable
                     return position;
                 }
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or ArgumentOutOfRangeException)
             {
-                // Replaced while we read it: the next one will do.
+                // Replaced while we read it, or still being written (cut short): the next one will do.
             }
 
             await Task.Delay(50);
