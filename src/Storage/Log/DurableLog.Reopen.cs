@@ -1,5 +1,8 @@
 // How the durable log survives a failed commit (a full disk above all) without a restart.
 //
+// A commit fails when FASTER's flush of the pages fails, or when its commit record does not read back whole
+// (RetainingCommitManager: FASTER would take such a commit as done and acknowledge it).
+//
 // FASTER 2.6.5 keeps a failed flush for good: the FasterLog stores the CommitFailureException and throws it from
 // every later commit and from appends once its buffer is full (TolerateDeviceFailure would go on past the failed
 // range instead, which loses data: not for us). So the log is reopened:
@@ -101,7 +104,7 @@ public sealed partial class DurableLog
         }
     }
 
-    private async Task CommitInCurrentGenerationAsync(Func<FasterLog, ValueTask> commit)
+    private async Task CommitInCurrentGenerationAsync(Func<FasterLog, CancellationToken, ValueTask> commit, CancellationToken cancellationToken)
     {
         var generation = _current;
         while (!generation.TryEnter())
@@ -113,11 +116,17 @@ public sealed partial class DurableLog
 
         try
         {
-            await commit(generation.Log);
+            // A commit whose record could not be written never completes in FASTER: the fault ends the wait.
+            using var committing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, generation.Faulted);
+            await commit(generation.Log, committing.Token);
         }
         catch (CommitFailureException ex)
         {
             throw new DurableLogUnavailableException($"the durable log takes no entries for now: {Describe(generation, ex)}", ex);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && generation.Fault is { } fault)
+        {
+            throw new DurableLogUnavailableException($"the durable log takes no entries for now: {Describe(generation, fault)}", ex);
         }
         finally
         {

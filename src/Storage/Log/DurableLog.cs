@@ -395,7 +395,7 @@ public sealed partial class DurableLog : IAsyncDisposable
 
     /// <summary>Commits everything appended so far and waits for it.</summary>
     public Task CommitAsync(CancellationToken cancellationToken = default) =>
-        CommitInCurrentGenerationAsync(log => log.CommitAsync(cancellationToken));
+        CommitInCurrentGenerationAsync((log, token) => log.CommitAsync(token), cancellationToken);
 
     /// <summary>
     /// Writes a commit record even when no entry was appended since the last one, so that cursor positions set by
@@ -403,7 +403,7 @@ public sealed partial class DurableLog : IAsyncDisposable
     /// </summary>
     public Task PersistCursorsAsync(CancellationToken cancellationToken = default) =>
         // A commit that carries a cookie is never skipped; we keep nothing in it.
-        CommitInCurrentGenerationAsync(async log => await log.CommitStronglyAsync(cookie: [], token: cancellationToken));
+        CommitInCurrentGenerationAsync(async (log, token) => await log.CommitStronglyAsync(cookie: [], token: token), cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -413,8 +413,9 @@ public sealed partial class DurableLog : IAsyncDisposable
         {
             try
             {
-                // Strongly, so that cursor positions are written even when no entry came since the last commit.
-                await _log.CommitStronglyAsync(cookie: []);
+                // Strongly, so that cursor positions are written even when no entry came since the last commit;
+                // one whose record cannot be written never completes, so the generation's fault ends the wait.
+                await _log.CommitStronglyAsync(cookie: [], token: _current.Faulted);
                 StorageLog.LogClosed(_logger, _log.CommittedUntilAddress);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -514,9 +515,12 @@ public sealed partial class DurableLog : IAsyncDisposable
                 if (_log.TailAddress > _log.CommittedUntilAddress)
                 {
                     var started = Stopwatch.GetTimestamp();
-                    using (var span = StorageActivity.StartCommit(_log.TailAddress))
+                    var generation = _current;
+                    using (var span = StorageActivity.StartCommit(generation.Log.TailAddress))
+                    using (var committing = CancellationTokenSource.CreateLinkedTokenSource(token, generation.Faulted))
                     {
-                        await _log.CommitAsync(token);
+                        // A commit whose record could not be written never completes in FASTER: the fault ends the wait.
+                        await generation.Log.CommitAsync(committing.Token);
                     }
 
                     NotifyCommitted();
@@ -547,7 +551,8 @@ public sealed partial class DurableLog : IAsyncDisposable
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                await RecoverFromFailureAsync(_current, ex, token);
+                // The generation's own fault, when it has one, says why (a commit record that was not written).
+                await RecoverFromFailureAsync(_current, _current.Fault ?? ex, token);
             }
         }
     }

@@ -26,6 +26,12 @@ internal sealed class LogGeneration : IDisposable
 
         // Taken once: a token stays readable after its source is disposed, the source's Token property does not.
         Faulted = _faulted.Token;
+
+        if (commitRecords is RetainingCommitManager records)
+        {
+            // Off FASTER's commit thread: the fault wakes waiters whose continuations must not run inside its commit.
+            records.WriteFailed = failure => ThreadPool.QueueUserWorkItem(_ => SetFault(failure));
+        }
     }
 
     public FasterLog Log { get; }

@@ -6,6 +6,13 @@ namespace Collector.Storage.Log;
 /// FASTER's own commit record store (commits/log-commits/commit.N.0), keeping the newest two records instead of one,
 /// so a damaged newest record has an older one to fall back to; and, while FasterLog recovers, showing it only the
 /// record CommitRecovery chose (with its end as CommitRecovery found it), so FASTER cannot pick another one.
+/// <para>
+/// Every record is read back once written. FASTER's store only logs a failed write (a full disk leaves an empty file)
+/// and FasterLog then takes the commit as done and acknowledges what it covers; two such records in a row would also
+/// have pruned the last good one, leaving a log nothing can recover. So a record that is not there whole is deleted,
+/// older ones are kept, <see cref="WriteFailed"/> is told, and the commit throws: FasterLog leaves its committed end
+/// where it was (its commit worker swallows the exception), and the log's generation fails and reopens.
+/// </para>
 /// </summary>
 internal sealed class RetainingCommitManager : ILogCommitManager
 {
@@ -14,17 +21,41 @@ internal sealed class RetainingCommitManager : ILogCommitManager
     private readonly DeviceLogCommitCheckpointManager _records;
     private readonly CommitRecord? _recoverFrom;
     private readonly SortedSet<long> _numbers;
+    private readonly string _recordDirectory;
 
     public RetainingCommitManager(string commitDirectory, CommitRecord? recoverFrom)
     {
         _records = new DeviceLogCommitCheckpointManager(new LocalStorageNamedDeviceFactory(), new DefaultCheckpointNamingScheme(commitDirectory), removeOutdated: false);
         _recoverFrom = recoverFrom;
         _numbers = new SortedSet<long>(_records.ListCommits());
+        _recordDirectory = Path.Combine(commitDirectory, "log-commits");
     }
+
+    /// <summary>Told (on FASTER's commit thread) when a record did not reach the disk whole; its commit is not taken.</summary>
+    public Action<IOException>? WriteFailed { get; set; }
 
     public void Commit(long beginAddress, long untilAddress, byte[] commitMetadata, long commitNum, bool forceWriteMetadata)
     {
-        _records.Commit(beginAddress, untilAddress, commitMetadata, commitNum, forceWriteMetadata);
+        string? problem;
+        try
+        {
+            _records.Commit(beginAddress, untilAddress, commitMetadata, commitNum, forceWriteMetadata);
+            problem = ReadBackProblem(commitNum);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Not even the file could be made; FASTER would swallow this too and wait for the commit for ever.
+            problem = ex.Message;
+        }
+
+        if (problem is not null)
+        {
+            var failure = new IOException($"commit record {RecordPath(commitNum)} did not reach the disk whole ({problem}); its commit is not taken");
+            TryDelete(RecordPath(commitNum));
+            WriteFailed?.Invoke(failure);
+            throw failure;
+        }
+
         lock (_numbers)
         {
             _numbers.Add(commitNum);
@@ -57,4 +88,31 @@ internal sealed class RetainingCommitManager : ILogCommitManager
     public void OnRecovery(long commitNum) => _records.OnRecovery(commitNum);
 
     public void Dispose() => _records.Dispose();
+
+    private string RecordPath(long commitNum) => Path.Combine(_recordDirectory, $"commit.{commitNum}.0");
+
+    /// <summary>Why the record just written is not whole on disk; null when it reads back as written.</summary>
+    private string? ReadBackProblem(long commitNum)
+    {
+        try
+        {
+            return CommitRecord.TryParse(commitNum, File.ReadAllBytes(RecordPath(commitNum)), out var problem) is null ? problem : null;
+        }
+        catch (IOException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Left behind, it is recognised as damaged at the next recovery and moved aside.
+        }
+    }
 }

@@ -27,13 +27,27 @@ internal sealed class LoopMountedDisk : IDisposable
 
     private string Filler => System.IO.Path.Combine(Path, "filler");
 
-    /// <summary>Writes a file until the file system has no space left.</summary>
+    /// <summary>Writes files until the file system has no space left, not even a block.</summary>
     public void Fill()
     {
-        var block = new byte[1 << 20];
-        using var filler = new FileStream(Filler, FileMode.Create, FileAccess.Write);
+        // Megabytes first, then single blocks: what a megabyte write leaves is room for many small files.
+        FillWith(Filler, 1 << 20);
+        FillWith(Filler + "-tail", 4096);
+    }
+
+    /// <summary>Deletes what <see cref="Fill"/> wrote.</summary>
+    public void Free()
+    {
+        File.Delete(Filler);
+        File.Delete(Filler + "-tail");
+    }
+
+    private static void FillWith(string path, int blockBytes)
+    {
+        var block = new byte[blockBytes];
         try
         {
+            using var filler = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
             while (true)
             {
                 filler.Write(block);
@@ -45,9 +59,6 @@ internal sealed class LoopMountedDisk : IDisposable
             // No space left: exactly what the test wants.
         }
     }
-
-    /// <summary>Deletes what <see cref="Fill"/> wrote.</summary>
-    public void Free() => File.Delete(Filler);
 
     public void Dispose()
     {

@@ -1,0 +1,80 @@
+using Collector.Protocol.Grpc;
+using Collector.Protocol.Grpc.Client;
+using Collector.Protocol.Telemetry;
+using Collector.Tests.Infrastructure;
+
+namespace Collector.Tests.Storage;
+
+/// <summary>
+/// A commit whose record cannot be written is not a commit. The collector's commit records live on a small loop-mounted
+/// ext4 (a symlink from the data dir; root, as CI runs) that is filled while the log's pages still have room: FASTER's
+/// own record store only logs such a failed write, and FasterLog took the commit as done, so the collector acknowledged
+/// batches no record covered, and two such empty records pruned the last good one, leaving a log that was refused at
+/// the next start (exit 3). Now nothing is acknowledged while records cannot be written, ingest resumes once they can,
+/// and after a kill -9 every acknowledged event is in the log exactly once.
+/// </summary>
+public sealed class CommitRecordWriteTests : IDisposable
+{
+    private const string Source = "record-writes";
+
+    private readonly LoopMountedDisk _recordDisk = new("8M");
+    private readonly TempDirectory _data = new();
+
+    public void Dispose()
+    {
+        _data.Dispose();
+        _recordDisk.Dispose();
+    }
+
+    [Fact]
+    public async Task RecordsCannotBeWritten_NothingAcknowledged_ResumesOnceWritable_KilledRestartHoldsEveryAcknowledgedEventOnce()
+    {
+        var records = Path.Combine(_recordDisk.Path, "log-commits");
+        Directory.CreateDirectory(records);
+        Directory.CreateDirectory(Path.Combine(_data.Path, "commits"));
+        File.CreateSymbolicLink(Path.Combine(_data.Path, "commits", "log-commits"), records);
+
+        ulong acked;
+        using (var collector = await CollectorProcess.StartAsync(_data.Path))
+        {
+            using var grpc = new GrpcClient(new GrpcClientOptions { Address = collector.GrpcUri });
+            var client = new CollectorClient(grpc);
+            acked = (await client.SendAsync(Events.Batch(Source, 1, 100))).DurableThrough;
+            Assert.Equal(100UL, acked);
+
+            _recordDisk.Fill();
+
+            // The old code acknowledged both, each with an empty record; the second pruned the last good one.
+            var refused = await Assert.ThrowsAsync<GrpcStatusException>(() => client.SendAsync(Events.Batch(Source, 101, 100)));
+            Assert.Equal(GrpcStatusCode.Unavailable, refused.Status.Code);
+            Assert.Contains("commit record", refused.Status.Message, StringComparison.Ordinal);
+            Assert.Contains("did not reach the disk whole", refused.Status.Message, StringComparison.Ordinal);
+            var again = await Assert.ThrowsAsync<GrpcStatusException>(() => client.SendAsync(Events.Batch(Source, 101, 100)));
+            Assert.Equal(GrpcStatusCode.Unavailable, again.Status.Code);
+            Assert.Equal(100UL, acked);
+
+            _recordDisk.Free();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+            while (acked < 200)
+            {
+                try
+                {
+                    acked = (await client.SendAsync(Events.Batch(Source, 101, 100))).DurableThrough;
+                }
+                catch (GrpcStatusException ex) when (ex.Status.Code == GrpcStatusCode.Unavailable && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(100);
+                }
+            }
+
+            acked = (await client.SendAsync(Events.Batch(Source, 201, 100))).DurableThrough;
+            Assert.Equal(300UL, acked);
+            await collector.KillAsync();
+        }
+
+        // Starts (not refused for want of a good record) and holds every acknowledged event once.
+        var stored = (await LogContents.ReadDirectoryAsync(_data.Path)).Where(e => e.SourceId == Source).Select(e => e.Sequence).ToList();
+        Assert.Equal(Enumerable.Range(1, (int)acked).Select(i => (ulong)i), stored);
+        Assert.All(CommitRecordFile.All(_data.Path), path => Assert.True(new FileInfo(path).Length > 0, $"{path} is empty"));
+    }
+}
