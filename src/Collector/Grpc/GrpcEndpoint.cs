@@ -148,13 +148,9 @@ public sealed class GrpcEndpoint(
         {
             return await handler.HandleAsync(call);
         }
-        catch (GrpcStatusException ex)
+        catch (Exception ex) when (GrpcErrors.StatusOf(ex) is { } status)
         {
-            return ex.Status;
-        }
-        catch (DurableLogUnavailableException ex)
-        {
-            return new GrpcStatus(GrpcStatusCode.Unavailable, ex.Message);
+            return status;
         }
         catch (OperationCanceledException) when (call.DeadlineExceeded)
         {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Collector.Protocol.Compression;
 using Collector.Protocol.Grpc;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http.Features;

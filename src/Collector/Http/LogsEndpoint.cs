@@ -58,16 +58,16 @@ public static class LogsEndpoint
             context.Response.Headers.RetryAfter = "1";
             return OtlpError(protobuf, StatusCodes.Status503ServiceUnavailable, ex.Message);
         }
-        catch (GrpcStatusException ex) when (EventRateBucket.TryGetRetryAfter(ex, out var retryAfter))
+        catch (RateLimitedException ex)
         {
             // The key is over its event rate; nothing of the request was stored. OTLP/HTTP exporters honour Retry-After.
-            context.Response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return OtlpError(protobuf, StatusCodes.Status429TooManyRequests, ex.Status.Message);
+            context.Response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return OtlpError(protobuf, StatusCodes.Status429TooManyRequests, ex.Message);
         }
-        catch (GrpcStatusException ex) when (ex.Status.Code == GrpcStatusCode.InvalidArgument)
+        catch (BatchRejectedException ex)
         {
             // IngestService refused a batch the mapping built; the mapping checks what it can, this is the rest.
-            return OtlpError(protobuf, StatusCodes.Status400BadRequest, ex.Status.Message);
+            return OtlpError(protobuf, StatusCodes.Status400BadRequest, ex.Message);
         }
     }
 

@@ -1,5 +1,5 @@
 using System.Buffers;
-using Collector.Protocol.Grpc;
+using Collector.Protocol.Compression;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Collector.Host.Http;
@@ -65,14 +65,14 @@ public static class RequestBody
     {
         try
         {
-            using var plain = GrpcGzip.Decompress(new ReadOnlySequence<byte>(compressed), maxBytes);
+            using var plain = BoundedGzip.Inflate(new ReadOnlySequence<byte>(compressed), maxBytes);
             return new BodyResult(plain.Memory.ToArray(), StatusCodes.Status200OK, null);
         }
-        catch (GrpcStatusException ex) when (ex.Status.Code == GrpcStatusCode.ResourceExhausted)
+        catch (InflatedTooLargeException)
         {
             return BodyResult.Failed(StatusCodes.Status413PayloadTooLarge, $"the inflated body exceeds the limit of {maxBytes} bytes");
         }
-        catch (GrpcStatusException)
+        catch (InvalidDataException)
         {
             return BodyResult.Failed(StatusCodes.Status400BadRequest, "the body is not valid gzip (Content-Encoding: gzip)");
         }

@@ -44,9 +44,9 @@ public sealed class StreamMethod(IngestService ingest) : IGrpcMethodHandler
 
         // Acks of every batch ingested before the end (or the bad one) go out before the status.
         var ackFailure = await acks;
-        if (readFailure is GrpcStatusException statusException)
+        if (readFailure is not null && GrpcErrors.StatusOf(readFailure) is { Code: not GrpcStatusCode.Unavailable } refusal)
         {
-            return statusException.Status;
+            return refusal;
         }
 
         // The ack side ended the call (the log failed) and so cancelled the reading: its status is the cause.

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Collector.Protocol.Grpc;
 using Collector.Protocol.Telemetry;
 using Collector.Protocol.Telemetry.V1;
 using Collector.Storage.Dedup;
@@ -41,9 +40,10 @@ public sealed class IngestService(
     }
 
     /// <summary>
-    /// Ingests one encoded EventBatch. Throws INVALID_ARGUMENT when the bytes are not an EventBatch (nothing of it
-    /// is stored), UNAVAILABLE when the log cannot take entries, RESOURCE_EXHAUSTED when the batch's events do not fit
-    /// in the caller's <paramref name="bucket"/> (<see cref="Security.ApiCaller.Bucket"/>; nothing of it is stored).
+    /// Ingests one encoded EventBatch. Throws <see cref="BatchRejectedException"/> when the bytes are not an EventBatch
+    /// (nothing of it is stored), DurableLogUnavailableException when the log cannot take entries, and
+    /// <see cref="Security.RateLimitedException"/> when the batch's events do not fit in the caller's
+    /// <paramref name="bucket"/> (<see cref="Security.ApiCaller.Bucket"/>; nothing of it is stored).
     /// </summary>
     public PendingAck Ingest(ReadOnlySpan<byte> batchBytes, IngestScratch scratch, IngestProtocol protocol = IngestProtocol.Grpc, Security.EventRateBucket? bucket = null)
     {
@@ -51,14 +51,14 @@ public sealed class IngestService(
         var batch = scratch.Batch;
         if (EventBatchScanner.Scan(batchBytes, batch) is { } scanError)
         {
-            throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, scanError);
+            throw new BatchRejectedException(scanError);
         }
 
         var first = batch.FirstSequence;
         var count = batch.Events.Count;
         if (first != 0 && count > 0 && first > ulong.MaxValue - (ulong)(count - 1))
         {
-            throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, "first_sequence plus the number of events overflows uint64");
+            throw new BatchRejectedException("first_sequence plus the number of events overflows uint64");
         }
 
         CheckEvents(batchBytes, batch, scratch.Checks);
@@ -112,7 +112,7 @@ public sealed class IngestService(
             if (verdict == EventVerdict.Malformed)
             {
                 // One event that is not an Event means the message is not an EventBatch: refuse all of it.
-                throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, $"events[{i}]: {reason}");
+                throw new BatchRejectedException($"events[{i}]: {reason}");
             }
 
             checks.Add(new EventCheck(verdict == EventVerdict.Valid, facts.HasTime, reason));

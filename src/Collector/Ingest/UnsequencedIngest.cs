@@ -24,7 +24,7 @@ public sealed class UnsequencedIngest(IngestService ingest, IngestCounters count
 
     /// <summary>
     /// Ingests every batch and waits until all are durable. Throws DurableLogUnavailableException when the log fails,
-    /// and RESOURCE_EXHAUSTED (a GrpcStatusException) when the caller's <paramref name="bucket"/> cannot pay for the
+    /// and RateLimitedException when the caller's <paramref name="bucket"/> cannot pay for the
     /// whole request: taken once, up front, so a refused request stores nothing and its retry is clean.
     /// </summary>
     public async Task<IngestOutcome> IngestAsync(IReadOnlyList<SourceEvents> batches, IngestProtocol protocol, Security.EventRateBucket? bucket, CancellationToken cancellationToken)

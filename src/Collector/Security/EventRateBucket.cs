@@ -1,5 +1,3 @@
-using Collector.Protocol.Grpc;
-
 namespace Collector.Host.Security;
 
 /// <summary>
@@ -9,8 +7,6 @@ namespace Collector.Host.Security;
 /// </summary>
 public sealed class EventRateBucket
 {
-    private const string RetryAfterKey = "collector.retry-after";
-
     private readonly Lock _gate = new();
     private readonly string _owner;
     private readonly double _eventsPerSecond;
@@ -57,8 +53,8 @@ public sealed class EventRateBucket
     }
 
     /// <summary>
-    /// Takes tokens for a batch or throws RESOURCE_EXHAUSTED before anything of it is stored, so the client's retry is
-    /// clean. HTTP handlers answer 429 with <see cref="TryGetRetryAfter"/> as Retry-After.
+    /// Takes tokens for a batch or throws <see cref="RateLimitedException"/> (with the wait it asks for) before
+    /// anything of it is stored, so the client's retry is clean.
     /// </summary>
     public void Take(int events)
     {
@@ -67,24 +63,8 @@ public sealed class EventRateBucket
             return;
         }
 
-        var exception = new GrpcStatusException(
-            GrpcStatusCode.ResourceExhausted,
-            $"key '{_owner}' is over its limit of {_eventsPerSecond:0.###} events per second; this batch of {events} events was not stored: retry after {Math.Ceiling(retryAfter.TotalMilliseconds):0} ms");
-        exception.Data[RetryAfterKey] = retryAfter;
-        throw exception;
-    }
-
-    /// <summary>The wait a rate refusal asked for; false for any other exception.</summary>
-    public static bool TryGetRetryAfter(Exception exception, out TimeSpan retryAfter)
-    {
-        ArgumentNullException.ThrowIfNull(exception);
-        if (exception.Data[RetryAfterKey] is TimeSpan wait)
-        {
-            retryAfter = wait;
-            return true;
-        }
-
-        retryAfter = default;
-        return false;
+        throw new RateLimitedException(
+            $"key '{_owner}' is over its limit of {_eventsPerSecond:0.###} events per second; this batch of {events} events was not stored: retry after {Math.Ceiling(retryAfter.TotalMilliseconds):0} ms",
+            retryAfter);
     }
 }

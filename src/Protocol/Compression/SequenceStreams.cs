@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Collector.Protocol.Grpc;
+namespace Collector.Protocol.Compression;
 
 /// <summary>A read-only stream over a byte sequence, so GZipStream can read a frame without copying it first.</summary>
 internal sealed class ReadOnlySequenceStream(ReadOnlySequence<byte> sequence) : Stream

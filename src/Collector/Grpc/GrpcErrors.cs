@@ -1,0 +1,23 @@
+using Collector.Host.Ingest;
+using Collector.Host.Security;
+using Collector.Protocol.Grpc;
+using Collector.Storage.Log;
+
+namespace Collector.Host.Grpc;
+
+/// <summary>
+/// The one place where the collector's own exceptions become gRPC statuses (the HTTP endpoints map the same
+/// exceptions to 400, 429 and 503). Code outside the gRPC layer throws these, never a gRPC status.
+/// </summary>
+public static class GrpcErrors
+{
+    /// <summary>The status an exception means for the caller; null for one that is not the caller's to know (INTERNAL).</summary>
+    public static GrpcStatus? StatusOf(Exception exception) => exception switch
+    {
+        GrpcStatusException status => status.Status,
+        BatchRejectedException rejected => new GrpcStatus(GrpcStatusCode.InvalidArgument, rejected.Message),
+        RateLimitedException limited => new GrpcStatus(GrpcStatusCode.ResourceExhausted, limited.Message),
+        DurableLogUnavailableException unavailable => new GrpcStatus(GrpcStatusCode.Unavailable, unavailable.Message),
+        _ => null,
+    };
+}
