@@ -274,9 +274,10 @@ public sealed class UpstreamForwarder(
             throw;
         }
 
-        queue.CompleteHead(batch);
+        // Counted before the window moves: whoever sees the backlog at 0 sees these events forwarded.
         ForwarderActivity.RecordForward(upstream.Describe, batch, result, batch.SentAt);
         counters.Delivered(batch, result, time.GetUtcNow().ToUnixTimeMilliseconds());
+        queue.CompleteHead(batch);
         if (result.Rejected > 0)
         {
             ForwarderLog.Rejected(logger, result.Rejected, result.FirstRejection);

@@ -81,6 +81,17 @@ internal sealed partial class CollectorProcess : IDisposable
         return last;
     }
 
+    /// <summary>Waits until the collector's output holds <paramref name="text"/> (it arrives through a pipe, a little after the fact).</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"'{text}' not in the collector's output after {timeout.TotalSeconds} s:\n{Output}");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, nothing is flushed.</summary>
     public Task KillAsync() => _child.KillAsync();
 
