@@ -38,14 +38,17 @@ public sealed class GrpcEndpoint(
 {
     private readonly Dictionary<string, IGrpcMethodHandler> _handlers = handlers.ToDictionary(h => h.Path, StringComparer.Ordinal);
 
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>Set on a request handed on to grpc-dotnet (<see cref="StandardGrpcServices"/>) once its access was checked here.</summary>
+    public const string AccessCheckedItem = "collector.grpc.access-checked";
+
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var started = Stopwatch.GetTimestamp();
         metrics.GrpcCallStarted();
         var outcome = (Method: RequestMetrics.UnknownMethod, Code: RequestMetrics.GrpcCode(GrpcStatusCode.Unknown));
         try
         {
-            outcome = await ServeAsync(context);
+            outcome = await ServeAsync(context, next);
         }
         finally
         {
@@ -57,7 +60,7 @@ public sealed class GrpcEndpoint(
     }
 
     /// <summary>Serves one request; returns the method and code labels of its metrics (an HTTP status when it was refused before gRPC).</summary>
-    private async Task<(string Method, string Code)> ServeAsync(HttpContext context)
+    private async Task<(string Method, string Code)> ServeAsync(HttpContext context, RequestDelegate next)
     {
         var request = context.Request;
         var response = context.Response;
@@ -84,6 +87,13 @@ public sealed class GrpcEndpoint(
             return (RequestMetrics.UnknownMethod, RequestMetrics.HttpCode(response.StatusCode));
         }
 
+        // Before the method lookup, so a caller without a key cannot probe which methods exist.
+        var decision = access.Check(context, AccessCheck.Grpc);
+        if (decision.IsAllowed && StandardGrpcServices.Serves(request.Path))
+        {
+            return await ServeStandardAsync(context, next);
+        }
+
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = GrpcHeaders.ContentType;
         response.Headers[GrpcHeaders.AcceptEncoding] = GrpcHeaders.SupportedEncodings;
@@ -96,8 +106,6 @@ public sealed class GrpcEndpoint(
         var handler = _handlers.GetValueOrDefault(request.Path.Value ?? string.Empty);
         var method = handler?.Path ?? RequestMetrics.UnknownMethod;
 
-        // Before the method lookup, so a caller without a key cannot probe which methods exist.
-        var decision = access.Check(context, AccessCheck.Grpc);
         if (!decision.IsAllowed)
         {
             var refusal = decision.IsForbidden ? GrpcStatusCode.PermissionDenied : GrpcStatusCode.Unauthenticated;
@@ -140,6 +148,17 @@ public sealed class GrpcEndpoint(
         }
 
         return (method, RequestMetrics.GrpcCode(status.Code));
+    }
+
+    /// <summary>A call of health or reflection, served by grpc-dotnet through routing; labelled with its grpc-status.</summary>
+    private static async Task<(string Method, string Code)> ServeStandardAsync(HttpContext context, RequestDelegate next)
+    {
+        context.Items[AccessCheckedItem] = true;
+        await next(context);
+        var trailers = context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers;
+        var status = trailers is not null && trailers.TryGetValue(GrpcHeaders.Status, out var trailer) ? trailer : context.Response.Headers[GrpcHeaders.Status];
+        var code = int.TryParse(status.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) ? (GrpcStatusCode)value : GrpcStatusCode.Unknown;
+        return (context.Request.Path.Value ?? RequestMetrics.UnknownMethod, RequestMetrics.GrpcCode(code));
     }
 
     private async Task<GrpcStatus> RunAsync(IGrpcMethodHandler handler, GrpcServerCall call)

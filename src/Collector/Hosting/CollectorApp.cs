@@ -166,6 +166,7 @@ public sealed class CollectorApp : IAsyncDisposable
         services.AddSingleton<OtlpLogsReceiver>();
         services.AddSingleton<IGrpcMethodHandler, OtlpExportMethod>();
         services.AddSingleton<GrpcEndpoint>();
+        services.AddStandardGrpcServices(options.MaxReceiveMessageBytes);
         services.AddSingleton<StatusSnapshot>();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
     }
@@ -272,7 +273,19 @@ public sealed class CollectorApp : IAsyncDisposable
         app.Use(next => context =>
         {
             var items = context.Features.Get<IConnectionItemsFeature>()?.Items;
-            return items is not null && items.ContainsKey(GrpcConnectionItem) ? grpc.InvokeAsync(context) : MeasureAsync(next, context, metrics);
+            if (items is not null && items.ContainsKey(GrpcConnectionItem))
+            {
+                return grpc.InvokeAsync(context, next);
+            }
+
+            if (StandardGrpcServices.Serves(context.Request.Path))
+            {
+                // gRPC's health and reflection answer on the gRPC url only.
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+
+            return MeasureAsync(next, context, metrics);
         });
         app.UseApiKeys();
         HealthcheckEndpoint.Map(app);
@@ -280,5 +293,6 @@ public sealed class CollectorApp : IAsyncDisposable
         QueryEndpoints.Map(app);
         LogsEndpoint.Map(app);
         MetricsEndpoint.Map(app);
+        app.MapStandardGrpcServices();
     }
 }

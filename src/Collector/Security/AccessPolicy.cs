@@ -27,6 +27,10 @@ public static class AccessPolicy
         ["/telemetry.v1.Collector/Stream"] = AccessRequirement.Ingest,
         ["/telemetry.v1.Collector/Send"] = AccessRequirement.Ingest,
         [OtlpLogsExport] = AccessRequirement.Ingest,
+
+        // Probes of load balancers and orchestrators carry no key. Reflection falls to the default: any valid key.
+        ["/grpc.health.v1.Health/Check"] = AccessRequirement.Public,
+        ["/grpc.health.v1.Health/Watch"] = AccessRequirement.Public,
     };
 
     public static AccessRequirement ForHttp(PathString path)

@@ -12,6 +12,12 @@ public static class HttpAccessMiddleware
         var check = app.Services.GetRequiredService<AccessCheck>();
         app.Use(next => context =>
         {
+            if (context.Items.ContainsKey(Grpc.GrpcEndpoint.AccessCheckedItem))
+            {
+                // A gRPC call handed on to grpc-dotnet: the gRPC table was applied already.
+                return next(context);
+            }
+
             var decision = check.Check(context, AccessCheck.Http);
             if (decision.IsAllowed)
             {

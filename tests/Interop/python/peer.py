@@ -235,6 +235,71 @@ def cmd_client_raw(args):
           "response_len": len(response)})
 
 
+def read_fields(data):
+    """(field number, wire type, value) of a protobuf message: enough of the wire format to read health and
+    reflection answers without their .proto files (not ours to ship)."""
+    def varint(at):
+        value, shift = 0, 0
+        while True:
+            byte = data[at]
+            value |= (byte & 0x7F) << shift
+            at += 1
+            if byte < 0x80:
+                return value, at
+            shift += 7
+    fields, at = [], 0
+    while at < len(data):
+        key, at = varint(at)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, at = varint(at)
+        elif wire == 2:
+            length, at = varint(at)
+            value, at = data[at:at + length], at + length
+        else:
+            sys.exit("unexpected wire type %d" % wire)
+        fields.append((number, wire, value))
+    return fields
+
+
+def key_metadata(args):
+    return [("authorization", "Bearer " + args.api_key)] if args.api_key else None
+
+
+def cmd_client_health(args):
+    """grpc.health.v1.Health/Check for the server as a whole (HealthCheckRequest{service: ""} is empty)."""
+    with grpc.insecure_channel(args.target) as channel:
+        check = channel.unary_unary("/grpc.health.v1.Health/Check", request_serializer=None,
+                                    response_deserializer=None)
+        try:
+            response = check(b"", timeout=args.timeout, metadata=key_metadata(args))
+        except grpc.RpcError as err:
+            emit(rpc_error(err))
+            return
+    statuses = {0: "UNKNOWN", 1: "SERVING", 2: "NOT_SERVING", 3: "SERVICE_UNKNOWN"}
+    status = next((v for n, w, v in read_fields(response) if n == 1 and w == 0), 0)
+    emit({"code": "OK", "status": statuses.get(status, str(status))})
+
+
+def cmd_client_reflection(args):
+    """ServerReflectionInfo with list_services (field 7, empty): the names the server says it serves."""
+    method = "/grpc.reflection.%s.ServerReflection/ServerReflectionInfo" % args.version
+    with grpc.insecure_channel(args.target) as channel:
+        info = channel.stream_stream(method, request_serializer=None, response_deserializer=None)
+        try:
+            responses = list(info(iter([b"\x3a\x00"]), timeout=args.timeout, metadata=key_metadata(args)))
+        except grpc.RpcError as err:
+            emit(rpc_error(err))
+            return
+    names = []
+    for response in responses:
+        for number, _, listed in read_fields(response):
+            if number == 6:  # list_services_response
+                for _, _, service in read_fields(listed):
+                    names += [v.decode("utf-8") for n, _, v in read_fields(service) if n == 1]
+    emit({"code": "OK", "services": names})
+
+
 def cmd_client_bad_streams(args):
     """Many streams whose first message is not an EventBatch, on one channel (one HTTP/2 connection), while
     one valid stream stays open on the same channel. Each bad stream goes on sending a few good batches
@@ -370,6 +435,15 @@ def main():
     p.add_argument("--method", default="/telemetry.v1.Collector/Send")
     p.add_argument("--case", required=True, choices=["garbage", "too-large", "empty"])
     p.set_defaults(func=cmd_client_raw)
+
+    p = client("client-health")
+    p.add_argument("--api-key", default="")
+    p.set_defaults(func=cmd_client_health)
+
+    p = client("client-reflection")
+    p.add_argument("--api-key", default="")
+    p.add_argument("--version", choices=["v1", "v1alpha"], default="v1")
+    p.set_defaults(func=cmd_client_reflection)
 
     p = client("client-bad-streams")
     p.add_argument("--source", required=True)
