@@ -28,7 +28,13 @@ public static class StandardGrpcServices
 
     public static void AddStandardGrpcServices(this IServiceCollection services, int maxReceiveMessageBytes)
     {
-        services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = maxReceiveMessageBytes);
+        services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = maxReceiveMessageBytes;
+
+            // grpc-dotnet would inflate a gzip message whole into memory before it checks the size.
+            grpc.CompressionProviders = [new BoundedGzipCompressionProvider(maxReceiveMessageBytes)];
+        });
         services.AddGrpcHealthChecks().AddCheck<DurableLogHealthCheck>("durable-log");
 
         // Reflection describes what the listener serves, our own methods included; grpc-dotnet would only find the

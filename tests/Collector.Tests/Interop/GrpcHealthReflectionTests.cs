@@ -10,7 +10,7 @@ namespace Collector.Tests.Interop;
 /// grpc.health.v1.Health and server reflection (v1 and v1alpha), asked by Debian's grpcio as grpc_health_probe and
 /// grpcurl would: health follows the durable log (NOT_SERVING while a full disk keeps it from taking entries) and
 /// needs no key; reflection lists every service of the gRPC url and needs a key once keys are configured; neither
-/// answers on the HTTP url.
+/// answers on the HTTP url. A gzip message to them inflates only up to the receive limit.
 /// </summary>
 public sealed class GrpcHealthReflectionTests : IDisposable
 {
@@ -41,6 +41,11 @@ public sealed class GrpcHealthReflectionTests : IDisposable
             Assert.Equal("OK", reflection.GetProperty("code").GetString());
             Assert.Equal(Services, reflection.GetProperty("services").EnumerateArray().Select(s => s.GetString()!).ToArray());
         }
+
+        // The public health service takes gzip: 64 MiB of zeros (about 64 KiB on the wire) stop inflating at the limit.
+        var bomb = await PythonPeer.RunClientAsync("client-raw", "--target", Target(collector), "--method", "/grpc.health.v1.Health/Check", "--case", "zeros-64m", "--gzip", "--timeout", "30");
+        Assert.Equal("RESOURCE_EXHAUSTED", bomb.GetProperty("code").GetString());
+        Assert.Contains("decompressed message exceeds the maximum receive size", bomb.GetProperty("details").GetString(), StringComparison.Ordinal);
 
         using var http = new HttpClient();
         using var onHttpUrl = await http.PostAsync(new Uri(collector.HttpUri, "/grpc.health.v1.Health/Check"), new ByteArrayContent([]));

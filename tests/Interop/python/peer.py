@@ -210,6 +210,8 @@ def raw_payload(case):
         return b"\xff\xff\xff\xff"  # a truncated varint: not a parseable EventBatch
     if case == "empty":
         return b""
+    if case == "zeros-64m":
+        return bytes(64 * 1024 * 1024)  # gzip makes this about 64 KiB: small on the wire, huge inflated
     if case == "too-large":
         event = pb.Event(time_unix_nano=time.time_ns(), event_type="INFERENCE",
                          component="py-peer", message="x" * (5 * 1024 * 1024))
@@ -227,7 +229,8 @@ def cmd_client_raw(args):
         call = channel.unary_unary(args.method, request_serializer=None,
                                    response_deserializer=None)
         try:
-            response = call(payload, timeout=args.timeout)
+            compression = grpc.Compression.Gzip if args.gzip else None
+            response = call(payload, timeout=args.timeout, compression=compression)
         except grpc.RpcError as err:
             emit(dict(rpc_error(err), request_len=len(payload)))
             return
@@ -433,7 +436,8 @@ def main():
 
     p = client("client-raw")
     p.add_argument("--method", default="/telemetry.v1.Collector/Send")
-    p.add_argument("--case", required=True, choices=["garbage", "too-large", "empty"])
+    p.add_argument("--case", required=True, choices=["garbage", "too-large", "empty", "zeros-64m"])
+    p.add_argument("--gzip", action="store_true")
     p.set_defaults(func=cmd_client_raw)
 
     p = client("client-health")
