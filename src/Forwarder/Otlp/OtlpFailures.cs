@@ -1,4 +1,6 @@
-using Collector.Protocol.Grpc;
+using System.Net.Http;
+using System.Net.Sockets;
+using Grpc.Core;
 
 namespace Collector.Forwarder.Otlp;
 
@@ -13,24 +15,28 @@ internal static class OtlpFailures
 {
     public const string Rejected = UpstreamFailures.Rejected;
 
-    public static UpstreamException From(GrpcStatusException exception)
+    public static UpstreamException From(RpcException exception)
     {
         var reason = ReasonOf(exception);
-        return new UpstreamException(reason, $"OTLP export failed ({reason}): {exception.Status.Message}", exception);
+        return new UpstreamException(reason, $"OTLP export failed ({reason}): {exception.Status.Detail}", exception);
     }
 
-    public static string ReasonOf(GrpcStatusException exception) => exception.StatusCode switch
+    public static string ReasonOf(RpcException exception) => exception.StatusCode switch
     {
-        // The client maps connection failures to UNAVAILABLE and keeps the cause; the server's own UNAVAILABLE has none.
-        GrpcStatusCode.Unavailable when exception.InnerException is not null => "transport",
-        GrpcStatusCode.Unavailable => "unavailable",
-        GrpcStatusCode.DeadlineExceeded => "deadline",
-        GrpcStatusCode.Unauthenticated => "unauthenticated",
-        GrpcStatusCode.PermissionDenied => "permission_denied",
-        GrpcStatusCode.ResourceExhausted => "resource_exhausted",
-        GrpcStatusCode.InvalidArgument => Rejected,
-        GrpcStatusCode.Unimplemented or GrpcStatusCode.NotFound => "unimplemented",
-        GrpcStatusCode.Cancelled => "cancelled",
+        // The channel keeps the HTTP stack's exception as the cause (a server's status has none) and names it
+        // UNAVAILABLE, or INTERNAL for a refused TLS handshake: all of them are the connection's, so "transport".
+        _ when IsTransport(exception.Status.DebugException) => "transport",
+        StatusCode.Unavailable => "unavailable",
+        StatusCode.DeadlineExceeded => "deadline",
+        StatusCode.Unauthenticated => "unauthenticated",
+        StatusCode.PermissionDenied => "permission_denied",
+        StatusCode.ResourceExhausted => "resource_exhausted",
+        StatusCode.InvalidArgument => Rejected,
+        StatusCode.Unimplemented or StatusCode.NotFound => "unimplemented",
+        StatusCode.Cancelled => "cancelled",
         _ => "status_" + exception.StatusCode.ToString().ToLowerInvariant(),
     };
+
+    private static bool IsTransport(Exception? cause) =>
+        cause is HttpRequestException or IOException or SocketException or System.Security.Authentication.AuthenticationException;
 }

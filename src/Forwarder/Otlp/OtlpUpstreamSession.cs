@@ -1,5 +1,5 @@
 using Collector.Forwarder.Otlp.V1;
-using Collector.Protocol.Grpc;
+using Grpc.Core;
 
 namespace Collector.Forwarder.Otlp;
 
@@ -56,7 +56,7 @@ internal sealed class OtlpUpstreamSession(OtlpUpstream upstream) : IUpstreamSess
             var response = await upstream.ExportAsync(request, _closing.Token);
             return OtlpUpstream.ToResult(response, records);
         }
-        catch (GrpcStatusException ex)
+        catch (RpcException ex)
         {
             var failure = OtlpFailures.From(ex);
             if (!string.Equals(failure.Reason, OtlpFailures.Rejected, StringComparison.Ordinal))

@@ -46,9 +46,11 @@ public sealed class PackageTests : IDisposable
             Assert.NotNull(license);
             Assert.Equal(("expression", "MIT"), (license.Attribute("type")?.Value, license.Value));
 
-            // Protocol ships inside the package, so Google.Protobuf must come as a dependency and Protocol must not.
+            // Protocol ships inside the package, so what it needs must come as dependencies and Protocol must not:
+            // Google.Protobuf for the messages, Grpc.Core.Api for the generated Collector.CollectorClient.
             var dependencies = metadata.Descendants(ns + "dependency").Select(d => d.Attribute("id")?.Value).ToList();
             Assert.Contains("Google.Protobuf", dependencies);
+            Assert.Contains("Grpc.Core.Api", dependencies);
             Assert.DoesNotContain(dependencies, d => d is not null && d.Contains("Protocol", StringComparison.OrdinalIgnoreCase));
         }
 

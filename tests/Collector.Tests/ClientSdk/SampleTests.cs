@@ -89,9 +89,7 @@ public sealed class SampleTests : IDisposable
 
         public static async Task<SampleProcess> StartAsync(Uri collectorGrpc)
         {
-            // RepoPaths.CollectorDll is bin/<configuration>/net10.0/Collector.dll: the sample is built in the same one.
-            var configuration = Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(RepoPaths.CollectorDll)))!;
-            var dll = Path.Combine(RepoPaths.Root, "samples", "InferenceService", "bin", configuration, "net10.0", "InferenceService.dll");
+            var dll = RepoPaths.SampleDll("InferenceService");
             Assert.True(File.Exists(dll), $"build the sample first: {dll}");
             var uri = new Uri($"http://127.0.0.1:{FreePort.Next()}");
             var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)! };

@@ -1,9 +1,9 @@
 using Collector.Forwarder;
 using Collector.Forwarder.Otlp;
 using Collector.Forwarder.Otlp.V1;
-using Collector.Protocol.Grpc;
 using Collector.Protocol.Telemetry.V1;
 using Collector.Tests.Infrastructure;
+using Grpc.Core;
 
 namespace Collector.Tests.Forwarder;
 
@@ -176,6 +176,31 @@ public sealed class OtlpUpstreamTests
     }
 
     [Fact]
+    public async Task ConnectAsync_EndpointUpAfterSecondsOfRefusedConnects_NextConnectSucceeds()
+    {
+        var port = FreePort.Next();
+        using var upstream = new OtlpUpstream(
+            new OtlpUpstreamOptions { Endpoint = new Uri($"http://127.0.0.1:{port}"), NodeId = Node },
+            TimeProvider.System);
+
+        // Refused connects for some seconds, spaced as the forwarder's backoff spaces them.
+        var away = DateTime.UtcNow + TimeSpan.FromSeconds(8);
+        while (DateTime.UtcNow < away)
+        {
+            var error = await Assert.ThrowsAsync<UpstreamException>(() => upstream.ConnectAsync(CancellationToken.None));
+            Assert.Equal("transport", error.Reason);
+            await Task.Delay(250);
+        }
+
+        await using var receiver = await OtlpReceiverProcess.StartAsync("--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        // When to try again is the forwarder's backoff alone: the channel must not wait out a reconnect backoff of its own.
+        await using var session = await upstream.ConnectAsync(CancellationToken.None);
+        var result = await await session.SendAsync(Batch(Run("device-1", 1, 2)), CancellationToken.None);
+        Assert.Equal(2, result.Accepted);
+    }
+
+    [Fact]
     public void Describe_UrlWithCredentials_SchemeHostPortOnly()
     {
         using var upstream = new OtlpUpstream(
@@ -207,25 +232,35 @@ public sealed class OtlpUpstreamTests
     }
 
     [Theory]
-    [InlineData(GrpcStatusCode.Unavailable, "unavailable")]
-    [InlineData(GrpcStatusCode.DeadlineExceeded, "deadline")]
-    [InlineData(GrpcStatusCode.Unauthenticated, "unauthenticated")]
-    [InlineData(GrpcStatusCode.PermissionDenied, "permission_denied")]
-    [InlineData(GrpcStatusCode.ResourceExhausted, "resource_exhausted")]
-    [InlineData(GrpcStatusCode.InvalidArgument, "rejected")]
-    [InlineData(GrpcStatusCode.Unimplemented, "unimplemented")]
-    [InlineData(GrpcStatusCode.Cancelled, "cancelled")]
-    [InlineData(GrpcStatusCode.Internal, "status_internal")]
-    [InlineData(GrpcStatusCode.FailedPrecondition, "status_failedprecondition")]
-    public void ReasonOf_Status_ShortLabel(GrpcStatusCode code, string reason)
+    [InlineData(StatusCode.Unavailable, "unavailable")]
+    [InlineData(StatusCode.DeadlineExceeded, "deadline")]
+    [InlineData(StatusCode.Unauthenticated, "unauthenticated")]
+    [InlineData(StatusCode.PermissionDenied, "permission_denied")]
+    [InlineData(StatusCode.ResourceExhausted, "resource_exhausted")]
+    [InlineData(StatusCode.InvalidArgument, "rejected")]
+    [InlineData(StatusCode.Unimplemented, "unimplemented")]
+    [InlineData(StatusCode.Cancelled, "cancelled")]
+    [InlineData(StatusCode.Internal, "status_internal")]
+    [InlineData(StatusCode.FailedPrecondition, "status_failedprecondition")]
+    public void ReasonOf_Status_ShortLabel(StatusCode code, string reason)
     {
-        Assert.Equal(reason, OtlpFailures.ReasonOf(new GrpcStatusException(code, "x")));
+        Assert.Equal(reason, OtlpFailures.ReasonOf(new RpcException(new Status(code, "x"))));
     }
 
     [Fact]
     public void ReasonOf_UnavailableWithTransportCause_Transport()
     {
-        var exception = new GrpcStatusException(GrpcStatusCode.Unavailable, "transport failure", new IOException("reset"));
+        var exception = new RpcException(new Status(StatusCode.Unavailable, "transport failure", new IOException("reset")));
+
+        Assert.Equal("transport", OtlpFailures.ReasonOf(exception));
+    }
+
+    [Fact]
+    public void ReasonOf_InternalFromRefusedTlsHandshake_Transport()
+    {
+        // What the channel makes of a server certificate the handler refuses.
+        var handshake = new HttpRequestException("SSL connection could not be established", new System.Security.Authentication.AuthenticationException("remote certificate is invalid"));
+        var exception = new RpcException(new Status(StatusCode.Internal, "Error starting gRPC call", handshake));
 
         Assert.Equal("transport", OtlpFailures.ReasonOf(exception));
     }

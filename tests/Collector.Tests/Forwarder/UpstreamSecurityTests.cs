@@ -54,6 +54,36 @@ public sealed class UpstreamSecurityTests : IDisposable
         Assert.DoesNotContain("nope", wrong.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task OtlpTlsUpstream_TrustsReceiversCaAndPresentsClientCertificate_Delivered_OtherCaOrNoCertificateRefused()
+    {
+        var (receiverCert, receiverKey) = await WriteCertificateAsync("receiver");
+        var (clientCert, clientKey) = await WriteCertificateAsync("edge-client");
+        var (otherCa, _) = await WriteCertificateAsync("other");
+        await using var receiver = await OtlpReceiverProcess.StartAsync("--tls-cert", receiverCert, "--tls-key", receiverKey, "--tls-client-ca", clientCert);
+        string[] otlp = ["--upstream-url", receiver.Endpoint.ToString(), "--upstream-kind", "otlp", "--upstream-max-backoff-ms", "300"];
+        string[] client = ["--upstream-client-certificate", clientCert, "--upstream-client-key", clientKey];
+        using var mutual = await CollectorProcess.StartAsync(Path.Combine(_data.Path, "mutual"), [.. otlp, "--upstream-ca-certificate", receiverCert, .. client]);
+        using var anonymous = await CollectorProcess.StartAsync(Path.Combine(_data.Path, "anonymous"), [.. otlp, "--upstream-ca-certificate", receiverCert]);
+        using var distrusting = await CollectorProcess.StartAsync(Path.Combine(_data.Path, "distrusting"), [.. otlp, "--upstream-ca-certificate", otherCa, .. client]);
+
+        Assert.Equal(40, await EventStreamer.SendAsync(mutual.GrpcUri, "mutual-source", 1, 40));
+        Assert.Equal(40, await EventStreamer.SendAsync(anonymous.GrpcUri, "anonymous-source", 1, 40));
+        Assert.Equal(40, await EventStreamer.SendAsync(distrusting.GrpcUri, "distrusting-source", 1, 40));
+
+        await mutual.WaitForHealthAsync(h => ForwarderOf(h).GetProperty("events_forwarded").GetInt64() == 40, Timeout, "delivered over mTLS");
+        foreach (var (edge, what) in new[] { (anonymous, "no client certificate refused"), (distrusting, "untrusted receiver certificate refused") })
+        {
+            // Both are the connection's failures, as they were with the hand-written client.
+            var refused = await edge.WaitForHealthAsync(
+                h => ForwarderOf(h).GetProperty("failures").TryGetProperty("transport", out var count) && count.GetInt64() > 0, Timeout, what);
+            Assert.Equal(0, ForwarderOf(refused).GetProperty("events_forwarded").GetInt64());
+        }
+
+        Assert.Equal(40, receiver.ReadRecords().Count);
+        Assert.All(receiver.ReadRecords(), r => Assert.Equal("mutual-source", r.GetProperty("attributes").GetProperty("telemetry.source.id").GetString()));
+    }
+
     private async Task<(string Certificate, string Key)> WriteCertificateAsync(string name)
     {
         using var certificate = Ingest.TlsTests.CreateSelfSigned();

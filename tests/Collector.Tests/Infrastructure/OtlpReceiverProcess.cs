@@ -70,7 +70,8 @@ internal sealed class OtlpReceiverProcess : IAsyncDisposable
             if (line.StartsWith("LISTENING ", StringComparison.Ordinal))
             {
                 var port = int.Parse(line["LISTENING ".Length..], System.Globalization.CultureInfo.InvariantCulture);
-                receiver.Endpoint = new Uri($"http://127.0.0.1:{port}");
+                var scheme = args.Contains("--tls-cert", StringComparer.Ordinal) ? "https" : "http";
+                receiver.Endpoint = new Uri($"{scheme}://127.0.0.1:{port}");
                 return receiver;
             }
         }

@@ -10,14 +10,13 @@ internal static class RepoPaths
     public static string PythonPeer => Path.Combine(Root, "tests", "Interop", "python", "peer.py");
 
     /// <summary>The collector built in the same configuration as the tests.</summary>
-    public static string CollectorDll
-    {
-        get
-        {
-            var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-            return Path.Combine(Root, "src", "Collector", "bin", configuration, "net10.0", "Collector.dll");
-        }
-    }
+    public static string CollectorDll => Path.Combine(Root, "src", "Collector", "bin", Configuration, "net10.0", "Collector.dll");
+
+    /// <summary>samples/<paramref name="name"/>'s assembly, built in the same configuration as the tests.</summary>
+    public static string SampleDll(string name) => Path.Combine(Root, "samples", name, "bin", Configuration, "net10.0", name + ".dll");
+
+    private static string Configuration =>
+        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
     private static string FindRoot()
     {

@@ -5,7 +5,7 @@ Serves opentelemetry.proto.collector.logs.v1.LogsService/Export on 127.0.0.1,
 prints "LISTENING <port>" once ready and appends every stored log record as one
 JSON line to the output file. Test knobs: answer UNAVAILABLE (or another code)
 to the first K requests, reject the last N records of each request through
-partial_success, require a header.
+partial_success, require a header, serve TLS (and require a client certificate).
 
 Stubs are generated at start-up from the repo's proto/opentelemetry so the
 receiver reads exactly what the C# side compiles.
@@ -145,12 +145,30 @@ def main():
                         help="NAME=VALUE every request must carry, else UNAUTHENTICATED")
     parser.add_argument("--ignore-stdin", action="store_true",
                         help="do not exit when stdin closes (e.g. stdin is /dev/null)")
+    parser.add_argument("--tls-cert", help="PEM certificate: serve TLS instead of h2c (needs --tls-key)")
+    parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
+    parser.add_argument("--tls-client-ca", help="PEM CA: with TLS, require a client certificate it signed")
     args = parser.parse_args()
     load_stubs(os.path.abspath(args.proto_root))
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
     service_grpc.add_LogsServiceServicer_to_server(Receiver(args), server)
-    serve_until_stopped(server, args.port, "LISTENING", args.ignore_stdin)
+    serve_until_stopped(server, args.port, "LISTENING", args.ignore_stdin, tls_credentials(args))
+
+
+def tls_credentials(args):
+    if not args.tls_cert:
+        return None
+    with open(args.tls_cert, "rb") as f:
+        cert = f.read()
+    with open(args.tls_key, "rb") as f:
+        key = f.read()
+    client_ca = None
+    if args.tls_client_ca:
+        with open(args.tls_client_ca, "rb") as f:
+            client_ca = f.read()
+    return grpc.ssl_server_credentials([(key, cert)], root_certificates=client_ca,
+                                       require_client_auth=client_ca is not None)
 
 
 if __name__ == "__main__":

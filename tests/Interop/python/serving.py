@@ -31,9 +31,10 @@ def compile_protos(proto_root, proto_files, prefix):
     sys.path.insert(0, out)
 
 
-def serve_until_stopped(server, port, ready_word, ignore_stdin):
-    """Binds 127.0.0.1:port, prints "<ready_word> <port>", and serves until SIGTERM/SIGINT or stdin EOF."""
-    bound = server.add_insecure_port("127.0.0.1:%d" % port)
+def serve_until_stopped(server, port, ready_word, ignore_stdin, credentials=None):
+    """Binds 127.0.0.1:port (TLS with credentials), prints "<ready_word> <port>", and serves until SIGTERM/SIGINT or stdin EOF."""
+    address = "127.0.0.1:%d" % port
+    bound = server.add_secure_port(address, credentials) if credentials else server.add_insecure_port(address)
     if bound == 0:
         sys.exit("could not bind 127.0.0.1:%d" % port)
     server.start()
