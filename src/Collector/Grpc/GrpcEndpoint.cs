@@ -22,9 +22,10 @@ public interface IGrpcMethodHandler
 }
 
 /// <summary>
-/// Terminal middleware of the gRPC listener: checks what the protocol requires of a request, finds the method,
-/// sets up deadline and compression, and ends every call with a status whatever happens inside it; a client that
-/// still sends after that gets the end of the response at once (<see cref="UnfinishedRequestDrain"/>).
+/// Middleware of the gRPC listener: checks what the protocol requires of a request and who may call it, finds the
+/// method, sets up deadline and compression, and ends every call with a status whatever happens inside it; a client
+/// that still sends after that gets the end of the response at once (<see cref="UnfinishedRequestDrain"/>). Calls of
+/// health and reflection (<see cref="StandardGrpcServices"/>) go on to routing once their access is checked.
 /// </summary>
 public sealed class GrpcEndpoint(
     IEnumerable<IGrpcMethodHandler> handlers,
