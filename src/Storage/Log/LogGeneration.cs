@@ -77,7 +77,15 @@ internal sealed class LogGeneration : IDisposable
             return false;
         }
 
-        _faulted.Cancel();
+        try
+        {
+            _faulted.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed already (a record write that failed in the log's last commit, reported after it was disposed).
+        }
+
         return true;
     }
 
