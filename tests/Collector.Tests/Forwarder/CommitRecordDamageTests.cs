@@ -14,16 +14,9 @@ public sealed class CommitRecordDamageTests : IDisposable
     private const int AfterRestart = 2_000;
     private const string AfterRestartSource = "after-restart";
 
-    private readonly TempDirectory _edgeData = new();
-    private readonly TempDirectory _coreData = new();
-    private readonly int _coreGrpcPort = FreePort.Next();
-    private readonly int _coreHttpPort = FreePort.Next();
+    private readonly EdgeAndCore _pair = new();
 
-    public void Dispose()
-    {
-        _edgeData.Dispose();
-        _coreData.Dispose();
-    }
+    public void Dispose() => _pair.Dispose();
 
     public static TheoryData<string> Damages() => ["begin-bit-45", "begin-bit-45-checksum-not-fixed", "until-minus-512", "until-plus-4096", "until-high-byte", "begin-64-to-320"];
 
@@ -32,7 +25,7 @@ public sealed class CommitRecordDamageTests : IDisposable
     public async Task NewestRecordDamaged_Restart_EveryAcknowledgedEventForwardedExactlyOnce(string damage)
     {
         await LoadAndKillEdgeAsync();
-        var newest = CommitRecordFile.Newest(_edgeData.Path);
+        var newest = CommitRecordFile.Newest(_pair.EdgeData);
         var (before, after) = Damage(newest, damage);
 
         using (var edge = await StartEdgeAsync())
@@ -47,7 +40,7 @@ public sealed class CommitRecordDamageTests : IDisposable
             Assert.Contains($"Commit record {newest} is damaged", edge.Output, StringComparison.Ordinal);
         }
 
-        var stored = await LogContents.ReadDirectoryAsync(_coreData.Path);
+        var stored = await LogContents.ReadDirectoryAsync(_pair.CoreData);
         foreach (var (source, count) in Expected())
         {
             Assert.Equal(Enumerable.Range(1, count).Select(i => (ulong)i), stored.Where(e => e.SourceId == source).Select(e => e.Sequence));
@@ -60,7 +53,7 @@ public sealed class CommitRecordDamageTests : IDisposable
     public async Task BothRecordsDamaged_StartRefusedWithExitCode3_NamingTheRecordAndTheWayOut()
     {
         await LoadAndKillEdgeAsync();
-        var records = CommitRecordFile.All(_edgeData.Path);
+        var records = CommitRecordFile.All(_pair.EdgeData);
         Assert.True(records.Count >= 2, $"the previous commit record is kept to fall back to: {string.Join(", ", records)}");
         foreach (var record in records)
         {
@@ -69,7 +62,7 @@ public sealed class CommitRecordDamageTests : IDisposable
 
         var (exitCode, output) = await CollectorProcess.RunToExitAsync(
             new Dictionary<string, string>(),
-            ["--data-dir", _edgeData.Path, "--grpc-url", $"http://127.0.0.1:{FreePort.Next()}", "--http-url", $"http://127.0.0.1:{FreePort.Next()}"]);
+            ["--data-dir", _pair.EdgeData, "--grpc-url", $"http://127.0.0.1:{FreePort.Next()}", "--http-url", $"http://127.0.0.1:{FreePort.Next()}"]);
         Assert.Equal(3, exitCode);
         Assert.Contains($"refusing to start: the log's commit record {records[0]} is damaged", output, StringComparison.Ordinal);
         Assert.Contains("move the data directory aside", output, StringComparison.Ordinal);
@@ -103,14 +96,7 @@ public sealed class CommitRecordDamageTests : IDisposable
         await edge.KillAsync();
     }
 
-    private Task<CollectorProcess> StartEdgeAsync() =>
-        CollectorProcess.StartAsync(
-            _edgeData.Path,
-            "--node-id", "edge-1",
-            "--upstream-url", $"http://127.0.0.1:{_coreGrpcPort}",
-            "--upstream-min-backoff-ms", "50",
-            "--upstream-max-backoff-ms", "400");
+    private Task<CollectorProcess> StartEdgeAsync(params string[] extra) => _pair.StartEdgeAsync(extra);
 
-    private Task<CollectorProcess> StartCoreAsync() =>
-        CollectorProcess.StartAsync(_coreData.Path, _coreGrpcPort, _coreHttpPort, "--node-id", "core-1");
+    private Task<CollectorProcess> StartCoreAsync() => _pair.StartCoreAsync();
 }

@@ -14,16 +14,9 @@ public sealed class EdgeToCoreTests : IDisposable
     private const int Total = Sources * PerSource;
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(120);
 
-    private readonly TempDirectory _edgeData = new();
-    private readonly TempDirectory _coreData = new();
-    private readonly int _coreGrpcPort = FreePort.Next();
-    private readonly int _coreHttpPort = FreePort.Next();
+    private readonly EdgeAndCore _pair = new();
 
-    public void Dispose()
-    {
-        _edgeData.Dispose();
-        _coreData.Dispose();
-    }
+    public void Dispose() => _pair.Dispose();
 
     [Fact]
     public async Task CoreDownWhileEdgeTakes200k_CoreStarts_EveryEventReachesCoreExactlyOnce()
@@ -158,7 +151,7 @@ public sealed class EdgeToCoreTests : IDisposable
         await edge.WaitForOutputAsync("Live lane merged back", TimeSpan.FromSeconds(10));
         await core.StopAsync();
 
-        var stored = await LogContents.ReadDirectoryAsync(_coreData.Path);
+        var stored = await LogContents.ReadDirectoryAsync(_pair.CoreData);
         Assert.Equal(Total + 400, stored.Count);
         foreach (var source in stored.GroupBy(e => e.SourceId))
         {
@@ -175,19 +168,9 @@ public sealed class EdgeToCoreTests : IDisposable
 
     internal static JsonElement ForwarderOf(JsonElement health) => health.GetProperty("forwarder");
 
-    private Task<CollectorProcess> StartEdgeAsync(params string[] extra) =>
-        CollectorProcess.StartAsync(
-            _edgeData.Path,
-            [
-                "--node-id", "edge-1",
-                "--upstream-url", $"http://127.0.0.1:{_coreGrpcPort}",
-                "--upstream-min-backoff-ms", "50",
-                "--upstream-max-backoff-ms", "400",
-                .. extra,
-            ]);
+    private Task<CollectorProcess> StartEdgeAsync(params string[] extra) => _pair.StartEdgeAsync(extra);
 
-    private Task<CollectorProcess> StartCoreAsync() =>
-        CollectorProcess.StartAsync(_coreData.Path, _coreGrpcPort, _coreHttpPort, "--node-id", "core-1");
+    private Task<CollectorProcess> StartCoreAsync() => _pair.StartCoreAsync();
 
     private static async Task SendToEdgeAsync(CollectorProcess edge)
     {
@@ -203,7 +186,7 @@ public sealed class EdgeToCoreTests : IDisposable
 
     private async Task AssertCoreHasEveryEventOnceAsync()
     {
-        var stored = await LogContents.ReadDirectoryAsync(_coreData.Path);
+        var stored = await LogContents.ReadDirectoryAsync(_pair.CoreData);
         Assert.Equal(Total, stored.Count);
         foreach (var source in stored.GroupBy(e => e.SourceId))
         {

@@ -8,16 +8,9 @@ namespace Collector.Tests.Forwarder;
 /// </summary>
 public sealed class PersistedCursorTests : IDisposable
 {
-    private readonly TempDirectory _edgeData = new();
-    private readonly TempDirectory _coreData = new();
-    private readonly int _coreGrpcPort = FreePort.Next();
-    private readonly int _coreHttpPort = FreePort.Next();
+    private readonly EdgeAndCore _pair = new();
 
-    public void Dispose()
-    {
-        _edgeData.Dispose();
-        _coreData.Dispose();
-    }
+    public void Dispose() => _pair.Dispose();
 
     [Fact]
     public async Task UpstreamAwayAfterRestart_NewIngestCommits_Killed_UpstreamCursorNotBackToZero()
@@ -44,7 +37,7 @@ public sealed class PersistedCursorTests : IDisposable
             await edge.KillAsync();
         }
 
-        foreach (var record in CommitRecordFile.All(_edgeData.Path))
+        foreach (var record in CommitRecordFile.All(_pair.EdgeData))
         {
             Assert.True(CommitRecordFile.Cursors(record).TryGetValue("upstream", out var position), $"{record} has no upstream cursor");
             Assert.True(position >= persisted, $"{record}: upstream cursor at {position}, persisted at {persisted} before the restart");
@@ -58,7 +51,7 @@ public sealed class PersistedCursorTests : IDisposable
         {
             try
             {
-                if (CommitRecordFile.Cursors(CommitRecordFile.Newest(_edgeData.Path)).TryGetValue("upstream", out var position) && condition(position))
+                if (CommitRecordFile.Cursors(CommitRecordFile.Newest(_pair.EdgeData)).TryGetValue("upstream", out var position) && condition(position))
                 {
                     return position;
                 }
@@ -75,14 +68,7 @@ public sealed class PersistedCursorTests : IDisposable
         return 0;
     }
 
-    private Task<CollectorProcess> StartEdgeAsync() =>
-        CollectorProcess.StartAsync(
-            _edgeData.Path,
-            "--node-id", "edge-1",
-            "--upstream-url", $"http://127.0.0.1:{_coreGrpcPort}",
-            "--upstream-min-backoff-ms", "50",
-            "--upstream-max-backoff-ms", "400");
+    private Task<CollectorProcess> StartEdgeAsync(params string[] extra) => _pair.StartEdgeAsync(extra);
 
-    private Task<CollectorProcess> StartCoreAsync() =>
-        CollectorProcess.StartAsync(_coreData.Path, _coreGrpcPort, _coreHttpPort, "--node-id", "core-1");
+    private Task<CollectorProcess> StartCoreAsync() => _pair.StartCoreAsync();
 }
