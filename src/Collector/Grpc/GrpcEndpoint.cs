@@ -39,9 +39,6 @@ public sealed class GrpcEndpoint(
 {
     private readonly Dictionary<string, IGrpcMethodHandler> _handlers = handlers.ToDictionary(h => h.Path, StringComparer.Ordinal);
 
-    /// <summary>Set on a request handed on to grpc-dotnet (<see cref="StandardGrpcServices"/>) once its access was checked here.</summary>
-    public const string AccessCheckedItem = "collector.grpc.access-checked";
-
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var started = Stopwatch.GetTimestamp();
@@ -154,7 +151,7 @@ public sealed class GrpcEndpoint(
     /// <summary>A call of health or reflection, served by grpc-dotnet through routing; labelled with its grpc-status.</summary>
     private static async Task<(string Method, string Code)> ServeStandardAsync(HttpContext context, RequestDelegate next)
     {
-        context.Items[AccessCheckedItem] = true;
+        context.Features.Set(GrpcAccessChecked.Instance);
         await next(context);
         var trailers = context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers;
         var status = trailers is not null && trailers.TryGetValue(GrpcHeaders.Status, out var trailer) ? trailer : context.Response.Headers[GrpcHeaders.Status];

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Collector.Host.Grpc;
 using Collector.Host.Security;
 using Collector.Protocol.Grpc;
+using Collector.Storage.Log;
 
 namespace Collector.Host.Ingest;
 
@@ -44,7 +45,8 @@ public sealed class StreamMethod(IngestService ingest) : IGrpcMethodHandler
 
         // Acks of every batch ingested before the end (or the bad one) go out before the status.
         var ackFailure = await acks;
-        if (readFailure is not null && GrpcErrors.StatusOf(readFailure) is { Code: not GrpcStatusCode.Unavailable } refusal)
+        // A refused batch or a protocol error ends the call with its own status; a failed log is the ack side's to tell.
+        if (readFailure is not (null or DurableLogUnavailableException) && GrpcErrors.StatusOf(readFailure) is { } refusal)
         {
             return refusal;
         }

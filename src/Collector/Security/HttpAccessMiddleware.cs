@@ -12,7 +12,7 @@ public static class HttpAccessMiddleware
         var check = app.Services.GetRequiredService<AccessCheck>();
         app.Use(next => context =>
         {
-            if (context.Items.ContainsKey(Grpc.GrpcEndpoint.AccessCheckedItem))
+            if (context.Features.Get<GrpcAccessChecked>() is not null)
             {
                 // A gRPC call handed on to grpc-dotnet: the gRPC table was applied already.
                 return next(context);
