@@ -27,8 +27,16 @@ if (error is not null)
 try
 {
     await using var app = await CollectorApp.CreateAsync(values);
-    await app.StartAsync();
-    await app.WaitForShutdownAsync();
+    try
+    {
+        await app.StartAsync();
+        await app.WaitForShutdownAsync();
+    }
+    catch (OperationCanceledException) when (app.FatalFailure is not null)
+    {
+        // A background service failed while the host was still starting, and stopping the host cancelled the start.
+    }
+
     if (app.FatalFailure is { } failure)
     {
         await Console.Error.WriteLineAsync($"fatal: the collector stopped on a failure: {failure.Message}");

@@ -1,7 +1,7 @@
 using Collector.Host.Ingest;
 using Collector.Host.Security;
-using Collector.Protocol.Grpc;
 using Collector.Storage.Log;
+using Grpc.Core;
 
 namespace Collector.Host.Grpc;
 
@@ -12,12 +12,12 @@ namespace Collector.Host.Grpc;
 public static class GrpcErrors
 {
     /// <summary>The status an exception means for the caller; null for one that is not the caller's to know (INTERNAL).</summary>
-    public static GrpcStatus? StatusOf(Exception exception) => exception switch
+    public static Status? StatusOf(Exception exception) => exception switch
     {
-        GrpcStatusException status => status.Status,
-        BatchRejectedException rejected => new GrpcStatus(GrpcStatusCode.InvalidArgument, rejected.Message),
-        RateLimitedException limited => new GrpcStatus(GrpcStatusCode.ResourceExhausted, limited.Message),
-        DurableLogUnavailableException unavailable => new GrpcStatus(GrpcStatusCode.Unavailable, unavailable.Message),
+        RpcException rpc => rpc.Status,
+        BatchRejectedException rejected => new Status(StatusCode.InvalidArgument, rejected.Message),
+        RateLimitedException limited => new Status(StatusCode.ResourceExhausted, limited.Message),
+        DurableLogUnavailableException unavailable => new Status(StatusCode.Unavailable, unavailable.Message),
         _ => null,
     };
 }

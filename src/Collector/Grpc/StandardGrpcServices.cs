@@ -1,4 +1,7 @@
 using Collector.Forwarder.Otlp.V1;
+using Collector.Host.Ingest;
+using Collector.Host.Otlp;
+using Grpc.AspNetCore.Server.Model;
 using Collector.Protocol.Telemetry.V1;
 using Grpc.Reflection;
 using ProtoService = Google.Protobuf.Reflection.ServiceDescriptor;
@@ -6,35 +9,31 @@ using ProtoService = Google.Protobuf.Reflection.ServiceDescriptor;
 namespace Collector.Host.Grpc;
 
 /// <summary>
-/// The services grpc-dotnet serves on the gRPC listener beside our own methods: grpc.health.v1.Health (following the
-/// durable log, see <see cref="DurableLogHealthCheck"/>) and server reflection v1 and v1alpha, so grpcurl and
-/// grpc_health_probe work. <see cref="GrpcEndpoint"/> checks access to them as to every gRPC method, then hands the
-/// call on to routing; the HTTP listener does not serve them.
+/// Everything the gRPC listener serves, on grpc-dotnet: our ways in (<see cref="IngestMethods"/>),
+/// grpc.health.v1.Health (following the durable log, see <see cref="DurableLogHealthCheck"/>) and server reflection
+/// v1 and v1alpha, so grpcurl and grpc_health_probe work. Every call passes <see cref="GrpcCallInterceptor"/>; access
+/// is checked for all of them by the shared authorization policy, and the HTTP listener serves none of them.
 /// </summary>
 public static class StandardGrpcServices
 {
-    private const string HealthPrefix = "/grpc.health.v1.Health/";
-    private const string ReflectionV1Prefix = "/grpc.reflection.v1.ServerReflection/";
-    private const string ReflectionV1AlphaPrefix = "/grpc.reflection.v1alpha.ServerReflection/";
-
-    /// <summary>True for a path one of these services serves.</summary>
-    public static bool Serves(PathString path)
-    {
-        var value = path.Value ?? string.Empty;
-        return value.StartsWith(HealthPrefix, StringComparison.Ordinal)
-            || value.StartsWith(ReflectionV1Prefix, StringComparison.Ordinal)
-            || value.StartsWith(ReflectionV1AlphaPrefix, StringComparison.Ordinal);
-    }
-
     public static void AddStandardGrpcServices(this IServiceCollection services, int maxReceiveMessageBytes)
     {
+        services.AddSingleton<GrpcCallInterceptor>();
         services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = maxReceiveMessageBytes;
 
+            // Acks carry rejection reasons at most; nothing we send comes near a limit.
+            grpc.MaxSendMessageSize = null;
+
             // grpc-dotnet would inflate a gzip message whole into memory before it checks the size.
             grpc.CompressionProviders = [new BoundedGzipCompressionProvider(maxReceiveMessageBytes)];
+            grpc.Interceptors.Add<GrpcCallInterceptor>();
         });
+        services.AddSingleton<IngestGrpcService>();
+        services.AddSingleton<OtlpLogsGrpcService>();
+        services.AddSingleton<IServiceMethodProvider<IngestGrpcService>, IngestMethods.CollectorService>();
+        services.AddSingleton<IServiceMethodProvider<OtlpLogsGrpcService>, IngestMethods.OtlpLogsService>();
         services.AddGrpcHealthChecks().AddCheck<DurableLogHealthCheck>("durable-log");
 
         // Reflection describes what the listener serves, our own methods included; grpc-dotnet would only find the
@@ -54,6 +53,8 @@ public static class StandardGrpcServices
 
     public static void MapStandardGrpcServices(this WebApplication app)
     {
+        app.MapGrpcService<IngestGrpcService>();
+        app.MapGrpcService<OtlpLogsGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
     }

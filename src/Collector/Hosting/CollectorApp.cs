@@ -12,7 +12,6 @@ using Collector.Host.SelfTelemetry;
 using Collector.Storage.Dedup;
 using Collector.Storage.Log;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -24,8 +23,6 @@ namespace Collector.Host.Hosting;
 /// </summary>
 public sealed class CollectorApp : IAsyncDisposable
 {
-    private const string GrpcConnectionItem = "collector.grpc";
-
     private readonly WebApplication _app;
     private readonly CollectorMeterFactory _meters;
     private readonly SelfTelemetryProviders? _selfTelemetry;
@@ -160,12 +157,9 @@ public sealed class CollectorApp : IAsyncDisposable
         services.AddSecurity(options);
         services.AddSingleton<IngestCounters>();
         services.AddSingleton<IngestService>();
-        services.AddSingleton<IGrpcMethodHandler, StreamMethod>();
-        services.AddSingleton<IGrpcMethodHandler, SendMethod>();
         services.AddSingleton<UnsequencedIngest>();
         services.AddSingleton<OtlpLogsReceiver>();
-        services.AddSingleton<IGrpcMethodHandler, OtlpExportMethod>();
-        services.AddSingleton<GrpcEndpoint>();
+        services.AddSingleton<GrpcListenerMiddleware>();
         services.AddStandardGrpcServices(options.MaxReceiveMessageBytes);
         services.AddSingleton<StatusSnapshot>();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
@@ -222,7 +216,7 @@ public sealed class CollectorApp : IAsyncDisposable
 
                 listen.Use(next => connection =>
                 {
-                    connection.Items[GrpcConnectionItem] = true;
+                    GrpcListener.Mark(connection.Items);
                     return next(connection);
                 });
             });
@@ -266,28 +260,33 @@ public sealed class CollectorApp : IAsyncDisposable
             : X509CertificateLoader.LoadPkcs12FromFile(path, password: null);
     }
 
+    /// <summary>
+    /// One pipeline for both listeners: routing (implicit, first), the listener's own middleware (gRPC: protocol
+    /// checks, metrics, span; HTTP: metrics), authentication and the access policy, then the endpoints. Each listener
+    /// serves only its own endpoints: a gRPC endpoint reached over HTTP is not found, and an HTTP route reached over
+    /// gRPC is UNIMPLEMENTED.
+    /// </summary>
     private static void MapRoutes(WebApplication app)
     {
-        var grpc = app.Services.GetRequiredService<GrpcEndpoint>();
+        var grpc = app.Services.GetRequiredService<GrpcListenerMiddleware>();
         var metrics = app.Services.GetRequiredService<RequestMetrics>();
         app.Use(next => context =>
         {
-            var items = context.Features.Get<IConnectionItemsFeature>()?.Items;
-            if (items is not null && items.ContainsKey(GrpcConnectionItem))
+            if (GrpcListener.Serves(context))
             {
                 return grpc.InvokeAsync(context, next);
             }
 
-            if (StandardGrpcServices.Serves(context.Request.Path))
+            if (GrpcListener.IsGrpcEndpoint(context.GetEndpoint()))
             {
-                // gRPC's health and reflection answer on the gRPC url only.
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return Task.CompletedTask;
+                context.SetEndpoint(null);
             }
 
             return MeasureAsync(next, context, metrics);
         });
-        app.UseApiKeys();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.Use(GrpcListenerMiddleware.RefuseUnserved);
         HealthcheckEndpoint.Map(app);
         StatusEndpoints.Map(app);
         QueryEndpoints.Map(app);

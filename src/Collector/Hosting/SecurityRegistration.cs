@@ -1,10 +1,12 @@
 using Collector.Host.Configuration;
 using Collector.Host.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Collector.Host.Hosting;
 
-/// <summary>API keys, rate and concurrency limits, and the Kestrel limits that cut off slow or oversized requests.</summary>
+/// <summary>API keys (authentication and the access policy), rate and concurrency limits, and the Kestrel limits that cut off slow or oversized requests.</summary>
 public static class SecurityRegistration
 {
     public static void AddSecurity(this IServiceCollection services, CollectorOptions options)
@@ -16,7 +18,15 @@ public static class SecurityRegistration
         services.AddSingleton<SecurityCounters>();
         services.AddSingleton<EventRateLimiter>();
         services.AddSingleton<ConcurrentCallLimit>();
-        services.AddSingleton<AccessCheck>();
+
+        // One authentication scheme and one policy for both listeners; the policy is the fallback, so it covers every
+        // path, served or not.
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, configureOptions: null);
+        services.AddSingleton<IAuthorizationHandler, AccessTableHandler>();
+        services.AddAuthorizationBuilder()
+            .SetDefaultPolicy(AccessTableRequirement.Policy)
+            .SetFallbackPolicy(AccessTableRequirement.Policy);
     }
 
     /// <summary>Server-wide limits; gRPC calls lift the body data rate per request (their streams idle).</summary>

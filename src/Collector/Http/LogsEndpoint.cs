@@ -6,7 +6,7 @@ using Collector.Host.Ingest;
 using Collector.Host.JsonApi;
 using Collector.Host.Otlp;
 using Collector.Host.Security;
-using Collector.Protocol.Grpc;
+using Grpc.Core;
 using Collector.Storage.Log;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
@@ -130,9 +130,9 @@ public static class LogsEndpoint
     {
         var code = status switch
         {
-            StatusCodes.Status413PayloadTooLarge or StatusCodes.Status429TooManyRequests => GrpcStatusCode.ResourceExhausted,
-            StatusCodes.Status503ServiceUnavailable => GrpcStatusCode.Unavailable,
-            _ => GrpcStatusCode.InvalidArgument,
+            StatusCodes.Status413PayloadTooLarge or StatusCodes.Status429TooManyRequests => StatusCode.ResourceExhausted,
+            StatusCodes.Status503ServiceUnavailable => StatusCode.Unavailable,
+            _ => StatusCode.InvalidArgument,
         };
         return protobuf
             ? new BytesResult(RpcStatusBody.Protobuf(code, message), ProtobufType, status)

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Collector.Protocol.Grpc;
+using Grpc.Core;
 using Collector.Protocol.Wire;
 
 namespace Collector.Host.Http;
@@ -14,7 +14,7 @@ public static class RpcStatusBody
     private const byte CodeTag = (1 << 3) | 0;
     private const byte MessageTag = (2 << 3) | 2;
 
-    public static byte[] Protobuf(GrpcStatusCode code, string message)
+    public static byte[] Protobuf(StatusCode code, string message)
     {
         var text = Encoding.UTF8.GetBytes(message);
         var buffer = new byte[1 + ProtoWire.VarintSize((ulong)code) + ProtoWire.LengthDelimitedFieldSize(text.Length)];
@@ -25,6 +25,6 @@ public static class RpcStatusBody
         return buffer;
     }
 
-    public static string Json(GrpcStatusCode code, string message) =>
+    public static string Json(StatusCode code, string message) =>
         JsonSerializer.Serialize(new { code = (int)code, message });
 }

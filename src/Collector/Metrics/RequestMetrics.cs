@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
-using Collector.Protocol.Grpc;
+using Grpc.Core;
 
 namespace Collector.Host.Metrics;
 
@@ -67,7 +67,7 @@ public sealed class RequestMetrics
     public void GrpcCallEnded(string method, string code, long startedTimestamp)
     {
         _activeStreams.Add(-1);
-        if (ReferenceEquals(code, GrpcCodeNames[(int)GrpcStatusCode.Internal]))
+        if (ReferenceEquals(code, GrpcCodeNames[(int)StatusCode.Internal]))
         {
             Interlocked.Increment(ref _grpcInternalErrors);
         }
@@ -88,7 +88,7 @@ public sealed class RequestMetrics
     /// <summary>Records the time since the batch arrived (<see cref="Stopwatch"/> timestamp), once its Ack is written.</summary>
     public void AckWritten(long receivedTimestamp) => _ackLatency.Record(Stopwatch.GetElapsedTime(receivedTimestamp).TotalSeconds);
 
-    public static string GrpcCode(GrpcStatusCode code) => (uint)code < (uint)GrpcCodeNames.Length ? GrpcCodeNames[(int)code] : GrpcCodeNames[(int)GrpcStatusCode.Unknown];
+    public static string GrpcCode(StatusCode code) => (uint)code < (uint)GrpcCodeNames.Length ? GrpcCodeNames[(int)code] : GrpcCodeNames[(int)StatusCode.Unknown];
 
     public static string HttpCode(int statusCode) =>
         (uint)statusCode < (uint)HttpCodeNames.Length ? HttpCodeNames[statusCode] : statusCode.ToString(CultureInfo.InvariantCulture);

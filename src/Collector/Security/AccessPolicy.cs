@@ -3,7 +3,8 @@ namespace Collector.Host.Security;
 /// <summary>
 /// The one table of who may call what. A path not in the table needs an admin key over HTTP (routing there ignores
 /// case and trailing slashes, and a 404 must not tell a stranger which paths exist) and any valid key over gRPC
-/// (methods match exactly; the caller then learns UNIMPLEMENTED).
+/// (methods match exactly; the caller then learns UNIMPLEMENTED). <see cref="AccessTableHandler"/> applies it to every
+/// request as ASP.NET Core's fallback authorization policy.
 /// </summary>
 public static class AccessPolicy
 {
@@ -32,6 +33,13 @@ public static class AccessPolicy
         ["/grpc.health.v1.Health/Check"] = AccessRequirement.Public,
         ["/grpc.health.v1.Health/Watch"] = AccessRequirement.Public,
     };
+
+    /// <summary>What the request's path asks on the listener it came in on.</summary>
+    public static AccessRequirement For(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Collector.Host.Grpc.GrpcListener.Serves(context) ? ForGrpc(context.Request.Path) : ForHttp(context.Request.Path);
+    }
 
     public static AccessRequirement ForHttp(PathString path)
     {

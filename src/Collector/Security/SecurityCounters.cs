@@ -38,6 +38,12 @@ public sealed class SecurityCounters : IDisposable
 
     public long RefusedCalls => Interlocked.Read(ref _refused);
 
+    /// <summary>The protocol tag of a refusal on the gRPC listener.</summary>
+    public const string GrpcProtocol = "grpc";
+
+    /// <summary>The protocol tag of a refusal on the HTTP listener.</summary>
+    public const string HttpProtocol = "http";
+
     public void AuthFailed(string protocol, AuthFailure reason)
     {
         var tag = ReasonTag(reason);

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Collector.Protocol.Grpc;
+using Grpc.Core;
 
 namespace Collector.Host.SelfTelemetry;
 
@@ -37,17 +37,17 @@ internal static class HostActivity
         return activity;
     }
 
-    public static void EndCall(Activity? activity, GrpcStatus status)
+    public static void EndCall(Activity? activity, StatusCode status, string? message)
     {
         if (activity is null)
         {
             return;
         }
 
-        activity.SetTag("rpc.grpc.status_code", (int)status.Code);
-        if (status.Code != GrpcStatusCode.OK)
+        activity.SetTag("rpc.grpc.status_code", (int)status);
+        if (status != StatusCode.OK)
         {
-            activity.SetStatus(ActivityStatusCode.Error, status.Message);
+            activity.SetStatus(ActivityStatusCode.Error, message);
         }
 
         activity.Stop();

@@ -166,7 +166,7 @@ public sealed class SendTests : CollectorTest
         var error = await Assert.ThrowsAsync<GrpcStatusException>(() => new CollectorClient(grpc).SendAsync(huge));
 
         Assert.Equal(GrpcStatusCode.ResourceExhausted, error.StatusCode);
-        Assert.Contains("exceeds the limit", error.Status.Message, StringComparison.Ordinal);
+        Assert.Contains("exceeds the maximum", error.Status.Message, StringComparison.Ordinal);
         var ack = await client.SendAsync(Events.Batch("svc-after-big", 1, 1));
         Assert.Equal(1u, ack.Accepted);
     }
