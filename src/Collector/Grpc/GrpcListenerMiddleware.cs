@@ -18,7 +18,7 @@ namespace Collector.Host.Grpc;
 /// counts and times every request by method and status, and opens the call's root span. After the response, a client
 /// still sending gets the end of it at once (<see cref="UnfinishedRequestDrain"/>).
 /// </summary>
-public sealed class GrpcListenerMiddleware(RequestMetrics metrics, IHostApplicationLifetime lifetime, TimeProvider time)
+public sealed class GrpcListenerMiddleware(RequestMetrics metrics, TimeProvider time)
 {
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
@@ -57,7 +57,7 @@ public sealed class GrpcListenerMiddleware(RequestMetrics metrics, IHostApplicat
         }
 
         // A call refused or failed before the client finished sending must not leave its stream half open.
-        await UnfinishedRequestDrain.AfterResponseAsync(context, time, lifetime.ApplicationStopping);
+        await UnfinishedRequestDrain.AfterResponseAsync(context, time);
     }
 
     /// <summary>The end of the pipeline on the gRPC listener for a request no gRPC endpoint serves; access was checked.</summary>

@@ -11,8 +11,10 @@ namespace Collector.Host.Grpc;
 /// clients report as RESOURCE_EXHAUSTED), then, after 100 of those in 5 s, loses all its streams to a GOAWAY.
 /// Returning while the client still sends leaves exactly such a stream. Ending the response first instead lets the
 /// client see the status and reset its side (grpcio and SocketsHttpHandler both do), so that the stream is gone as
-/// soon as the application returns. Nothing here is specific to our gRPC server: it works on any request whose
-/// response is complete, as a middleware after Grpc.AspNetCore's endpoint would.
+/// soon as the application returns. The same holds while the collector stops: a stream that ends UNAVAILABLE at
+/// shutdown is drained too, since closing the connection under a client that still sends would reset it at the TCP
+/// level and could lose the status it has not read yet (Kestrel's graceful shutdown waits for the drain). Nothing here
+/// is specific to gRPC: it works on any request whose response is complete, after Grpc.AspNetCore's endpoint.
 /// </summary>
 public static class UnfinishedRequestDrain
 {
@@ -22,7 +24,7 @@ public static class UnfinishedRequestDrain
     /// <summary>How much it may send in that time; a client sending more is left to Kestrel.</summary>
     public const long MaxBytes = 4 * 1024 * 1024;
 
-    public static async Task AfterResponseAsync(HttpContext context, TimeProvider time, CancellationToken stopping)
+    public static async Task AfterResponseAsync(HttpContext context, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (context.RequestAborted.IsCancellationRequested)
@@ -42,7 +44,7 @@ public static class UnfinishedRequestDrain
 
             await context.Response.CompleteAsync();
             using var timeout = new CancellationTokenSource(MaxTime, time);
-            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, context.RequestAborted, stopping);
+            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, context.RequestAborted);
             while (drained <= MaxBytes && !Drop(reader, await reader.ReadAsync(cancel.Token), ref drained))
             {
             }

@@ -38,7 +38,9 @@ public sealed class IngestGrpcService(IngestService ingest, IHostApplicationLife
             {
                 using var payload = requests.Current;
                 var pendingAck = ingest.Ingest(payload.Span, scratch, bucket: bucket);
-                await pending.Writer.WriteAsync(pendingAck, reading.Token);
+
+                // Not the stopping token: a batch ingested as the stop comes still gets its Ack.
+                await pending.Writer.WriteAsync(pendingAck, context.CancellationToken);
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
