@@ -1,5 +1,3 @@
-using Collector.Host.Ingest;
-using Collector.Host.Otlp;
 using Collector.Forwarder.Otlp.V1;
 using Collector.Protocol.Telemetry.V1;
 using Grpc.AspNetCore.Server.Model;

@@ -1,6 +1,4 @@
 using Collector.Forwarder.Otlp.V1;
-using Collector.Host.Ingest;
-using Collector.Host.Otlp;
 using Grpc.AspNetCore.Server.Model;
 using Collector.Protocol.Telemetry.V1;
 using Grpc.Reflection;

@@ -1,15 +1,15 @@
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
-using Collector.Host.Grpc;
+using Collector.Host.Ingest;
 using Collector.Host.Security;
 using Collector.Protocol.Telemetry.V1;
 using Collector.Storage.Log;
 using Grpc.Core;
 
-namespace Collector.Host.Ingest;
+namespace Collector.Host.Grpc;
 
 /// <summary>
-/// telemetry.v1.Collector, served by grpc-dotnet (<see cref="IngestMethods"/> binds it). Stream reads batches as they
+/// telemetry.v1.Collector, served by grpc-dotnet (<see cref="IngestMethods"/> binds it), in front of <see cref="IngestService"/>. Stream reads batches as they
 /// come and ingests each at once, while a second loop sends their Acks in order as the log commits them. Reading never
 /// waits for a commit; at most <see cref="MaxPendingAcks"/> batches wait for theirs, which is the stream's
 /// backpressure. However the stream ends, the Acks of every batch ingested before go out first: a refused batch ends
