@@ -36,7 +36,16 @@ public sealed class TelemetryClient : IDisposable, IAsyncDisposable
         EventBuffer? buffer = null;
         _counters = new ClientCounters(options.EffectiveSourceId, () => buffer?.Held ?? 0, () => buffer?.HeldBytes ?? 0);
         _buffer = buffer = new EventBuffer(options, _counters);
-        _sender = new TelemetrySender(options, _buffer, _counters, (ILogger?)logger ?? NullLogger.Instance);
+        try
+        {
+            _sender = new TelemetrySender(options, _buffer, _counters, (ILogger?)logger ?? NullLogger.Instance);
+        }
+        catch
+        {
+            // Headers gRPC metadata cannot carry: no client, and no meter left behind either.
+            _counters.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The source id events are sent under.</summary>

@@ -37,7 +37,11 @@ public sealed class TelemetryClientOptions
     /// <summary>The longest an idle sender sleeps before it looks at the buffer again.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Headers sent on every call (an API key: "authorization" = "Bearer ..."). Never logged.</summary>
+    /// <summary>
+    /// Headers sent on every call (an API key: "authorization" = "Bearer ..."), as gRPC metadata: names are lowered,
+    /// and one metadata cannot carry (a "-bin" suffix, a character outside a-z 0-9 - _ .) fails the client's constructor.
+    /// Never logged.
+    /// </summary>
     public IDictionary<string, string> Headers { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Accepts the collector's certificate (a private CA, say); null uses the system's validation.</summary>

@@ -1,7 +1,7 @@
-using Collector.Protocol.Grpc;
-using Collector.Protocol.Grpc.Client;
+using System.Net.Http;
+using System.Security.Cryptography.X509Certificates;
 using Collector.Protocol.Telemetry;
-using Collector.Protocol.Telemetry.V1;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Collector.ClientSdk;
@@ -18,12 +18,14 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
     private readonly EventBuffer _buffer;
     private readonly ClientCounters _counters;
     private readonly ILogger _logger;
-    private readonly CollectorClient _client;
-    private readonly GrpcClient _grpc;
+    private readonly CollectorStreamChannel _channel;
     private readonly string _sourceId;
     private readonly EventEncoder _encoder;
     // Well under the collector's 4 MiB message limit even for long messages (estimates count 2 bytes a character).
     private const long MaxBatchBytes = 1024 * 1024;
+
+    // What the collector takes by default; a batch that came out larger fails its stream with RESOURCE_EXHAUSTED here.
+    private const int MaxMessageBytes = 4 * 1024 * 1024;
 
     private readonly Queue<SentBatch> _unacked = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -44,18 +46,7 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
         // Sequences start from the clock (microseconds), so a restarted service with the same source id continues
         // above what it sent before instead of being taken for duplicates.
         _nextSequence = (ulong)(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000);
-        _grpc = new GrpcClient(new GrpcClientOptions
-        {
-            Address = options.CollectorUrl,
-            Headers = new Dictionary<string, string>(options.Headers, StringComparer.OrdinalIgnoreCase),
-            KeepAlivePingDelay = TimeSpan.FromSeconds(15),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-            ConfigureHandler = options.ValidateServerCertificate is { } validate
-                ? handler => handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                    certificate is not null && validate(new System.Security.Cryptography.X509Certificates.X509Certificate2(certificate))
-                : null,
-        });
-        _client = new CollectorClient(_grpc);
+        _channel = new CollectorStreamChannel(options.CollectorUrl, CreateHandler(options), options.Headers, MaxMessageBytes);
         LoadSpool();
         _loop = Task.Run(RunAsync);
     }
@@ -117,7 +108,7 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
     {
         await _stopping.CancelAsync();
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _grpc.Dispose();
+        _channel.Dispose();
         _stopping.Dispose();
     }
 
@@ -136,7 +127,7 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
                     await _buffer.WaitAsync(_options.FlushInterval, token);
                 }
 
-                var call = _client.OpenStream(new GrpcCallOptions { CancellationToken = token });
+                var call = _channel.OpenStream(token);
                 Task acks = Task.CompletedTask;
                 try
                 {
@@ -149,7 +140,7 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
                 {
                     // The call ends first, then its Ack reader: no Ack of this stream may be matched against the
                     // next stream's resends.
-                    await call.DisposeAsync();
+                    call.Dispose();
                     await acks.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
             }
@@ -180,7 +171,7 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync(GrpcDuplexCall<EventBatch, Ack> call, Task acks, CancellationToken token)
+    private async Task PumpAsync(CollectorStreamCall call, Task acks, CancellationToken token)
     {
         foreach (var batch in _unacked.ToArray())
         {
@@ -230,15 +221,15 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
         }
     }
 
-    private async Task WriteAsync(GrpcDuplexCall<EventBatch, Ack> call, SentBatch batch, CancellationToken token)
+    private async Task WriteAsync(CollectorStreamCall call, SentBatch batch, CancellationToken token)
     {
-        await call.WriteRawAsync(batch.Message.Span, token);
+        await call.WriteAsync(batch.Message, token);
         _counters.SentEvents(batch.Count);
     }
 
-    private async Task ReadAcksAsync(GrpcDuplexCall<EventBatch, Ack> call, Action connected, CancellationToken token)
+    private async Task ReadAcksAsync(CollectorStreamCall call, Action connected, CancellationToken token)
     {
-        while (await call.ReadNextAsync() is { } ack)
+        while (await call.ReadNextAsync(CancellationToken.None) is { } ack)
         {
             connected();
             SentBatch batch;
@@ -249,7 +240,7 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
 
             if (ack.DurableThrough < batch.LastSequence)
             {
-                throw new GrpcStatusException(GrpcStatusCode.Internal, $"collector acknowledged through {ack.DurableThrough}, batch ended at {batch.LastSequence}");
+                throw new RpcException(new Status(StatusCode.Internal, $"collector acknowledged through {ack.DurableThrough}, batch ended at {batch.LastSequence}"));
             }
 
             _buffer.Release(batch.Count, batch.Bytes);
@@ -264,7 +255,7 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
         }
 
         token.ThrowIfCancellationRequested();
-        throw new GrpcStatusException(GrpcStatusCode.Unavailable, "the collector ended the stream");
+        throw new RpcException(new Status(StatusCode.Unavailable, "the collector ended the stream"));
     }
 
     /// <summary>Takes waiting events into the next batch (flush markers ride along); null when nothing waits.</summary>
@@ -340,6 +331,19 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
             _droppedAtLastWarning = dropped;
             _lastWarning = DateTime.UtcNow;
         }
+    }
+
+    /// <summary>The HTTP/2 handler under the channel, with the caller's certificate check for a private CA.</summary>
+    private static SocketsHttpHandler CreateHandler(TelemetryClientOptions options)
+    {
+        var handler = Http2ClientHandler.Create(keepAlivePingDelay: TimeSpan.FromSeconds(15), keepAlivePingTimeout: TimeSpan.FromSeconds(10));
+        if (options.ValidateServerCertificate is { } validate)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                certificate is not null && validate(new X509Certificate2(certificate));
+        }
+
+        return handler;
     }
 
     private static TimeSpan Jitter(TimeSpan delay)

@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Threading.Channels;
-using Collector.Protocol.Grpc;
-using Collector.Protocol.Grpc.Client;
+using Collector.Protocol.Telemetry;
 using Collector.Protocol.Telemetry.V1;
+using Grpc.Core;
 
 namespace Collector.Forwarder;
 
@@ -19,7 +19,7 @@ internal sealed class CollectorUpstreamSession : IUpstreamSession
     private readonly ArrayBufferWriter<byte> _encoded = new(64 * 1024);
     private volatile UpstreamException? _failure;
 
-    public CollectorUpstreamSession(IReadOnlyList<GrpcDuplexCall<EventBatch, Ack>> calls)
+    public CollectorUpstreamSession(IReadOnlyList<CollectorStreamCall> calls)
     {
         _lanes = calls.Select(call => new Lane(call, this)).ToArray();
     }
@@ -43,10 +43,10 @@ internal sealed class CollectorUpstreamSession : IUpstreamSession
                 lane.Pending.Writer.TryWrite(new PendingRun(run.SourceId, run.LastSequence, delivery));
                 _encoded.ResetWrittenCount();
                 run.WriteEventBatch(_encoded);
-                await lane.Call.WriteRawAsync(_encoded.WrittenSpan, cancellationToken);
+                await lane.Call.WriteAsync(_encoded.WrittenMemory, cancellationToken);
             }
         }
-        catch (GrpcStatusException ex)
+        catch (RpcException ex)
         {
             throw Fail(UpstreamFailures.From(ex));
         }
@@ -59,7 +59,7 @@ internal sealed class CollectorUpstreamSession : IUpstreamSession
         foreach (var lane in _lanes)
         {
             lane.Pending.Writer.TryComplete();
-            await lane.Call.DisposeAsync();
+            lane.Call.Dispose();
         }
 
         foreach (var lane in _lanes)
@@ -91,13 +91,13 @@ internal sealed class CollectorUpstreamSession : IUpstreamSession
     /// <summary>One stream and the runs sent on it that wait for their Ack.</summary>
     private sealed class Lane
     {
-        public Lane(GrpcDuplexCall<EventBatch, Ack> call, CollectorUpstreamSession session)
+        public Lane(CollectorStreamCall call, CollectorUpstreamSession session)
         {
             Call = call;
             Reader = Task.Run(() => ReadAcksAsync(session));
         }
 
-        public GrpcDuplexCall<EventBatch, Ack> Call { get; }
+        public CollectorStreamCall Call { get; }
 
         public Channel<PendingRun> Pending { get; } = Channel.CreateUnbounded<PendingRun>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -107,7 +107,7 @@ internal sealed class CollectorUpstreamSession : IUpstreamSession
         {
             try
             {
-                while (await Call.ReadNextAsync() is { } ack)
+                while (await Call.ReadNextAsync(CancellationToken.None) is { } ack)
                 {
                     if (!Pending.Reader.TryRead(out var run))
                     {
@@ -124,7 +124,7 @@ internal sealed class CollectorUpstreamSession : IUpstreamSession
 
                 throw new UpstreamException("closed", "the upstream ended the stream");
             }
-            catch (GrpcStatusException ex)
+            catch (RpcException ex)
             {
                 session.Fail(UpstreamFailures.From(ex));
             }

@@ -2,7 +2,6 @@ using System.Security.Cryptography.X509Certificates;
 using Collector.Forwarder;
 using Collector.Forwarder.Otlp;
 using Collector.Host.Configuration;
-using Collector.Protocol.Grpc.Client;
 using Collector.Storage.Log;
 
 namespace Collector.Host.Hosting;
@@ -83,16 +82,7 @@ public static class ForwarderRegistration
             return new OtlpUpstream(OtlpUpstreamOptions.From(options, configureHandler), TimeProvider.System);
         }
 
-        var client = new GrpcClient(new GrpcClientOptions
-        {
-            Address = options.UpstreamUrl,
-            Headers = options.Headers,
-            MaxSendMessageBytes = 16 * 1024 * 1024,
-            KeepAlivePingDelay = TimeSpan.FromSeconds(10),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-            ConfigureHandler = configureHandler,
-        });
-        return new CollectorUpstream(client, options.Streams);
+        return new CollectorUpstream(options, configureHandler);
     }
 
     private static Action<SocketsHttpHandler>? ConfigureTls(ForwarderOptions options)

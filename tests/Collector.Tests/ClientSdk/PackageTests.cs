@@ -47,10 +47,12 @@ public sealed class PackageTests : IDisposable
             Assert.Equal(("expression", "MIT"), (license.Attribute("type")?.Value, license.Value));
 
             // Protocol ships inside the package, so what it needs must come as dependencies and Protocol must not:
-            // Google.Protobuf for the messages, Grpc.Core.Api for the generated Collector.CollectorClient.
+            // Google.Protobuf for the messages, Grpc.Core.Api for the generated Collector.CollectorClient, Grpc.Net.Client
+            // for the channel the sender streams over.
             var dependencies = metadata.Descendants(ns + "dependency").Select(d => d.Attribute("id")?.Value).ToList();
             Assert.Contains("Google.Protobuf", dependencies);
             Assert.Contains("Grpc.Core.Api", dependencies);
+            Assert.Contains("Grpc.Net.Client", dependencies);
             Assert.DoesNotContain(dependencies, d => d is not null && d.Contains("Protocol", StringComparison.OrdinalIgnoreCase));
         }
 

@@ -387,6 +387,19 @@ public sealed class TelemetryClientTests : IDisposable
         Assert.Equal(1, untrusting.Stats.Buffered);
     }
 
+    [Fact]
+    public void Constructor_HeaderMetadataCannotCarry_ArgumentExceptionNamesItButNotItsValue()
+    {
+        var options = Options(new Uri($"http://127.0.0.1:{FreePort.Next()}"));
+        options.Headers["Authorization"] = "Bearer fine-key";
+        options.Headers["api-key-bin"] = "secret-value";
+
+        var error = Assert.Throws<ArgumentException>(() => new TelemetryClient(options));
+
+        Assert.Contains("header 'api-key-bin' cannot be sent as gRPC metadata", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-value", error.Message, StringComparison.Ordinal);
+    }
+
     private static TelemetryClientOptions Options(Uri collector) => new()
     {
         CollectorUrl = collector,

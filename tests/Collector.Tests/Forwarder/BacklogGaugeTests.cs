@@ -1,8 +1,7 @@
 using System.Text.Json;
-using Collector.Protocol.Grpc;
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
 using Collector.Tests.Infrastructure;
+using Grpc.Net.Client;
+using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Tests.Forwarder;
 
@@ -31,8 +30,8 @@ public sealed class BacklogGaugeTests : IDisposable
         var (coreGrpc, coreHttp) = (FreePort.Next(), FreePort.Next());
         using var core = await CollectorProcess.StartAsync(_coreData.Path, coreGrpc, coreHttp, "--node-id", "core-1");
         using var edge = await CollectorProcess.StartAsync(_edgeData.Path, "--node-id", "edge-1", "--upstream-url", $"http://127.0.0.1:{coreGrpc}");
-        using var grpc = new GrpcClient(new GrpcClientOptions { Address = edge.GrpcUri });
-        var client = new CollectorClient(grpc);
+        using var channel = GrpcChannel.ForAddress(edge.GrpcUri);
+        var client = new TelemetryCollector.CollectorClient(channel);
         ulong next = 1;
 
         async Task SendAsync(int batches)

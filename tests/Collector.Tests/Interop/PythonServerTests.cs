@@ -1,102 +1,114 @@
-using System.Diagnostics;
-using Collector.Protocol.Grpc;
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
+using Collector.ClientSdk;
+using Collector.Forwarder;
 using Collector.Tests.Infrastructure;
 
 namespace Collector.Tests.Interop;
 
-/// <summary>Our .NET client against Debian's grpcio as the server.</summary>
+/// <summary>
+/// Our two Stream clients, the forwarder's collector upstream and the ClientSdk, against Debian's grpcio as the
+/// server: encoded batches it parses, its Acks matched in order over several streams, and its error status (with a
+/// percent-encoded message) taken as the failure it is.
+/// </summary>
 public sealed class PythonServerTests : IAsyncLifetime
 {
-    private Process _server = null!;
-    private GrpcClient _grpc = null!;
-    private CollectorClient _client = null!;
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private System.Diagnostics.Process _server = null!;
+    private Uri _address = null!;
 
     public async Task InitializeAsync()
     {
         (_server, var port) = await PythonPeer.StartServerAsync();
-        _grpc = new GrpcClient(new GrpcClientOptions { Address = new Uri($"http://127.0.0.1:{port}") });
-        _client = new CollectorClient(_grpc);
+        _address = new Uri($"http://127.0.0.1:{port}");
     }
 
-    public async Task DisposeAsync()
-    {
-        _grpc.Dispose();
-        await PythonPeer.StopServerAsync(_server);
-    }
+    public Task DisposeAsync() => PythonPeer.StopServerAsync(_server);
 
     [Fact]
-    public async Task Unary_Send_AckFromPython()
+    public async Task CollectorUpstream_RunsOverThreeStreams_EachBatchAckedInFull()
     {
-        var ack = await _client.SendAsync(Events.Batch("dotnet", 5, 3));
+        using var upstream = Upstream();
+        using var timeout = new CancellationTokenSource(Timeout);
+        await using var session = await upstream.ConnectAsync(timeout.Token);
 
-        Assert.Equal("dotnet", ack.SourceId);
-        Assert.Equal(3u, ack.Accepted);
-        Assert.Equal(7ul, ack.DurableThrough);
-    }
-
-    [Fact]
-    public async Task Unary_Gzip_AckFromPython()
-    {
-        using var grpc = new GrpcClient(new GrpcClientOptions { Address = _grpc.Options.Address, CompressRequests = true });
-
-        var ack = await new CollectorClient(grpc).SendAsync(Events.Batch("gzip", 1, 100));
-
-        Assert.Equal(100u, ack.Accepted);
-    }
-
-    [Fact]
-    public async Task Bidi_Stream_OneAckPerBatchInOrder()
-    {
-        await using var call = _client.OpenStream();
-        for (var b = 0; b < 20; b++)
+        var deliveries = new List<Task<DeliveryResult>>();
+        for (var b = 0; b < 10; b++)
         {
-            await call.WriteAsync(Events.Batch("bidi", (ulong)(b * 10) + 1, 10));
+            deliveries.Add(await session.SendAsync(Batch((ulong)(b * 20) + 1, 20, "py-a", "py-b", "py-c", "py-d", "py-e"), timeout.Token));
         }
 
-        await call.CompleteRequestsAsync();
-        var acks = new List<ulong>();
-        await foreach (var ack in call.ReadAllAsync())
+        var results = await Task.WhenAll(deliveries).WaitAsync(timeout.Token);
+
+        Assert.All(results, r => Assert.Equal((100, 0, 0), (r.Accepted, r.Duplicates, r.Rejected)));
+    }
+
+    [Fact]
+    public async Task CollectorUpstream_ServerAbortsStream_PermissionDeniedWithDecodedMessage_SessionOver()
+    {
+        using var upstream = Upstream();
+        using var timeout = new CancellationTokenSource(Timeout);
+        await using var session = await upstream.ConnectAsync(timeout.Token);
+
+        var delivery = await session.SendAsync(Batch(1, 1, "fail"), timeout.Token);
+        var failure = await Assert.ThrowsAsync<UpstreamException>(() => delivery.WaitAsync(timeout.Token));
+        var later = await Assert.ThrowsAsync<UpstreamException>(async () => await session.SendAsync(Batch(2, 1, "py-later"), timeout.Token));
+
+        Assert.Equal("permission_denied", failure.Reason);
+        Assert.Equal("upstream answered PermissionDenied: denied by test peer: ünïcödé 100%", failure.Message);
+        Assert.Same(failure, later);
+    }
+
+    [Fact]
+    public async Task TelemetryClient_StreamsToGrpcio_EveryEventAcknowledged()
+    {
+        await using var client = new TelemetryClient(new TelemetryClientOptions { CollectorUrl = _address, SourceId = "py-sdk", ServiceName = "interop", MaxBatchEvents = 300 });
+        for (var i = 0; i < 2000; i++)
         {
-            acks.Add(ack.DurableThrough);
+            Assert.True(client.Log("INTEROP", "py", i));
         }
 
-        Assert.Equal(Enumerable.Range(1, 20).Select(b => (ulong)(b * 10)), acks);
-        Assert.Equal(GrpcStatusCode.OK, call.Status?.Code);
+        await client.FlushAsync().WaitAsync(Timeout);
+
+        Assert.Equal((2000L, 0L, 0L), (client.Stats.Acknowledged, client.Stats.Rejected, client.Stats.Buffered));
     }
 
     [Fact]
-    public async Task Unary_ServerError_StatusCodeAndPercentDecodedMessage()
+    public async Task TelemetryClient_GrpcioAbortsEveryStream_RetriesAndKeepsTheEvents()
     {
-        var error = await Assert.ThrowsAsync<GrpcStatusException>(() => _client.SendAsync(Events.Batch("fail", 1, 1)));
+        await using var client = new TelemetryClient(new TelemetryClientOptions
+        {
+            CollectorUrl = _address,
+            SourceId = "fail",
+            MinReconnectDelay = TimeSpan.FromMilliseconds(20),
+            MaxReconnectDelay = TimeSpan.FromMilliseconds(100),
+            DisposeFlushTimeout = TimeSpan.FromMilliseconds(100),
+        });
+        for (var i = 0; i < 10; i++)
+        {
+            client.Log("INTEROP", "py", i);
+        }
 
-        Assert.Equal(GrpcStatusCode.PermissionDenied, error.StatusCode);
-        Assert.Equal("denied by test peer: ünïcödé 100%", error.Status.Message);
+        var deadline = DateTime.UtcNow + Timeout;
+        while (client.Stats.Retries < 3)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the client did not retry after the aborted streams");
+            await Task.Delay(20);
+        }
+
+        Assert.Equal((0L, 10L), (client.Stats.Acknowledged, client.Stats.Buffered));
     }
 
-    [Fact]
-    public async Task Bidi_ServerError_StatusAfterEarlierAcks()
+    private CollectorUpstream Upstream() => new(new ForwarderOptions { UpstreamUrl = _address, NodeId = "edge-1", Streams = 3 });
+
+    private static ForwardBatch Batch(ulong first, int events, params string[] sources)
     {
-        await using var call = _client.OpenStream();
-        await call.WriteAsync(Events.Batch("ok-first", 1, 1));
-        Assert.NotNull(await call.ReadNextAsync());
+        var batch = new ForwardBatch();
+        foreach (var source in sources)
+        {
+            var run = new SourceRun(source, first);
+            run.Events.AddRange(Events.Batch(source, first, events).Events);
+            batch.Runs.Add(run);
+        }
 
-        await call.WriteAsync(Events.Batch("fail", 1, 1));
-        var error = await Assert.ThrowsAsync<GrpcStatusException>(async () => await call.ReadNextAsync());
-
-        Assert.Equal(GrpcStatusCode.PermissionDenied, error.StatusCode);
-    }
-
-    [Fact]
-    public async Task Unary_Deadline_DeadlineExceeded()
-    {
-        var started = Stopwatch.GetTimestamp();
-
-        var error = await Assert.ThrowsAsync<GrpcStatusException>(() =>
-            _client.SendAsync(Events.Batch("slow", 1, 1), new GrpcCallOptions { Timeout = TimeSpan.FromMilliseconds(500) }));
-
-        Assert.Equal(GrpcStatusCode.DeadlineExceeded, error.StatusCode);
-        Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(4), "the deadline, not the server's 5 s, ended the call");
+        return batch;
     }
 }
