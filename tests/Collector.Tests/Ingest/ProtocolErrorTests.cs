@@ -1,9 +1,11 @@
+using System.IO.Compression;
 using System.Net;
-using Collector.Protocol.Grpc;
-using Collector.Protocol.Grpc.Client;
 using Collector.Protocol.Telemetry.V1;
 using Collector.Tests.Infrastructure;
 using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Tests.Ingest;
 
@@ -11,6 +13,7 @@ namespace Collector.Tests.Ingest;
 public sealed class ProtocolErrorTests : CollectorTest
 {
     private const string Send = "/telemetry.v1.Collector/Send";
+
     [Fact]
     public async Task Send_GarbageMessage_InvalidArgumentAndNothingStored()
     {
@@ -77,10 +80,9 @@ public sealed class ProtocolErrorTests : CollectorTest
     [Fact]
     public async Task Send_GzipBomb_ResourceExhausted()
     {
-        var bomb = new System.Buffers.ArrayBufferWriter<byte>();
-        GrpcGzip.Compress(new byte[8 * 1024 * 1024], bomb);
+        var bomb = Gzip(new byte[8 * 1024 * 1024]);
 
-        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, RawGrpc.Frame(bomb.WrittenSpan.ToArray(), compressed: true), headers: new Dictionary<string, string> { ["grpc-encoding"] = "gzip" });
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, RawGrpc.Frame(bomb, compressed: true), headers: new Dictionary<string, string> { ["grpc-encoding"] = "gzip" });
 
         Assert.Equal("8", response.GrpcStatus);
     }
@@ -115,33 +117,35 @@ public sealed class ProtocolErrorTests : CollectorTest
         Assert.Equal("13", response.GrpcStatus);
     }
 
-    [Fact]
-    public async Task Stream_ServerEnforcesGrpcTimeout_DeadlineExceededInTrailers()
+    [Theory]
+    [InlineData("2S")]
+    public async Task Stream_ServerEnforcesGrpcTimeout_DeadlineExceededInTrailers(string timeout)
     {
-        // Only the header, no client-side timer: what ends the call is the server's deadline.
-        var client = Collector.CreateClient();
-        var options = new GrpcCallOptions { Headers = new Dictionary<string, string> { ["grpc-timeout"] = "2S" } };
-        await using var call = client.OpenStream(options);
-        await call.WriteAsync(Events.Batch("deadline-server", 1, 1));
-        Assert.NotNull(await call.ReadNextAsync());
+        // Only the header, no client-side timer (grpc-dotnet would set one with a deadline): what ends the call is the
+        // server's deadline.
+        using var channel = GrpcChannel.ForAddress(Collector.GrpcUri, new GrpcChannelOptions { HttpHandler = new GrpcTimeoutHeader(timeout) });
+        using var call = new TelemetryCollector.CollectorClient(channel).Stream();
 
-        var error = await Assert.ThrowsAsync<GrpcStatusException>(async () => await call.ReadNextAsync());
-
-        Assert.Equal(GrpcStatusCode.DeadlineExceeded, error.StatusCode);
-        await AssertStillServesAsync();
+        await AssertAckedThenDeadlineExceededAsync(call, "deadline-server");
     }
 
     [Fact]
     public async Task Stream_ClientDeadline_DeadlineExceeded()
     {
-        var client = Collector.CreateClient();
-        await using var call = client.OpenStream(new GrpcCallOptions { Timeout = TimeSpan.FromSeconds(2) });
-        await call.WriteAsync(Events.Batch("deadline-client", 1, 1));
-        Assert.NotNull(await call.ReadNextAsync());
+        using var call = Collector.CreateClient().Stream(deadline: DateTime.UtcNow.AddSeconds(2));
 
-        var error = await Assert.ThrowsAsync<GrpcStatusException>(async () => await call.ReadNextAsync());
+        await AssertAckedThenDeadlineExceededAsync(call, "deadline-client");
+    }
 
-        Assert.Equal(GrpcStatusCode.DeadlineExceeded, error.StatusCode);
+    /// <summary>A batch acknowledged, then nothing until the deadline ends the call; the collector goes on serving.</summary>
+    private async Task AssertAckedThenDeadlineExceededAsync(AsyncDuplexStreamingCall<EventBatch, Ack> call, string source)
+    {
+        await call.RequestStream.WriteAsync(Events.Batch(source, 1, 1));
+        Assert.NotNull(await call.ResponseStream.ReadNextAsync());
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.ReadNextAsync());
+
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
         await AssertStillServesAsync();
     }
 
@@ -149,5 +153,26 @@ public sealed class ProtocolErrorTests : CollectorTest
     {
         var ack = await Collector.CreateClient().SendAsync(Events.Batch($"after-{Guid.NewGuid():N}", 1, 3));
         Assert.Equal(3u, ack.Accepted);
+    }
+
+    private static byte[] Gzip(byte[] plain)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest))
+        {
+            gzip.Write(plain);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>Sends grpc-timeout on every request itself, so the client keeps no deadline of its own.</summary>
+    private sealed class GrpcTimeoutHeader(string timeout) : DelegatingHandler(new SocketsHttpHandler())
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.TryAddWithoutValidation("grpc-timeout", timeout);
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 }
