@@ -13,6 +13,7 @@ namespace Collector.Tests.Ingest;
 public sealed class ProtocolErrorTests : CollectorTest
 {
     private const string Send = "/telemetry.v1.Collector/Send";
+    private const string Stream = "/telemetry.v1.Collector/Stream";
 
     [Fact]
     public async Task Send_GarbageMessage_InvalidArgumentAndNothingStored()
@@ -99,10 +100,12 @@ public sealed class ProtocolErrorTests : CollectorTest
         await AssertStillServesAsync();
     }
 
-    [Fact]
-    public async Task Send_ContentTypeGrpcProto_Accepted()
+    [Theory]
+    [InlineData("application/grpc+proto")]
+    [InlineData("application/grpc; charset=utf-8")]
+    public async Task Send_GrpcContentTypeWithSuffixOrParameter_Accepted(string contentType)
     {
-        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, RawGrpc.Frame(Events.Batch("proto-ct", 1, 1).ToByteArray()), "application/grpc+proto");
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, RawGrpc.Frame(Events.Batch("proto-ct", 1, 1).ToByteArray()), contentType);
 
         Assert.Equal("0", response.GrpcStatus);
     }
@@ -119,6 +122,8 @@ public sealed class ProtocolErrorTests : CollectorTest
 
     [Theory]
     [InlineData("2S")]
+    [InlineData("1500m")]
+    [InlineData("1500000u")]
     public async Task Stream_ServerEnforcesGrpcTimeout_DeadlineExceededInTrailers(string timeout)
     {
         // Only the header, no client-side timer (grpc-dotnet would set one with a deadline): what ends the call is the
@@ -129,12 +134,84 @@ public sealed class ProtocolErrorTests : CollectorTest
         await AssertAckedThenDeadlineExceededAsync(call, "deadline-server");
     }
 
+    [Theory]
+    [InlineData("10")]
+    [InlineData("1x")]
+    [InlineData("-1S")]
+    [InlineData("S")]
+    public async Task Send_MalformedGrpcTimeout_IgnoredAndAcked(string timeout)
+    {
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, RawGrpc.Frame(Events.Batch("bad-timeout", 1, 1).ToByteArray()), headers: new Dictionary<string, string> { ["grpc-timeout"] = timeout });
+
+        Assert.Equal("0", response.GrpcStatus);
+        Assert.Equal(1u, Ack.Parser.ParseFrom(response.Body.AsSpan(5)).Accepted);
+    }
+
     [Fact]
     public async Task Stream_ClientDeadline_DeadlineExceeded()
     {
         using var call = Collector.CreateClient().Stream(deadline: DateTime.UtcNow.AddSeconds(2));
 
         await AssertAckedThenDeadlineExceededAsync(call, "deadline-client");
+    }
+
+    [Fact]
+    public async Task Send_FrameArrivesOneByteAtATime_WholeBatchAcked()
+    {
+        // Header and message split across as many DATA frames as they have bytes.
+        var body = new TrickledContent(RawGrpc.Frame(Events.Batch("trickled", 1, 3).ToByteArray()));
+
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, body);
+
+        Assert.Equal("0", response.GrpcStatus);
+        var ack = Ack.Parser.ParseFrom(Assert.Single(RawGrpc.Messages(response.Body)));
+        Assert.Equal((3u, 3ul), (ack.Accepted, ack.DurableThrough));
+    }
+
+    [Fact]
+    public async Task Stream_TwoFramesInOneWrite_BothAckedInOrder()
+    {
+        byte[] body = [.. RawGrpc.Frame(Events.Batch("two-frames", 1, 2).ToByteArray()), .. RawGrpc.Frame(Events.Batch("two-frames", 3, 2).ToByteArray())];
+
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Stream, body);
+
+        Assert.Equal("0", response.GrpcStatus);
+        Assert.Equal([2ul, 4ul], RawGrpc.Messages(response.Body).Select(m => Ack.Parser.ParseFrom(m).DurableThrough));
+    }
+
+    [Fact]
+    public async Task Send_BodyEndsInsideTheLengthPrefix_Internal()
+    {
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, [0x00, 0x00, 0x00]);
+
+        Assert.Equal("13", response.GrpcStatus);
+        Assert.Empty(await LogContents.ReadAsync(Collector.App.Log));
+        await AssertStillServesAsync();
+    }
+
+    [Fact]
+    public async Task Send_LengthPrefixOverTheLimit_ResourceExhaustedBeforeTheBodyArrives()
+    {
+        // Only the 5-byte prefix, declaring one byte more than the limit; the message never comes.
+        var body = new HeldOpenContent(RawGrpc.Frame([], declaredLength: Collector.App.Options.MaxReceiveMessageBytes + 1));
+
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, body);
+
+        Assert.Equal("8", response.GrpcStatus);
+        Assert.False(body.HeldToTheEnd, $"answered only after the body stayed open {HeldOpenContent.HoldFor}");
+        await AssertStillServesAsync();
+    }
+
+    [Fact]
+    public async Task Send_StatusMessageWithPercent_PercentEncodedInGrpcMessage()
+    {
+        // An encoding the collector cannot decode, with a '%' the refusal repeats: on the wire as %25 (and so back).
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, Send, RawGrpc.Frame([0x00], compressed: true), headers: new Dictionary<string, string> { ["grpc-encoding"] = "x-100%" });
+
+        Assert.Equal("12", response.GrpcStatus);
+        Assert.True(response.TrailersOnly);
+        Assert.Contains("x-100%25", response.EncodedGrpcMessage, StringComparison.Ordinal);
+        Assert.Contains("x-100%", response.GrpcMessage, StringComparison.Ordinal);
     }
 
     /// <summary>A batch acknowledged, then nothing until the deadline ends the call; the collector goes on serving.</summary>
