@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
 using Collector.Protocol.Telemetry.V1;
+using Grpc.Net.Client;
+using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Bench.Drain;
 
@@ -19,8 +19,8 @@ internal static class EventSender
             return batch;
         }).ToList()).ToList();
 
-        using var grpc = new GrpcClient(new GrpcClientOptions { Address = target });
-        var client = new CollectorClient(grpc);
+        using var channel = GrpcChannel.ForAddress(target);
+        var client = new TelemetryCollector.CollectorClient(channel);
         var started = Stopwatch.GetTimestamp();
         await Task.WhenAll(prepared.Select(batches => StreamAsync(client, batches)));
         return Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -29,8 +29,8 @@ internal static class EventSender
     /// <summary>Sends small batches of a new source at a steady rate until cancelled, each event stamped with its send time.</summary>
     public static async Task<int> SendLiveAsync(Uri target, string sourceId, double eventsPerSecond, CancellationToken stop)
     {
-        using var grpc = new GrpcClient(new GrpcClientOptions { Address = target });
-        var client = new CollectorClient(grpc);
+        using var channel = GrpcChannel.ForAddress(target);
+        var client = new TelemetryCollector.CollectorClient(channel);
         const int BatchSize = 10;
         var interval = TimeSpan.FromSeconds(BatchSize / eventsPerSecond);
         ulong sequence = 1;
@@ -39,7 +39,7 @@ internal static class EventSender
             var batch = new EventBatch { SourceId = sourceId, FirstSequence = sequence };
             var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
             batch.Events.AddRange(Enumerable.Range(0, BatchSize).Select(i => SampleEvents.Inference(i, now)));
-            await client.SendAsync(batch);
+            await client.SendAsync(batch, cancellationToken: CancellationToken.None);
             sequence += BatchSize;
             await Task.Delay(interval, CancellationToken.None);
         }
@@ -47,22 +47,25 @@ internal static class EventSender
         return (int)sequence - 1;
     }
 
-    private static async Task StreamAsync(CollectorClient client, List<EventBatch> batches)
+    private static async Task StreamAsync(TelemetryCollector.CollectorClient client, List<EventBatch> batches)
     {
-        await using var call = client.OpenStream();
+        using var call = client.Stream();
         var reader = Task.Run(async () =>
         {
             for (var i = 0; i < batches.Count; i++)
             {
-                _ = await call.ReadNextAsync() ?? throw new InvalidOperationException("stream ended early");
+                if (!await call.ResponseStream.MoveNext(CancellationToken.None))
+                {
+                    throw new InvalidOperationException("stream ended early");
+                }
             }
         });
         foreach (var batch in batches)
         {
-            await call.WriteAsync(batch);
+            await call.RequestStream.WriteAsync(batch);
         }
 
         await reader;
-        await call.CompleteRequestsAsync();
+        await call.RequestStream.CompleteAsync();
     }
 }

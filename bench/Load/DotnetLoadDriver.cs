@@ -1,34 +1,41 @@
 using System.Diagnostics;
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Collector.Bench.Load;
 
-/// <summary>The load through our own client: one <see cref="GrpcClient"/> per connection, its streams on it.</summary>
+/// <summary>
+/// The load through grpc-dotnet: one <see cref="GrpcChannel"/> per connection, each with its own
+/// <see cref="SocketsHttpHandler"/> (its own connection pool, so the connections really are separate), its streams
+/// on it.
+/// </summary>
 internal sealed class DotnetLoadDriver : ILoadDriver, IDisposable
 {
     private readonly TaskCompletionSource<long> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<GrpcClient> _connections = [];
+    private readonly List<GrpcChannel> _connections = [];
 
     public DotnetLoadDriver(LoadOptions options, LoadPayload payload, LoadCounters counters)
     {
-        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (options.ApiKey is { } key)
-        {
-            headers["authorization"] = "Bearer " + key;
-        }
-
+        var headers = options.ApiKey is { } key ? new Metadata { { "authorization", "Bearer " + key } } : null;
         var streams = new List<LoadStream>();
         for (var c = 0; c < options.Connections; c++)
         {
-            // Separate handlers mean separate connection pools, so each client holds its own HTTP/2 connection.
-            var connection = new GrpcClient(new GrpcClientOptions { Address = options.Target, Headers = headers });
+            var connection = GrpcChannel.ForAddress(options.Target, new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler
+                {
+                    // More than the server's streams per connection open a second connection rather than wait.
+                    EnableMultipleHttp2Connections = true,
+                    PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+                    UseProxy = false,
+                },
+            });
             _connections.Add(connection);
-            var client = new CollectorClient(connection);
+            var calls = connection.CreateCallInvoker();
             for (var s = 0; s < options.Streams; s++)
             {
                 var index = streams.Count;
-                streams.Add(new LoadStream(client, options, payload, counters, index, ShareOf(options.Events, options.TotalStreams, index))
+                streams.Add(new LoadStream(calls, headers, options, payload, counters, index, ShareOf(options.Events, options.TotalStreams, index))
                 {
                     Acks = options.ClickHouse is null ? null : [],
                 });

@@ -7,7 +7,7 @@ internal sealed record LoadOptions
 {
     public Uri Target { get; init; } = new("http://127.0.0.1:4317");
 
-    /// <summary>Separate HTTP/2 connections (one GrpcClient each, or one grpcio channel each).</summary>
+    /// <summary>Separate HTTP/2 connections (one GrpcChannel each, or one grpcio channel each).</summary>
     public int Connections { get; init; } = 1;
 
     /// <summary>Streams per connection.</summary>

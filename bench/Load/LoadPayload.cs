@@ -123,7 +123,7 @@ internal sealed class BatchBuffer
     }
 
     /// <summary>The encoded EventBatch of <paramref name="count"/> events from <paramref name="firstSequence"/>, stamped <paramref name="timeUnixNano"/>.</summary>
-    public ReadOnlySpan<byte> Next(ulong firstSequence, int count, ulong timeUnixNano)
+    public ReadOnlyMemory<byte> Next(ulong firstSequence, int count, ulong timeUnixNano)
     {
         var body = _buffer.AsSpan(_headerRoom);
         for (var i = 0; i < count; i++)
@@ -143,6 +143,6 @@ internal sealed class BatchBuffer
         // The header goes right before the block, so header and events are one contiguous span.
         var start = _headerRoom - length;
         header[..length].CopyTo(_buffer.AsSpan(start));
-        return _buffer.AsSpan(start, length + _payload.EventEnds[count - 1]);
+        return _buffer.AsMemory(start, length + _payload.EventEnds[count - 1]);
     }
 }

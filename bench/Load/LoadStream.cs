@@ -1,18 +1,17 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using Collector.Protocol.Grpc;
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
 using Collector.Protocol.Telemetry.V1;
+using Grpc.Core;
 
 namespace Collector.Bench.Load;
 
 /// <summary>
 /// One stream of the load: writes its batches (on schedule in an open loop, as the window allows in a closed
 /// one) and times each from write to Ack. A failed call is counted and replaced by a new one until the run ends;
-/// sequences go on where they stopped.
+/// sequences go on where they stopped. Calls go through <paramref name="calls"/> (one connection's channel) with
+/// <paramref name="headers"/>.
 /// </summary>
-internal sealed class LoadStream(CollectorClient client, LoadOptions options, LoadPayload payload, LoadCounters counters, int index, long? events)
+internal sealed class LoadStream(CallInvoker calls, Metadata? headers, LoadOptions options, LoadPayload payload, LoadCounters counters, int index, long? events)
 {
     // Batches a stream may have unacknowledged in an open loop before it stops to wait (the collector is far behind).
     private const int OpenLoopInFlight = 65_536;
@@ -49,45 +48,42 @@ internal sealed class LoadStream(CollectorClient client, LoadOptions options, Lo
     private async Task<bool> RunCallAsync(BatchBuffer batches, long startTimestamp)
     {
         using var cancel = new CancellationTokenSource();
-        var call = client.OpenStream(new GrpcCallOptions { CancellationToken = cancel.Token });
+        using var call = calls.AsyncDuplexStreamingCall(EncodedStream.Method, null, new CallOptions(headers, cancellationToken: cancel.Token));
         var inFlight = Channel.CreateBounded<InFlightBatch>(new BoundedChannelOptions(options.IsClosedLoop ? options.Window : OpenLoopInFlight)
         {
             SingleReader = true,
             SingleWriter = true,
         });
+        var writing = WriteBatchesAsync(call, batches, inFlight.Writer, startTimestamp, cancel);
         try
         {
-            var writing = WriteBatchesAsync(call, batches, inFlight.Writer, startTimestamp, cancel);
-            try
+            await ReadAcksAsync(call, inFlight.Reader);
+            await writing;
+            var unacked = CountUnacked(inFlight.Reader);
+            if (unacked > 0)
             {
-                await ReadAcksAsync(call, inFlight.Reader);
-                await writing;
-                var unacked = CountUnacked(inFlight.Reader);
-                if (unacked > 0)
-                {
-                    counters.AddError($"stream {SourceId}: the call ended with OK before the Acks of {unacked} events", unacked);
-                    return false;
-                }
-
-                return true;
-            }
-            catch (GrpcStatusException ex)
-            {
-                // Stop the writer (it may wait for window space or flow control) before counting what went unacked.
-                inFlight.Writer.TryComplete();
-                await cancel.CancelAsync();
-                await writing.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-                counters.AddError($"stream {SourceId}: {ex.Message}", CountUnacked(inFlight.Reader));
+                counters.AddError($"stream {SourceId}: the call ended with OK before the Acks of {unacked} events", unacked);
                 return false;
             }
+
+            return true;
         }
-        finally
+        catch (Exception ex) when (ex is RpcException or IOException or HttpRequestException)
         {
-            await call.DisposeAsync();
+            // Stop the writer (it may wait for window space or flow control) before counting what went unacked.
+            inFlight.Writer.TryComplete();
+            await cancel.CancelAsync();
+            await writing.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+
+            // grpc-dotnet reports a failed call as its status, a write on a reset stream or a lost connection as the
+            // transport's exception.
+            var error = ex is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : ex.Message;
+            counters.AddError($"stream {SourceId}: {error}", CountUnacked(inFlight.Reader));
+            return false;
         }
     }
 
-    private async Task WriteBatchesAsync(GrpcDuplexCall<EventBatch, Ack> call, BatchBuffer batches, ChannelWriter<InFlightBatch> inFlight, long startTimestamp, CancellationTokenSource cancel)
+    private async Task WriteBatchesAsync(AsyncDuplexStreamingCall<EncodedBatch, Ack> call, BatchBuffer batches, ChannelWriter<InFlightBatch> inFlight, long startTimestamp, CancellationTokenSource cancel)
     {
         while (HasMoreToSend(startTimestamp))
         {
@@ -116,27 +112,28 @@ internal sealed class LoadStream(CollectorClient client, LoadOptions options, Lo
 
             var firstSequence = (ulong)_sentEvents + 1;
             inFlight.TryWrite(new InFlightBatch(Stopwatch.GetTimestamp(), count));
-            await call.WriteRawAsync(batches.Next(firstSequence, count, NowUnixNano()), cancel.Token);
+            await call.RequestStream.WriteAsync(new EncodedBatch(batches.Next(firstSequence, count, NowUnixNano())), cancel.Token);
             _sentEvents += count;
             counters.AddSent(count);
         }
 
-        await call.CompleteRequestsAsync();
+        await call.RequestStream.CompleteAsync();
 
         // The collector owes the remaining Acks; a collector that never sends them must not hang the run.
         cancel.CancelAfter(DrainTimeout);
     }
 
-    private async Task ReadAcksAsync(GrpcDuplexCall<EventBatch, Ack> call, ChannelReader<InFlightBatch> inFlight)
+    private async Task ReadAcksAsync(AsyncDuplexStreamingCall<EncodedBatch, Ack> call, ChannelReader<InFlightBatch> inFlight)
     {
-        while (await call.ReadNextAsync() is { } ack)
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
         {
+            var ack = call.ResponseStream.Current;
             var now = Stopwatch.GetTimestamp();
 
             // Acks come in order, one per batch, and a batch is recorded before it is written.
             if (!inFlight.TryRead(out var batch))
             {
-                throw new GrpcStatusException(GrpcStatusCode.Internal, "received an Ack for a batch that was not sent");
+                throw new RpcException(new Status(StatusCode.Internal, "received an Ack for a batch that was not sent"));
             }
 
             counters.AckLatency.Record((long)Stopwatch.GetElapsedTime(batch.WrittenTimestamp, now).TotalMicroseconds);

@@ -2,10 +2,11 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Collector.Host.Hosting;
-using Collector.Protocol.Grpc;
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
 using Collector.Protocol.Telemetry.V1;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Bench.Micro;
 
@@ -16,6 +17,14 @@ namespace Collector.Bench.Micro;
 /// </summary>
 internal sealed class RunningCollector : IAsyncDisposable
 {
+    // Stream with the request bytes sent as they are: a way to send what is no EventBatch at all.
+    private static readonly Method<byte[], Ack> RawStream = new(
+        MethodType.DuplexStreaming,
+        "telemetry.v1.Collector",
+        "Stream",
+        Marshallers.Create(static (byte[] bytes) => bytes, static bytes => bytes),
+        Marshallers.Create(static (Ack ack) => ack.ToByteArray(), Ack.Parser.ParseFrom));
+
     private readonly string _directory;
     private readonly int _grpcPort;
     private readonly int _httpPort;
@@ -55,8 +64,8 @@ internal sealed class RunningCollector : IAsyncDisposable
     /// </summary>
     public async Task DriveTrafficAsync()
     {
-        using var grpc = new GrpcClient(new GrpcClientOptions { Address = new Uri($"http://127.0.0.1:{_grpcPort}") });
-        var client = new CollectorClient(grpc);
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_grpcPort}");
+        var client = new TelemetryCollector.CollectorClient(channel);
         ulong sequence = 1;
         for (var i = 0; i < 5; i++)
         {
@@ -71,28 +80,28 @@ internal sealed class RunningCollector : IAsyncDisposable
         withInvalid.Events[0].EventType = string.Empty;
         await client.SendAsync(withInvalid);
 
-        await using (var stream = client.OpenStream())
+        using (var stream = client.Stream())
         {
             for (var i = 0; i < 20; i++)
             {
-                await stream.WriteAsync(Batch(ref sequence, 100));
-                _ = await stream.ReadNextAsync();
+                await stream.RequestStream.WriteAsync(Batch(ref sequence, 100));
+                _ = await stream.ResponseStream.MoveNext(CancellationToken.None);
             }
 
-            await stream.CompleteRequestsAsync();
-            _ = await stream.ReadNextAsync();
+            await stream.RequestStream.CompleteAsync();
+            _ = await stream.ResponseStream.MoveNext(CancellationToken.None);
         }
 
-        await using (var refused = client.OpenStream())
+        using (var refused = channel.CreateCallInvoker().AsyncDuplexStreamingCall(RawStream, null, default))
         {
             // Not an EventBatch (a field tag of 0): the whole call ends INVALID_ARGUMENT.
-            await refused.WriteRawAsync([0x00, 0x01]);
-            await refused.CompleteRequestsAsync();
+            await refused.RequestStream.WriteAsync([0x00, 0x01]);
+            await refused.RequestStream.CompleteAsync();
             try
             {
-                _ = await refused.ReadNextAsync();
+                _ = await refused.ResponseStream.MoveNext(CancellationToken.None);
             }
-            catch (GrpcStatusException ex) when (ex.Status.Code == GrpcStatusCode.InvalidArgument)
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
             {
             }
         }

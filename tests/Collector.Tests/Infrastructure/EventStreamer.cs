@@ -1,5 +1,5 @@
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
+using Grpc.Net.Client;
+using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Tests.Infrastructure;
 
@@ -12,15 +12,15 @@ internal static class EventStreamer
     /// </summary>
     public static async Task<long> SendAsync(Uri target, string sourceId, ulong first, int count, int batchSize = 500)
     {
-        using var grpc = new GrpcClient(new GrpcClientOptions { Address = target });
-        await using var call = new CollectorClient(grpc).OpenStream();
+        using var channel = GrpcChannel.ForAddress(target);
+        using var call = new TelemetryCollector.CollectorClient(channel).Stream();
         var batches = (count + batchSize - 1) / batchSize;
         var reader = Task.Run(async () =>
         {
             long accepted = 0;
             for (var i = 0; i < batches; i++)
             {
-                var ack = await call.ReadNextAsync();
+                var ack = await call.ResponseStream.ReadNextAsync();
                 Assert.NotNull(ack);
                 Assert.Empty(ack.Rejections);
                 accepted += ack.Accepted;
@@ -31,11 +31,11 @@ internal static class EventStreamer
         for (var sent = 0; sent < count; sent += batchSize)
         {
             var size = Math.Min(batchSize, count - sent);
-            await call.WriteAsync(Events.Batch(sourceId, first == 0 ? 0 : first + (ulong)sent, size, sent));
+            await call.RequestStream.WriteAsync(Events.Batch(sourceId, first == 0 ? 0 : first + (ulong)sent, size, sent));
         }
 
         var total = await reader;
-        await call.CompleteRequestsAsync();
+        await call.RequestStream.CompleteAsync();
         return total;
     }
 }

@@ -1,13 +1,15 @@
 using Collector.Host.Hosting;
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Tests.Infrastructure;
 
 /// <summary>The real collector (Kestrel on loopback, FASTER on disk) inside the test process.</summary>
 internal sealed class InProcessCollector : IAsyncDisposable
 {
-    private readonly List<GrpcClient> _clients = [];
+    private readonly List<GrpcChannel> _channels = [];
 
     private InProcessCollector(CollectorApp app, string dataDir, int grpcPort, int httpPort)
     {
@@ -48,18 +50,28 @@ internal sealed class InProcessCollector : IAsyncDisposable
         return new InProcessCollector(app, dataDir, new Uri(app.Options.GrpcUrl).Port, httpPort);
     }
 
-    public CollectorClient CreateClient(bool gzip = false)
+    /// <summary>The generated client on a channel of its own, closed with the collector.</summary>
+    public TelemetryCollector.CollectorClient CreateClient(bool gzip = false) => new(CreateCallInvoker(gzip));
+
+    /// <summary>
+    /// Calls on a channel of its own (for methods the generated client does not have), closed with the collector;
+    /// with <paramref name="gzip"/> every call compresses its messages.
+    /// </summary>
+    public CallInvoker CreateCallInvoker(bool gzip = false)
     {
-        var grpc = new GrpcClient(new GrpcClientOptions { Address = GrpcUri, CompressRequests = gzip });
-        _clients.Add(grpc);
-        return new CollectorClient(grpc);
+        var channel = GrpcChannel.ForAddress(GrpcUri);
+        _channels.Add(channel);
+        var invoker = channel.CreateCallInvoker();
+
+        // grpc-dotnet's switch for compressing a call's messages; it sends grpc-encoding: gzip in its place.
+        return gzip ? invoker.Intercept(headers => { headers.Add("grpc-internal-encoding-request", "gzip"); return headers; }) : invoker;
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var client in _clients)
+        foreach (var channel in _channels)
         {
-            client.Dispose();
+            channel.Dispose();
         }
 
         await App.StopAsync();

@@ -1,16 +1,15 @@
 using System.Net.Sockets;
-using Collector.Protocol.Grpc;
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
-using Collector.Protocol.Telemetry.V1;
 using Collector.Tests.Infrastructure;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Tests.Ingest;
 
 /// <summary>
-/// Streams whose first message is invalid while the client goes on sending, thousands of them on one HTTP/2
+/// Streams whose first message is invalid while the client could go on sending, thousands of them on one HTTP/2
 /// connection next to one long-lived valid stream: each must end INVALID_ARGUMENT, the connection must stay, and
 /// the valid stream must not notice. Kestrel counts a stream the app has ended while the client still sends until
 /// the client ends or resets it (or 5 s pass); too many of those and it answers ENHANCE_YOUR_CALM, then drops the
@@ -36,77 +35,74 @@ public sealed class BadFirstMessageTests : CollectorTest
     }
 
     [Fact]
-    public async Task GrpcClient_2000BadStreamsOnOneConnection_EachInvalidArgument_ConnectionKept()
+    public async Task GrpcDotnet_2000BadStreamsOnOneConnection_EachInvalidArgument_ConnectionKept()
     {
         var connections = 0;
-        var grpc = new GrpcClient(new GrpcClientOptions
+        var handler = new SocketsHttpHandler
         {
-            Address = Collector.GrpcUri,
-            ConfigureHandler = handler =>
+            EnableMultipleHttp2Connections = false,
+            ConnectCallback = async (context, cancellationToken) =>
             {
-                handler.EnableMultipleHttp2Connections = false;
-                handler.ConnectCallback = async (context, cancellationToken) =>
-                {
-                    Interlocked.Increment(ref connections);
-                    var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                };
+                Interlocked.Increment(ref connections);
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
             },
-        });
-        using var _ = grpc;
-        var client = new CollectorClient(grpc);
-        await using var valid = client.OpenStream();
+        };
+        using var channel = GrpcChannel.ForAddress(Collector.GrpcUri, new GrpcChannelOptions { HttpHandler = handler });
+        var calls = channel.CreateCallInvoker();
+        using var valid = new TelemetryCollector.CollectorClient(calls).Stream();
         var validSent = 0;
-        await valid.WriteAsync(Events.Batch("calm-valid", 1, 1));
+        await valid.RequestStream.WriteAsync(Events.Batch("calm-valid", 1, 1));
         validSent++;
-        Assert.NotNull(await valid.ReadNextAsync());
+        Assert.NotNull(await valid.ResponseStream.ReadNextAsync());
 
-        var codes = new System.Collections.Concurrent.ConcurrentDictionary<GrpcStatusCode, int>();
+        var codes = new System.Collections.Concurrent.ConcurrentDictionary<StatusCode, int>();
         var next = -1;
         var workers = Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
         {
             while (Interlocked.Increment(ref next) < 2000)
             {
-                var code = await RunBadStreamAsync(grpc);
+                var code = await RunBadStreamAsync(calls);
                 codes.AddOrUpdate(code, 1, (_, n) => n + 1);
             }
         })).ToArray();
         while (!Task.WhenAll(workers).IsCompleted)
         {
             validSent++;
-            await valid.WriteAsync(Events.Batch("calm-valid", (ulong)validSent, 1));
-            var ack = await valid.ReadNextAsync();
+            await valid.RequestStream.WriteAsync(Events.Batch("calm-valid", (ulong)validSent, 1));
+            var ack = await valid.ResponseStream.ReadNextAsync();
             Assert.Equal((ulong)validSent, ack!.DurableThrough);
             await Task.Delay(20);
         }
 
         await Task.WhenAll(workers);
-        await valid.CompleteRequestsAsync();
-        Assert.Null(await valid.ReadNextAsync());
-        Assert.Equal([(GrpcStatusCode.InvalidArgument, 2000)], codes.Select(c => (c.Key, c.Value)));
+        await valid.RequestStream.CompleteAsync();
+        Assert.Null(await valid.ResponseStream.ReadNextAsync());
+        Assert.Equal([(StatusCode.InvalidArgument, 2000)], codes.Select(c => (c.Key, c.Value)));
         Assert.Equal(1, connections);
     }
 
-    private static async Task<GrpcStatusCode> RunBadStreamAsync(GrpcClient grpc)
+    /// <summary>
+    /// One bad stream: the bad first message, then the request side left open (neither ended nor written to), so the
+    /// server ends a call whose client still could send. It writes no more: grpc-dotnet resets its side the moment
+    /// the status arrives, and a write racing that can go out as a DATA frame after its own RST_STREAM (seen here
+    /// about one run in three), which Kestrel answers by closing the whole connection. The grpcio test above is
+    /// the one that goes on sending.
+    /// </summary>
+    private static async Task<StatusCode> RunBadStreamAsync(CallInvoker calls)
     {
-        await using var call = grpc.StartDuplex<BytesValue, Ack>(CollectorClient.StreamMethod, Ack.Parser);
+        using var call = calls.AsyncDuplexStreamingCall(CollectorMethods.Stream<BytesValue>(), null, default);
         try
         {
-            await call.WriteAsync(BadBatch);
-            for (var i = 0; i < 2; i++)
-            {
-                // The client does not know yet that the call is over: it goes on sending.
-                await call.WriteAsync(new BytesValue { Value = ByteString.CopyFromUtf8("calm-more") });
-            }
-
-            while (await call.ReadNextAsync() is not null)
+            await call.RequestStream.WriteAsync(BadBatch);
+            while (await call.ResponseStream.ReadNextAsync() is not null)
             {
             }
 
-            return GrpcStatusCode.OK;
+            return StatusCode.OK;
         }
-        catch (GrpcStatusException ex)
+        catch (RpcException ex)
         {
             return ex.StatusCode;
         }

@@ -1,7 +1,7 @@
-using Collector.Protocol.Grpc;
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
 using Collector.Tests.Infrastructure;
+using Grpc.Core;
+using Grpc.Net.Client;
+using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Tests.Ingest;
 
@@ -39,8 +39,8 @@ public sealed class CrashRecoveryTests : IDisposable
         // Resending everything: what survived is recognised as duplicates, the rest is stored once.
         using (var again = await CollectorProcess.StartAsync(_data.Path))
         {
-            using var grpc = new GrpcClient(new GrpcClientOptions { Address = again.GrpcUri });
-            var client = new CollectorClient(grpc);
+            using var channel = GrpcChannel.ForAddress(again.GrpcUri);
+            var client = new TelemetryCollector.CollectorClient(channel);
             uint duplicates = 0, accepted = 0;
             for (ulong first = 1; first <= sentThrough; first += BatchSize)
             {
@@ -63,8 +63,8 @@ public sealed class CrashRecoveryTests : IDisposable
     {
         using (var collector = await CollectorProcess.StartAsync(_data.Path))
         {
-            using var grpc = new GrpcClient(new GrpcClientOptions { Address = collector.GrpcUri });
-            var ack = await new CollectorClient(grpc).SendAsync(Events.Batch("restart-source", 1, 100));
+            using var channel = GrpcChannel.ForAddress(collector.GrpcUri);
+            var ack = await new TelemetryCollector.CollectorClient(channel).SendAsync(Events.Batch("restart-source", 1, 100));
             Assert.Equal(100u, ack.Accepted);
             await collector.StopAsync();
             Assert.Contains("Durable log closed", collector.Output, StringComparison.Ordinal);
@@ -73,8 +73,8 @@ public sealed class CrashRecoveryTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_data.Path, "dedup.ckpt")), "the checkpoint is written at shutdown");
         using (var restarted = await CollectorProcess.StartAsync(_data.Path))
         {
-            using var grpc = new GrpcClient(new GrpcClientOptions { Address = restarted.GrpcUri });
-            var ack = await new CollectorClient(grpc).SendAsync(Events.Batch("restart-source", 51, 100));
+            using var channel = GrpcChannel.ForAddress(restarted.GrpcUri);
+            var ack = await new TelemetryCollector.CollectorClient(channel).SendAsync(Events.Batch("restart-source", 51, 100));
             Assert.Equal(50u, ack.Duplicates);
             Assert.Equal(50u, ack.Accepted);
             Assert.Equal(150ul, ack.DurableThrough);
@@ -89,17 +89,17 @@ public sealed class CrashRecoveryTests : IDisposable
     public async Task Sigterm_OpenStream_PendingAcksThenUnavailableAndLogCommitted()
     {
         using var collector = await CollectorProcess.StartAsync(_data.Path);
-        using var grpc = new GrpcClient(new GrpcClientOptions { Address = collector.GrpcUri });
-        await using var call = new CollectorClient(grpc).OpenStream();
-        await call.WriteAsync(Events.Batch("sigterm-source", 1, 100));
-        Assert.Equal(100ul, (await call.ReadNextAsync())!.DurableThrough);
+        using var channel = GrpcChannel.ForAddress(collector.GrpcUri);
+        using var call = new TelemetryCollector.CollectorClient(channel).Stream();
+        await call.RequestStream.WriteAsync(Events.Batch("sigterm-source", 1, 100));
+        Assert.Equal(100ul, (await call.ResponseStream.ReadNextAsync())!.DurableThrough);
 
         var stopping = collector.StopAsync();
-        var error = await Assert.ThrowsAsync<GrpcStatusException>(async () => await call.ReadNextAsync());
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.ReadNextAsync());
         await stopping;
 
-        Assert.Equal(GrpcStatusCode.Unavailable, error.StatusCode);
-        Assert.Contains("shutting down", error.Status.Message, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("shutting down", error.Status.Detail, StringComparison.Ordinal);
         var stored = await LogContents.ReadDirectoryAsync(_data.Path);
         Assert.Equal(100, stored.Count);
     }
@@ -107,23 +107,16 @@ public sealed class CrashRecoveryTests : IDisposable
     /// <summary>Streams until 40 batches are acknowledged, then kills the collector with batches still in flight.</summary>
     private static async Task<(ulong AckedThrough, ulong SentThrough)> StreamUntilKilledAsync(CollectorProcess collector)
     {
-        using var grpc = new GrpcClient(new GrpcClientOptions { Address = collector.GrpcUri });
-        var call = new CollectorClient(grpc).OpenStream();
+        using var channel = GrpcChannel.ForAddress(collector.GrpcUri);
+        var call = new TelemetryCollector.CollectorClient(channel).Stream();
         ulong sentThrough = 0;
         using var stopWriting = new CancellationTokenSource();
         var writer = Task.Run(async () =>
         {
-            try
+            // Until the collector dies under us.
+            for (ulong first = 1; !stopWriting.IsCancellationRequested && await call.RequestStream.TryWriteAsync(Events.Batch("crash-source", first, BatchSize)); first += BatchSize)
             {
-                for (ulong first = 1; !stopWriting.IsCancellationRequested; first += BatchSize)
-                {
-                    await call.WriteAsync(Events.Batch("crash-source", first, BatchSize));
-                    Volatile.Write(ref sentThrough, first + BatchSize - 1);
-                }
-            }
-            catch (GrpcStatusException)
-            {
-                // The collector died under us.
+                Volatile.Write(ref sentThrough, first + BatchSize - 1);
             }
         });
 
@@ -131,7 +124,7 @@ public sealed class CrashRecoveryTests : IDisposable
         var acks = 0;
         try
         {
-            while (await call.ReadNextAsync() is { } ack)
+            while (await call.ResponseStream.ReadNextAsync() is { } ack)
             {
                 ackedThrough = ack.DurableThrough;
                 if (++acks == 40)
@@ -140,14 +133,14 @@ public sealed class CrashRecoveryTests : IDisposable
                 }
             }
         }
-        catch (GrpcStatusException)
+        catch (RpcException)
         {
             // Expected: the connection is gone.
         }
 
         await stopWriting.CancelAsync();
         await writer;
-        await call.DisposeAsync();
+        call.Dispose();
         return (ackedThrough, Volatile.Read(ref sentThrough));
     }
 }

@@ -1,9 +1,9 @@
-using Collector.Protocol.Grpc;
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
 using Collector.Protocol.Telemetry.V1;
 using Collector.Tests.Infrastructure;
 using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Tests.Ingest;
 
@@ -51,9 +51,9 @@ public sealed class SendTests : CollectorTest
 
         var sent = await client.SendAsync(batch);
 
-        await using var stream = client.OpenStream();
-        await stream.WriteAsync(batch);
-        var streamed = await stream.ReadNextAsync();
+        using var stream = client.Stream();
+        await stream.RequestStream.WriteAsync(batch);
+        var streamed = await stream.ResponseStream.ReadNextAsync();
         Assert.NotNull(streamed);
         foreach (var ack in new[] { sent, streamed })
         {
@@ -147,12 +147,12 @@ public sealed class SendTests : CollectorTest
     [Fact]
     public async Task Send_UnknownMethod_Unimplemented()
     {
-        var client = Collector.CreateClient();
+        var calls = Collector.CreateCallInvoker();
 
-        var error = await Assert.ThrowsAsync<GrpcStatusException>(() =>
-            client.Grpc.UnaryAsync("/telemetry.v1.Collector/Nope", new EventBatch(), Ack.Parser));
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            calls.AsyncUnaryCall(CollectorMethods.Unary<EventBatch>("Nope"), null, default, new EventBatch()).ResponseAsync);
 
-        Assert.Equal(GrpcStatusCode.Unimplemented, error.StatusCode);
+        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
     }
 
     [Fact]
@@ -161,12 +161,12 @@ public sealed class SendTests : CollectorTest
         var client = Collector.CreateClient();
         var huge = new EventBatch { SourceId = "svc-big" };
         huge.Events.Add(new Event { EventType = "X", Message = new string('a', 5 * 1024 * 1024) });
-        using var grpc = new GrpcClient(new() { Address = Collector.GrpcUri, MaxSendMessageBytes = 64 * 1024 * 1024 });
+        using var channel = GrpcChannel.ForAddress(Collector.GrpcUri, new GrpcChannelOptions { MaxSendMessageSize = 64 * 1024 * 1024 });
 
-        var error = await Assert.ThrowsAsync<GrpcStatusException>(() => new CollectorClient(grpc).SendAsync(huge));
+        var error = await Assert.ThrowsAsync<RpcException>(() => new TelemetryCollector.CollectorClient(channel).SendAsync(huge).ResponseAsync);
 
-        Assert.Equal(GrpcStatusCode.ResourceExhausted, error.StatusCode);
-        Assert.Contains("exceeds the maximum", error.Status.Message, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Contains("exceeds the maximum", error.Status.Detail, StringComparison.Ordinal);
         var ack = await client.SendAsync(Events.Batch("svc-after-big", 1, 1));
         Assert.Equal(1u, ack.Accepted);
     }

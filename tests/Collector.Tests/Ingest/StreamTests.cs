@@ -1,8 +1,8 @@
-using Collector.Protocol.Grpc;
 using Collector.Protocol.Telemetry.V1;
 using Collector.Tests.Infrastructure;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 
 namespace Collector.Tests.Ingest;
 
@@ -19,20 +19,20 @@ public sealed class StreamTests : CollectorTest
         async Task RunStreamAsync(int s)
         {
             var client = Collector.CreateClient();
-            await using var call = client.OpenStream();
+            using var call = client.Stream();
             var source = $"stream-{s}";
             var writer = Task.Run(async () =>
             {
                 for (var b = 0; b < batches; b++)
                 {
-                    await call.WriteAsync(Events.Batch(source, (ulong)(b * perBatch) + 1, perBatch));
+                    await call.RequestStream.WriteAsync(Events.Batch(source, (ulong)(b * perBatch) + 1, perBatch));
                 }
 
-                await call.CompleteRequestsAsync();
+                await call.RequestStream.CompleteAsync();
             });
 
             var expected = (ulong)perBatch;
-            await foreach (var ack in call.ReadAllAsync())
+            await foreach (var ack in call.ResponseStream.ReadAllAsync())
             {
                 // An ack is sent only after the commit covering its batch.
                 Assert.True(log.CommittedUntilAddress > 0);
@@ -44,7 +44,7 @@ public sealed class StreamTests : CollectorTest
 
             await writer;
             Assert.Equal((ulong)(batches * perBatch) + perBatch, expected);
-            Assert.Equal(GrpcStatusCode.OK, call.Status?.Code);
+            Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
         }
 
         await Task.WhenAll(Enumerable.Range(0, streams).Select(RunStreamAsync));
@@ -64,11 +64,11 @@ public sealed class StreamTests : CollectorTest
 
         async Task<(uint Accepted, uint Duplicates)> SendAllAsync()
         {
-            await using var call = client.OpenStream();
+            using var call = client.Stream();
             uint accepted = 0, duplicates = 0;
             var reading = Task.Run(async () =>
             {
-                await foreach (var ack in call.ReadAllAsync())
+                await foreach (var ack in call.ResponseStream.ReadAllAsync())
                 {
                     accepted += ack.Accepted;
                     duplicates += ack.Duplicates;
@@ -76,10 +76,10 @@ public sealed class StreamTests : CollectorTest
             });
             for (var b = 0; b < 50; b++)
             {
-                await call.WriteAsync(Events.Batch("shared-source", (ulong)(b * 20) + 1, 20));
+                await call.RequestStream.WriteAsync(Events.Batch("shared-source", (ulong)(b * 20) + 1, 20));
             }
 
-            await call.CompleteRequestsAsync();
+            await call.RequestStream.CompleteAsync();
             await reading;
             return (accepted, duplicates);
         }
@@ -97,28 +97,27 @@ public sealed class StreamTests : CollectorTest
     {
         // BytesValue { value = b } encodes exactly as EventBatch { source_id = b }: valid UTF-8 is a good
         // (empty) batch, 0xFF 0xFE is not an EventBatch at all.
-        var client = Collector.CreateClient();
-        await using var call = client.Grpc.StartDuplex<BytesValue, Ack>("/telemetry.v1.Collector/Stream", Ack.Parser);
-        await call.WriteAsync(new BytesValue { Value = ByteString.CopyFromUtf8("mid-bad") });
-        await call.WriteAsync(new BytesValue { Value = ByteString.CopyFrom(0xFF, 0xFE) });
+        using var call = Collector.CreateCallInvoker().AsyncDuplexStreamingCall(CollectorMethods.Stream<BytesValue>(), null, default);
+        await call.RequestStream.WriteAsync(new BytesValue { Value = ByteString.CopyFromUtf8("mid-bad") });
+        await call.RequestStream.WriteAsync(new BytesValue { Value = ByteString.CopyFrom(0xFF, 0xFE) });
 
-        var first = await call.ReadNextAsync();
-        var error = await Assert.ThrowsAsync<GrpcStatusException>(async () => await call.ReadNextAsync());
+        var first = await call.ResponseStream.ReadNextAsync();
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.ReadNextAsync());
 
         Assert.Equal("mid-bad", first!.SourceId);
-        Assert.Equal(GrpcStatusCode.InvalidArgument, error.StatusCode);
-        Assert.Contains("UTF-8", error.Status.Message, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("UTF-8", error.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Stream_ClientCancels_ServerKeepsServingOthers()
     {
         var client = Collector.CreateClient();
-        var call = client.OpenStream();
-        await call.WriteAsync(Events.Batch("cancel-me", 1, 10));
-        Assert.NotNull(await call.ReadNextAsync());
+        var call = client.Stream();
+        await call.RequestStream.WriteAsync(Events.Batch("cancel-me", 1, 10));
+        Assert.NotNull(await call.ResponseStream.ReadNextAsync());
 
-        await call.DisposeAsync();
+        call.Dispose();
 
         var ack = await client.SendAsync(Events.Batch("cancel-me", 11, 10));
         Assert.Equal(10u, ack.Accepted);

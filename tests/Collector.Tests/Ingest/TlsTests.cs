@@ -1,9 +1,9 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
 using Collector.Tests.Infrastructure;
+using Grpc.Net.Client;
+using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Tests.Ingest;
 
@@ -34,17 +34,15 @@ public sealed class TlsTests : IDisposable
             ["Collector:TlsKey"] = keyPath,
         });
         X509Certificate2? presented = null;
-        using var grpc = new GrpcClient(new GrpcClientOptions
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, errors) =>
         {
-            Address = new Uri($"https://127.0.0.1:{port}"),
-            ConfigureHandler = handler => handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, errors) =>
-            {
-                presented = cert is null ? null : new X509Certificate2(cert);
-                return errors == SslPolicyErrors.RemoteCertificateChainErrors && cert is not null;
-            },
-        });
+            presented = cert is null ? null : new X509Certificate2(cert);
+            return errors == SslPolicyErrors.RemoteCertificateChainErrors && cert is not null;
+        };
+        using var channel = GrpcChannel.ForAddress($"https://127.0.0.1:{port}", new GrpcChannelOptions { HttpHandler = handler });
 
-        var ack = await new CollectorClient(grpc).SendAsync(Events.Batch("tls-source", 1, 10));
+        var ack = await new TelemetryCollector.CollectorClient(channel).SendAsync(Events.Batch("tls-source", 1, 10));
 
         Assert.Equal(10u, ack.Accepted);
         Assert.Equal(certificate.Thumbprint, presented?.Thumbprint);

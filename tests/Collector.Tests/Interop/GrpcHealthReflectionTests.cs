@@ -1,8 +1,8 @@
 using System.Net;
-using Collector.Protocol.Grpc;
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
 using Collector.Tests.Infrastructure;
+using Grpc.Core;
+using Grpc.Net.Client;
+using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Tests.Interop;
 
@@ -81,13 +81,13 @@ public sealed class GrpcHealthReflectionTests : IDisposable
     {
         using var disk = new LoopMountedDisk();
         using var collector = await CollectorProcess.StartAsync(Path.Combine(disk.Path, "data"));
-        using var grpc = new GrpcClient(new GrpcClientOptions { Address = collector.GrpcUri });
-        var client = new CollectorClient(grpc);
+        using var channel = GrpcChannel.ForAddress(collector.GrpcUri);
+        var client = new TelemetryCollector.CollectorClient(channel);
         await client.SendAsync(Events.Batch("health", 1, 100));
 
         disk.Fill();
-        var refused = await Assert.ThrowsAsync<GrpcStatusException>(() => client.SendAsync(Events.Batch("health", 101, 100)));
-        Assert.Equal(GrpcStatusCode.Unavailable, refused.Status.Code);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => client.SendAsync(Events.Batch("health", 101, 100)).ResponseAsync);
+        Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
         var full = await PythonPeer.RunClientAsync("client-health", "--target", Target(collector), "--timeout", "10");
         Assert.Equal("NOT_SERVING", full.GetProperty("status").GetString());
 

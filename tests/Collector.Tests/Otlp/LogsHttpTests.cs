@@ -5,11 +5,11 @@ using System.Text;
 using System.Text.Json;
 using Collector.Forwarder.Otlp.V1;
 using Collector.Host.Ingest;
-using Collector.Protocol.Grpc;
 using Collector.Protocol.Telemetry.V1;
 using Collector.Protocol.Wire;
 using Collector.Tests.Infrastructure;
 using Google.Protobuf;
+using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using static Collector.Tests.Otlp.OtlpEventMapperTests;
 
@@ -81,7 +81,7 @@ public sealed class LogsHttpTests : CollectorTest
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var status = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal((int)GrpcStatusCode.InvalidArgument, status.RootElement.GetProperty("code").GetInt32());
+        Assert.Equal((int)StatusCode.InvalidArgument, status.RootElement.GetProperty("code").GetInt32());
         Assert.StartsWith("the body is not valid UTF-8 (byte", status.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
         await AssertNothingStoredAndNextRequestFineAsync();
     }
@@ -107,7 +107,7 @@ public sealed class LogsHttpTests : CollectorTest
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var status = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal((int)GrpcStatusCode.InvalidArgument, status.RootElement.GetProperty("code").GetInt32());
+        Assert.Equal((int)StatusCode.InvalidArgument, status.RootElement.GetProperty("code").GetInt32());
         Assert.StartsWith("the body is not valid JSON", status.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
@@ -193,7 +193,7 @@ public sealed class LogsHttpTests : CollectorTest
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, plain.StatusCode);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, inflated.StatusCode);
-        Assert.Equal((GrpcStatusCode.ResourceExhausted, $"the inflated body exceeds the limit of {max} bytes"), ReadStatus(await inflated.Content.ReadAsByteArrayAsync()));
+        Assert.Equal((StatusCode.ResourceExhausted, $"the inflated body exceeds the limit of {max} bytes"), ReadStatus(await inflated.Content.ReadAsByteArrayAsync()));
         Assert.Empty(await LogContents.ReadAsync(Collector.App.Log));
     }
 
@@ -205,7 +205,7 @@ public sealed class LogsHttpTests : CollectorTest
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/x-protobuf", response.Content.Headers.ContentType?.MediaType);
         var (code, message) = ReadStatus(await response.Content.ReadAsByteArrayAsync());
-        Assert.Equal(GrpcStatusCode.InvalidArgument, code);
+        Assert.Equal(StatusCode.InvalidArgument, code);
         Assert.StartsWith("the body is not an ExportLogsServiceRequest", message, StringComparison.Ordinal);
     }
 
@@ -254,7 +254,7 @@ public sealed class LogsHttpTests : CollectorTest
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var status = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal((int)GrpcStatusCode.InvalidArgument, status.RootElement.GetProperty("code").GetInt32());
+        Assert.Equal((int)StatusCode.InvalidArgument, status.RootElement.GetProperty("code").GetInt32());
         Assert.StartsWith("resourceLogs[0].scopeLogs[0].logRecords[0].traceId is not a hex string", status.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Empty(await LogContents.ReadAsync(Collector.App.Log));
     }
@@ -280,7 +280,7 @@ public sealed class LogsHttpTests : CollectorTest
     {
         var response = await RawGrpc.PostAsync(Collector.GrpcUri, "/opentelemetry.proto.collector.logs.v1.LogsService/Export", RawGrpc.Frame([0x0A, 0x05, 0x01]));
 
-        Assert.Equal(((int)GrpcStatusCode.InvalidArgument).ToString(System.Globalization.CultureInfo.InvariantCulture), response.GrpcStatus);
+        Assert.Equal(((int)StatusCode.InvalidArgument).ToString(System.Globalization.CultureInfo.InvariantCulture), response.GrpcStatus);
         Assert.StartsWith("message is not an ExportLogsServiceRequest", response.GrpcMessage, StringComparison.Ordinal);
         Assert.Empty(await LogContents.ReadAsync(Collector.App.Log));
     }
@@ -328,7 +328,7 @@ public sealed class LogsHttpTests : CollectorTest
     }
 
     /// <summary>Decodes a google.rpc.Status: code (field 1, varint) and message (field 2, string).</summary>
-    private static (GrpcStatusCode Code, string Message) ReadStatus(byte[] status)
+    private static (StatusCode Code, string Message) ReadStatus(byte[] status)
     {
         var position = 0;
         var code = 0ul;
@@ -348,6 +348,6 @@ public sealed class LogsHttpTests : CollectorTest
             }
         }
 
-        return ((GrpcStatusCode)code, message);
+        return ((StatusCode)code, message);
     }
 }

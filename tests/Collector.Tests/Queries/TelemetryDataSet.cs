@@ -1,5 +1,5 @@
-using Collector.Protocol.Telemetry;
 using Collector.Protocol.Telemetry.V1;
+using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Tests.Queries;
 
@@ -74,7 +74,7 @@ internal static class TelemetryDataSet
         return events;
     }
 
-    public static async Task SendAsync(CollectorClient client, IReadOnlyList<GeneratedEvent> events)
+    public static async Task SendAsync(TelemetryCollector.CollectorClient client, IReadOnlyList<GeneratedEvent> events)
     {
         ulong sequence = 1;
         foreach (var chunk in events.Chunk(500))

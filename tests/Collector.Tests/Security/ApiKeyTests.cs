@@ -1,6 +1,5 @@
 using Collector.Host.Configuration;
 using Collector.Host.Security;
-using Collector.Protocol.Grpc;
 using Collector.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;

@@ -1,12 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Collector.Protocol.Grpc;
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
 using Collector.Protocol.Telemetry.V1;
 using Collector.Host.Security;
 using Collector.Tests.Infrastructure;
+using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Collector.Tests.Security;
@@ -23,27 +21,27 @@ public sealed class LimitTests : IDisposable
     {
         await using var collector = await InProcessCollector.StartAsync(_data.Path, new Dictionary<string, string?> { ["Collector:MaxConcurrentStreams"] = "2" });
         var client = collector.CreateClient();
-        await using var first = client.OpenStream();
-        await using var second = client.OpenStream();
+        using var first = client.Stream();
+        using var second = client.Stream();
         Assert.Equal(5u, await SendOnAsync(first, "first", 1));
         Assert.Equal(5u, await SendOnAsync(second, "second", 1));
 
         // Read, not write: the refusal is Trailers-Only at once, and a write racing it would see only the reset stream.
-        var extra = await Assert.ThrowsAsync<GrpcStatusException>(async () =>
+        var extra = await Assert.ThrowsAsync<RpcException>(async () =>
         {
-            await using var third = client.OpenStream();
-            await third.ReadNextAsync();
+            using var third = client.Stream();
+            await third.ResponseStream.ReadNextAsync();
         });
 
-        Assert.Equal(GrpcStatusCode.ResourceExhausted, extra.Status.Code);
-        Assert.Equal("the collector already serves 2 concurrent calls (MaxConcurrentStreams); retry later", extra.Status.Message);
+        Assert.Equal(StatusCode.ResourceExhausted, extra.StatusCode);
+        Assert.Equal("the collector already serves 2 concurrent calls (MaxConcurrentStreams); retry later", extra.Status.Detail);
         Assert.Equal(5u, await SendOnAsync(first, "first", 6));
         Assert.Equal(5u, await SendOnAsync(second, "second", 6));
 
         // A slot given back is free for the next call.
-        await first.CompleteRequestsAsync();
-        Assert.Null(await first.ReadNextAsync());
-        await using var fourth = client.OpenStream();
+        await first.RequestStream.CompleteAsync();
+        Assert.Null(await first.ResponseStream.ReadNextAsync());
+        using var fourth = client.Stream();
         Assert.Equal(5u, await SendOnAsync(fourth, "fourth", 1));
         Assert.Equal(1, collector.App.Services.GetRequiredService<SecurityCounters>().RefusedCalls);
     }
@@ -70,17 +68,16 @@ public sealed class LimitTests : IDisposable
             ["Collector:MaxEventsPerSecondPerKey"] = "1",
             ["Collector:EventBurstPerKey"] = "100",
         });
-        using var fast = KeyedClient(collector, fastKey);
-        using var other = KeyedClient(collector, otherKey);
+        var client = collector.CreateClient();
 
-        Assert.Equal(100u, (await new CollectorClient(fast).SendAsync(Events.Batch("fast-source", 1, 100))).Accepted);
+        Assert.Equal(100u, (await client.SendAsync(Events.Batch("fast-source", 1, 100), Bearer(fastKey))).Accepted);
         var tail = collector.App.Log.TailAddress;
-        var refused = await Assert.ThrowsAsync<GrpcStatusException>(() => new CollectorClient(fast).SendAsync(Events.Batch("fast-source", 101, 50)));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => client.SendAsync(Events.Batch("fast-source", 101, 50), Bearer(fastKey)).ResponseAsync);
         var tailAfterRefusal = collector.App.Log.TailAddress;
-        var otherAck = await new CollectorClient(other).SendAsync(Events.Batch("other-source", 1, 100));
+        var otherAck = await client.SendAsync(Events.Batch("other-source", 1, 100), Bearer(otherKey));
 
-        Assert.Equal(GrpcStatusCode.ResourceExhausted, refused.Status.Code);
-        Assert.StartsWith("key 'fast' is over its limit of 1 events per second; this batch of 50 events was not stored", refused.Status.Message, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.StartsWith("key 'fast' is over its limit of 1 events per second; this batch of 50 events was not stored", refused.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(tail, tailAfterRefusal);
         Assert.Equal(100u, otherAck.Accepted);
         var counters = collector.App.Services.GetRequiredService<Collector.Host.Ingest.IngestCounters>();
@@ -88,8 +85,7 @@ public sealed class LimitTests : IDisposable
         Assert.Equal(50, collector.App.Services.GetRequiredService<SecurityCounters>().RateLimitedEvents);
 
         // The refused batch left no trace: sending it again (with a key that has room) stores all 50, none a duplicate.
-        using var spare = KeyedClient(collector, spareKey);
-        var retry = await new CollectorClient(spare).SendAsync(Events.Batch("fast-source", 101, 50));
+        var retry = await client.SendAsync(Events.Batch("fast-source", 101, 50), Bearer(spareKey));
         Assert.Equal(50u, retry.Accepted);
         Assert.Equal(0u, retry.Duplicates);
     }
@@ -119,7 +115,7 @@ public sealed class LimitTests : IDisposable
         Assert.Equal(HttpStatusCode.TooManyRequests, json.StatusCode);
         Assert.True(json.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
         using var refusal = System.Text.Json.JsonDocument.Parse(await json.Content.ReadAsStringAsync());
-        Assert.Equal((int)GrpcStatusCode.ResourceExhausted, refusal.RootElement.GetProperty("code").GetInt32());
+        Assert.Equal((int)StatusCode.ResourceExhausted, refusal.RootElement.GetProperty("code").GetInt32());
         Assert.StartsWith("key 'http' is over its limit of 1 events per second", refusal.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
 
         var otlp = new Collector.Forwarder.Otlp.V1.ExportLogsServiceRequest
@@ -135,7 +131,7 @@ public sealed class LimitTests : IDisposable
         var otlpGrpc = await RawGrpc.PostAsync(
             collector.GrpcUri, "/opentelemetry.proto.collector.logs.v1.LogsService/Export", RawGrpc.Frame(Google.Protobuf.MessageExtensions.ToByteArray(otlp)),
             headers: new Dictionary<string, string>(StringComparer.Ordinal) { ["authorization"] = $"Bearer {key}" });
-        Assert.Equal(((int)GrpcStatusCode.ResourceExhausted).ToString(System.Globalization.CultureInfo.InvariantCulture), otlpGrpc.GrpcStatus);
+        Assert.Equal(((int)StatusCode.ResourceExhausted).ToString(System.Globalization.CultureInfo.InvariantCulture), otlpGrpc.GrpcStatus);
 
         Assert.Equal(tail, collector.App.Log.TailAddress);
         Assert.Equal(6, collector.App.Services.GetRequiredService<SecurityCounters>().RateLimitedEvents);
@@ -189,18 +185,14 @@ public sealed class LimitTests : IDisposable
         Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, tooLarge.StatusCode);
     }
 
-    private static async Task<uint> SendOnAsync(GrpcDuplexCall<EventBatch, Ack> call, string source, ulong first)
+    private static async Task<uint> SendOnAsync(AsyncDuplexStreamingCall<EventBatch, Ack> call, string source, ulong first)
     {
-        await call.WriteAsync(Events.Batch(source, first, 5));
-        var ack = await call.ReadNextAsync();
+        await call.RequestStream.WriteAsync(Events.Batch(source, first, 5));
+        var ack = await call.ResponseStream.ReadNextAsync();
         return ack?.Accepted ?? throw new InvalidOperationException("the call ended without an Ack");
     }
 
-    private static GrpcClient KeyedClient(InProcessCollector collector, string key) => new(new GrpcClientOptions
-    {
-        Address = collector.GrpcUri,
-        Headers = new Dictionary<string, string> { ["authorization"] = "Bearer " + key },
-    });
+    private static Metadata Bearer(string key) => new() { { "authorization", "Bearer " + key } };
 
     private static async Task<string> ReadUntilClosedAsync(Socket socket)
     {

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
 using Collector.Tests.Infrastructure;
+using Grpc.Net.Client;
+using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 using static Collector.Tests.Forwarder.EdgeToCoreTests;
 
 namespace Collector.Tests.Security;
@@ -45,21 +45,16 @@ public sealed class MutualTlsTests : IDisposable
 
     private static async Task SendDirectAsync(string url, X509Certificate2 server, X509Certificate2? clientCertificate)
     {
-        using var grpc = new GrpcClient(new GrpcClientOptions
+        var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) };
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) =>
+            presented is not null && presented.GetCertHashString() == server.GetCertHashString();
+        if (clientCertificate is not null)
         {
-            Address = new Uri(url),
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            ConfigureHandler = handler =>
-            {
-                handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) =>
-                    presented is not null && presented.GetCertHashString() == server.GetCertHashString();
-                if (clientCertificate is not null)
-                {
-                    handler.SslOptions.ClientCertificates = [clientCertificate];
-                }
-            },
-        });
-        await new CollectorClient(grpc).SendAsync(Events.Batch("intruder", 1, 10), new GrpcCallOptions { Timeout = TimeSpan.FromSeconds(10) });
+            handler.SslOptions.ClientCertificates = [clientCertificate];
+        }
+
+        using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = handler });
+        await new TelemetryCollector.CollectorClient(channel).SendAsync(Events.Batch("intruder", 1, 10), deadline: DateTime.UtcNow.AddSeconds(10));
     }
 
     private static X509Certificate2 CreateCa(string subject)

@@ -1,12 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
 using Collector.Protocol.Telemetry.V1;
 using Collector.Storage.ClickHouse;
 using Collector.Storage.Log;
 using Collector.Tests.Infrastructure;
 using Google.Protobuf;
+using Grpc.Core;
 
 namespace Collector.Tests.Storage;
 
@@ -92,14 +91,14 @@ public sealed class ClickHouseBatcherTests(ClickHouseFixture fixture) : IDisposa
         const int sources = 4, batches = 500, perBatch = 500;
         await Task.WhenAll(Enumerable.Range(0, sources).Select(async s =>
         {
-            await using var call = collector.CreateClient().OpenStream();
-            var reading = Task.Run(async () => { await foreach (var unused in call.ReadAllAsync()) { } });
+            using var call = collector.CreateClient().Stream();
+            var reading = Task.Run(async () => { await foreach (var unused in call.ResponseStream.ReadAllAsync()) { } });
             for (var b = 0; b < batches; b++)
             {
-                await call.WriteAsync(Events.Batch($"many-{s}", (ulong)(b * perBatch) + 1, perBatch, offset: b * perBatch));
+                await call.RequestStream.WriteAsync(Events.Batch($"many-{s}", (ulong)(b * perBatch) + 1, perBatch, offset: b * perBatch));
             }
 
-            await call.CompleteRequestsAsync();
+            await call.RequestStream.CompleteAsync();
             await reading;
         }));
         const int total = sources * batches * perBatch;

@@ -1,8 +1,8 @@
 using System.Globalization;
-using Collector.Protocol.Grpc;
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
 using Collector.Tests.Infrastructure;
+using Grpc.Core;
+using Grpc.Net.Client;
+using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Tests.Storage;
 
@@ -38,35 +38,28 @@ public sealed class ClickHouseCrashTests(ClickHouseFixture fixture) : IDisposabl
 
     private async Task<ulong> StreamUntilRowsAppearThenKillAsync(CollectorProcess collector)
     {
-        using var grpc = new GrpcClient(new GrpcClientOptions { Address = collector.GrpcUri });
-        await using var call = new CollectorClient(grpc).OpenStream();
+        using var channel = GrpcChannel.ForAddress(collector.GrpcUri);
+        using var call = new TelemetryCollector.CollectorClient(channel).Stream();
         ulong acked = 0;
         var reading = Task.Run(async () =>
         {
             try
             {
-                while (await call.ReadNextAsync() is { } ack)
+                while (await call.ResponseStream.ReadNextAsync() is { } ack)
                 {
                     Volatile.Write(ref acked, ack.DurableThrough);
                 }
             }
-            catch (GrpcStatusException)
+            catch (RpcException)
             {
                 // The collector was killed.
             }
         });
         var writing = Task.Run(async () =>
         {
-            try
+            // Until the collector is killed.
+            for (ulong first = 1; first < 2_000_000 && await call.RequestStream.TryWriteAsync(Events.Batch("crash-ch", first, 500)); first += 500)
             {
-                for (ulong first = 1; first < 2_000_000; first += 500)
-                {
-                    await call.WriteAsync(Events.Batch("crash-ch", first, 500));
-                }
-            }
-            catch (GrpcStatusException)
-            {
-                // The collector was killed.
             }
         });
 

@@ -1,7 +1,7 @@
-using Collector.Protocol.Grpc;
-using Collector.Protocol.Grpc.Client;
-using Collector.Protocol.Telemetry;
 using Collector.Tests.Infrastructure;
+using Grpc.Core;
+using Grpc.Net.Client;
+using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Tests.Storage;
 
@@ -37,20 +37,20 @@ public sealed class CommitRecordWriteTests : IDisposable
         ulong acked;
         using (var collector = await CollectorProcess.StartAsync(_data.Path))
         {
-            using var grpc = new GrpcClient(new GrpcClientOptions { Address = collector.GrpcUri });
-            var client = new CollectorClient(grpc);
+            using var channel = GrpcChannel.ForAddress(collector.GrpcUri);
+            var client = new TelemetryCollector.CollectorClient(channel);
             acked = (await client.SendAsync(Events.Batch(Source, 1, 100))).DurableThrough;
             Assert.Equal(100UL, acked);
 
             _recordDisk.Fill();
 
             // The old code acknowledged both, each with an empty record; the second pruned the last good one.
-            var refused = await Assert.ThrowsAsync<GrpcStatusException>(() => client.SendAsync(Events.Batch(Source, 101, 100)));
-            Assert.Equal(GrpcStatusCode.Unavailable, refused.Status.Code);
-            Assert.Contains("commit record", refused.Status.Message, StringComparison.Ordinal);
-            Assert.Contains("did not reach the disk whole", refused.Status.Message, StringComparison.Ordinal);
-            var again = await Assert.ThrowsAsync<GrpcStatusException>(() => client.SendAsync(Events.Batch(Source, 101, 100)));
-            Assert.Equal(GrpcStatusCode.Unavailable, again.Status.Code);
+            var refused = await Assert.ThrowsAsync<RpcException>(() => client.SendAsync(Events.Batch(Source, 101, 100)).ResponseAsync);
+            Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
+            Assert.Contains("commit record", refused.Status.Detail, StringComparison.Ordinal);
+            Assert.Contains("did not reach the disk whole", refused.Status.Detail, StringComparison.Ordinal);
+            var again = await Assert.ThrowsAsync<RpcException>(() => client.SendAsync(Events.Batch(Source, 101, 100)).ResponseAsync);
+            Assert.Equal(StatusCode.Unavailable, again.StatusCode);
             Assert.Equal(100UL, acked);
 
             _recordDisk.Free();
@@ -61,7 +61,7 @@ public sealed class CommitRecordWriteTests : IDisposable
                 {
                     acked = (await client.SendAsync(Events.Batch(Source, 101, 100))).DurableThrough;
                 }
-                catch (GrpcStatusException ex) when (ex.Status.Code == GrpcStatusCode.Unavailable && DateTime.UtcNow < deadline)
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && DateTime.UtcNow < deadline)
                 {
                     await Task.Delay(100);
                 }
