@@ -124,14 +124,23 @@ public sealed class ProtocolErrorTests : CollectorTest
     [InlineData("2S")]
     [InlineData("1500m")]
     [InlineData("1500000u")]
-    public async Task Stream_ServerEnforcesGrpcTimeout_DeadlineExceededInTrailers(string timeout)
+    public async Task Stream_ServerEnforcesGrpcTimeout_EndsAtTheDeadline(string timeout)
     {
         // Only the header, no client-side timer (grpc-dotnet would set one with a deadline): what ends the call is the
-        // server's deadline.
+        // server's deadline. The server sends DEADLINE_EXCEEDED and then resets the stream, as gRPC's HTTP/2 protocol
+        // says; a client without a deadline of its own may see the reset first (CANCELLED), one with a deadline turns
+        // that into DEADLINE_EXCEEDED (Stream_ClientDeadline_DeadlineExceeded).
         using var channel = GrpcChannel.ForAddress(Collector.GrpcUri, new GrpcChannelOptions { HttpHandler = new GrpcTimeoutHeader(timeout) });
         using var call = new TelemetryCollector.CollectorClient(channel).Stream();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await call.RequestStream.WriteAsync(Events.Batch("deadline-server", 1, 1));
+        Assert.NotNull(await call.ResponseStream.ReadNextAsync());
 
-        await AssertAckedThenDeadlineExceededAsync(call, "deadline-server");
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.ReadNextAsync());
+
+        Assert.Contains(error.StatusCode, new[] { StatusCode.DeadlineExceeded, StatusCode.Cancelled });
+        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(1.4), TimeSpan.FromSeconds(10));
+        await AssertStillServesAsync();
     }
 
     [Theory]
