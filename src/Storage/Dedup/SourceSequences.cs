@@ -22,7 +22,8 @@ public sealed class SourceSequences
     public bool TryGet(string sourceId, out SourceState? state) => _sources.TryGetValue(sourceId, out state);
 
     /// <summary>
-    /// Each known source's last appended log address since start (-1: none since start). A read without the gates:
+    /// Each known source's last appended log address since start (-1: none since start; after a reopen, at or after
+    /// its last entry that survived). A read without the gates:
     /// a value may already be newer than the moment of the call, never older.
     /// </summary>
     public Dictionary<string, long> SnapshotLastAddresses() =>

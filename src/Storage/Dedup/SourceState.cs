@@ -31,7 +31,10 @@ public sealed class SourceState
     /// <summary>Every sequence up to here is stored or rejected (possibly not yet committed). Guarded by <see cref="Gate"/>.</summary>
     public ulong HandledThrough { get; private set; }
 
-    /// <summary>Address of this source's last appended entry, -1 if none since start. Guarded by <see cref="Gate"/>.</summary>
+    /// <summary>
+    /// Address of this source's last appended entry, -1 if none since start; after the log was reopened, at or after
+    /// its last entry that survived. Guarded by <see cref="Gate"/>.
+    /// </summary>
     public long LastAddress { get; private set; }
 
     /// <summary>Every sequence up to here is handled and committed.</summary>
@@ -73,8 +76,14 @@ public sealed class SourceState
             _uncommitted.Clear();
             HandledThrough = DurableThrough;
 
-            // Every address of the log's earlier opening is committed now or gone: nothing to wait for.
-            LastAddress = -1;
+            // What survived lies below the committed end, in the same addresses. "None since start" (-1) would be
+            // wrong for a source that had entries this run: the forwarder's live lane would take it for one whose
+            // entries all predate the start and send its newer ones ahead of its backlog, which the upstream's dedup
+            // would then drop. The last surviving entry is not tracked, so the end stands for it (an upper bound).
+            if (LastAddress >= committedUntil)
+            {
+                LastAddress = committedUntil - 1;
+            }
         }
     }
 

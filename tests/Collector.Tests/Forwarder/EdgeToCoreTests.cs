@@ -138,12 +138,12 @@ public sealed class EdgeToCoreTests : IDisposable
         using var core = await StartCoreAsync();
         await edge.WaitForHealthAsync(h => ForwarderOf(h).GetProperty("live_lane").GetBoolean(), DrainTimeout, "live lane opened");
 
-        // During the drain: a new source (no backlog) and one of the backlogged sources both keep logging.
-        for (var i = 0; i < 20; i++)
-        {
-            await EventStreamer.SendAsync(edge.GrpcUri, "live-source", (ulong)(i * 10) + 1, 10, batchSize: 10);
-            await EventStreamer.SendAsync(edge.GrpcUri, "edge-source-0", PerSource + (ulong)(i * 10) + 1, 10, batchSize: 10);
-        }
+        // During the drain: a new source (no backlog) and one of the backlogged sources both keep logging, side by
+        // side on a stream each (40 calls one after another could outlast the drain on a slow machine).
+        await Task.WhenAll(
+            EventStreamer.SendAsync(edge.GrpcUri, "live-source", 1, 200, batchSize: 10),
+            EventStreamer.SendAsync(edge.GrpcUri, "edge-source-0", PerSource + 1, 200, batchSize: 10));
+        Assert.True(ForwarderOf(await edge.HealthAsync()).GetProperty("live_lane").GetBoolean(), "the drain ended before the live events were in: nothing to overtake");
 
         // Drained is every committed byte acknowledged; the lanes merge at the forwarder's next turn after that.
         await WaitDrainedAsync(edge);

@@ -11,8 +11,31 @@ internal static class PythonPeer
     /// <summary>Runs a client command and returns the JSON object it prints last.</summary>
     public static async Task<JsonElement> RunClientAsync(params string[] args)
     {
-        var start = Start(args, redirectInput: false);
-        using var process = Process.Start(start)!;
+        using var process = StartClient(args);
+        return await FinishClientAsync(process, args);
+    }
+
+    /// <summary>Starts a client command whose output is read line by line as it runs; end with <see cref="FinishClientAsync"/>.</summary>
+    public static Process StartClient(params string[] args) => Process.Start(Start(args, redirectInput: false))!;
+
+    /// <summary>Reads <paramref name="process"/>'s output until <paramref name="line"/>; false if it ended first.</summary>
+    public static async Task<bool> WaitForLineAsync(Process process, string line, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        while (await process.StandardOutput.ReadLineAsync(cancel.Token) is { } read)
+        {
+            if (read == line)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Waits for a started client to exit and returns the JSON object it prints last.</summary>
+    public static async Task<JsonElement> FinishClientAsync(Process process, params string[] args)
+    {
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));

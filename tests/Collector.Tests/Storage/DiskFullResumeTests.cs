@@ -39,6 +39,7 @@ public sealed class DiskFullResumeTests(ITestOutputHelper output) : IDisposable
         var loads = Enumerable.Range(0, Sources).Select(i => new AckedLoad($"disk-full-{i}")).ToArray();
         var (coreGrpc, coreHttp) = (FreePort.Next(), FreePort.Next());
         using var core = await CollectorProcess.StartAsync(_coreData.Path, coreGrpc, coreHttp, "--node-id", "core-1");
+        var edgeOutput = "";
         using (var edge = await CollectorProcess.StartAsync(data, "--node-id", "edge-1", "--upstream-url", $"http://127.0.0.1:{coreGrpc}", "--upstream-min-backoff-ms", "50", "--upstream-max-backoff-ms", "400"))
         {
             using var channel = GrpcChannel.ForAddress(edge.GrpcUri);
@@ -121,6 +122,7 @@ public sealed class DiskFullResumeTests(ITestOutputHelper output) : IDisposable
                 TimeSpan.FromSeconds(20),
                 "the forwarder drained the log after the reopen");
             await edge.StopAsync();
+            edgeOutput = edge.Output;
         }
 
         await core.StopAsync();
@@ -132,7 +134,7 @@ public sealed class DiskFullResumeTests(ITestOutputHelper output) : IDisposable
             // The edge truncates what the core has (every 10 s), so only the core is sure to hold everything; an
             // acknowledged event lost by the reopen would be missing there too.
             AssertNoneTwice(load, edgeLog, "edge");
-            AssertEveryAcknowledgedOnce(load, coreLog, "core");
+            AssertEveryAcknowledgedOnce(load, coreLog, "core", edgeLog, edgeOutput);
         }
     }
 
@@ -142,12 +144,15 @@ public sealed class DiskFullResumeTests(ITestOutputHelper output) : IDisposable
         Assert.True(stored.Count == stored.Distinct().Count(), $"{where}: {stored.Count - stored.Distinct().Count()} events of {load.Source} stored twice");
     }
 
-    private static void AssertEveryAcknowledgedOnce(AckedLoad load, List<StoredEvent> log, string where)
+    private static void AssertEveryAcknowledgedOnce(AckedLoad load, List<StoredEvent> log, string where, List<StoredEvent> edgeLog, string edgeOutput)
     {
         AssertNoneTwice(load, log, where);
         var storedSet = log.Where(e => e.SourceId == load.Source).Select(e => e.Sequence).ToHashSet();
         var missing = Enumerable.Range(1, (int)load.Acked).Where(i => !storedSet.Contains((ulong)i)).ToList();
-        Assert.True(missing.Count == 0, $"{where}: {missing.Count} acknowledged events of {load.Source} missing, first {string.Join(", ", missing.Take(5))}; {load.Acked} acknowledged");
+        var onEdge = edgeLog.Where(e => e.SourceId == load.Source).Select(e => e.Sequence).ToHashSet();
+        Assert.True(
+            missing.Count == 0,
+            $"{where}: {missing.Count} acknowledged events of {load.Source} missing, first {string.Join(", ", missing.Take(5))}, {missing.Count(i => onEdge.Contains((ulong)i))} of them in the edge's log; {load.Acked} acknowledged; acks: {string.Join(" ", load.AckTrail)}\n{edgeOutput}");
         Assert.True(load.Acked >= 20 * BatchEvents, $"{load.Source}: only {load.Acked} acknowledged");
     }
 
@@ -168,7 +173,18 @@ public sealed class DiskFullResumeTests(ITestOutputHelper output) : IDisposable
 
         public List<Status> Failures { get; } = [];
 
-        public void Record(ulong durableThrough) => Acked = Math.Max(Acked, durableThrough);
+        /// <summary>Every Ack and failure in order, for the message of a failed check.</summary>
+        public List<string> AckTrail { get; } = [];
+
+        public void Record(ulong durableThrough)
+        {
+            lock (AckTrail)
+            {
+                AckTrail.Add(durableThrough.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            Acked = Math.Max(Acked, durableThrough);
+        }
 
         /// <summary>One stream of up to <paramref name="batches"/> batches; an Ack that never comes fails the test, not hangs it.</summary>
         public Task StreamOnceAsync(Uri target, int batches) =>
@@ -192,6 +208,11 @@ public sealed class DiskFullResumeTests(ITestOutputHelper output) : IDisposable
             });
             // Until the server ends the call; the reading side has its status.
             var next = Next;
+            lock (AckTrail)
+            {
+                AckTrail.Add($"<from {next}>");
+            }
+
             for (var b = 0; b < batches && !reading.IsCompleted && await call.RequestStream.TryWriteAsync(Events.Batch(source, next, BatchEvents)); b++)
             {
                 next += BatchEvents;
@@ -205,6 +226,7 @@ public sealed class DiskFullResumeTests(ITestOutputHelper output) : IDisposable
             }
             catch (RpcException ex)
             {
+                AckTrail.Add($"[{ex.StatusCode}]");
                 Failures.Add(ex.Status);
             }
         }

@@ -191,6 +191,35 @@ public sealed class DurableLogTests : IDisposable
         Assert.Equal(20ul, state.HandledThrough);
     }
 
+    [Fact]
+    public void DiscardUncommitted_RollsBackToTheCommit_KeepsWhereTheSurvivingEntriesLie()
+    {
+        var sequences = new SourceSequences();
+        var (early, late, idle) = (sequences.Get("early"), sequences.Get("late"), sequences.Get("idle"));
+        lock (early.Gate)
+        {
+            early.RecordAppend(100, 10);
+        }
+
+        lock (late.Gate)
+        {
+            late.RecordAppend(120, 5);
+            late.RecordAppend(300, 9);
+        }
+
+        sequences.DiscardUncommitted(committedUntil: 200);
+
+        // Sequences past the commit count as unseen again; their resend must be stored.
+        Assert.Equal((10ul, 10ul), (early.HandledThrough, early.DurableThrough));
+        Assert.Equal((5ul, 5ul), (late.HandledThrough, late.DurableThrough));
+
+        // A source with entries in the log this run never reads as "none since start" (-1): the forwarder's live lane
+        // would send its newer entries ahead of that backlog, and the upstream's dedup would drop the backlog.
+        Assert.Equal(100, early.LastAddress);
+        Assert.InRange(late.LastAddress, 120, 199);
+        Assert.Equal(-1, idle.LastAddress);
+    }
+
     private DurableLog Open() => DurableLog.Open(new DurableLogOptions { DataDirectory = _data.Path }, NullLogger.Instance);
 
     private static byte[] Entry(string source, ulong sequence, ulong handledThrough)

@@ -163,6 +163,35 @@ def cmd_client_stream(args):
     emit(result)
 
 
+def cmd_client_stream_until_end(args):
+    # Batch after batch until the server ends the call, built as grpcio pulls
+    # them: a client still sending when the server stops. Prints FLOWING once
+    # --flowing-after Acks are in, then every Ack's durable_through and the end.
+    result = {"acks": [], "batches_sent": 0}
+
+    def requests():
+        first = 1
+        while True:
+            batch = pb.EventBatch(source_id=args.source, first_sequence=first,
+                                  events=[make_event(first + i, 3) for i in range(args.batch)])
+            result["batches_sent"] += 1
+            yield batch.SerializeToString()
+            first += args.batch
+
+    with grpc.insecure_channel(args.target) as channel:
+        call = channel.stream_stream(STREAM_METHOD, request_serializer=None,
+                                     response_deserializer=pb.Ack.FromString)
+        try:
+            for ack in call(requests(), timeout=args.timeout):
+                result["acks"].append(ack.durable_through)
+                if len(result["acks"]) == args.flowing_after:
+                    print("FLOWING", flush=True)
+            result.update({"code": "OK", "details": ""})
+        except grpc.RpcError as err:
+            result.update(rpc_error(err))
+    emit(result)
+
+
 INVALID_CASES = {
     "empty-type": lambda e: setattr(e, "event_type", ""),
     "long-component": lambda e: setattr(e, "component", "c" * 300),
@@ -425,6 +454,12 @@ def main():
                    help="inference: ~150-byte events with --attrs attributes; thought-latency: the events "
                         "the .NET SDK's LogThoughtLatency sends (--attrs ignored)")
     p.set_defaults(func=cmd_client_stream)
+
+    p = client("client-stream-until-end")
+    p.add_argument("--source", required=True)
+    p.add_argument("--batch", type=int, default=100)
+    p.add_argument("--flowing-after", type=int, default=20)
+    p.set_defaults(func=cmd_client_stream_until_end)
 
     p = client("client-send")
     p.add_argument("--source", required=True)
