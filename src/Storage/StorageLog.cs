@@ -32,6 +32,12 @@ internal static partial class StorageLog
     [LoggerMessage(EventId = 2040, Level = LogLevel.Error, Message = "Commit record {Path} is damaged: {Problem}")]
     public static partial void CommitRecordRejected(ILogger logger, string path, string problem);
 
-    [LoggerMessage(EventId = 2041, Level = LogLevel.Warning, Message = "Durable log recovered from the older commit record {Path}: its end {RecordEnd} moved forward to {RecoveredEnd} over the entries that follow it and pass their checksums; the damaged records are kept in {DamagedDirectory}")]
-    public static partial void RecoveredFromOlderRecord(ILogger logger, string path, long recordEnd, long recoveredEnd, string damagedDirectory);
+    [LoggerMessage(EventId = 2041, Level = LogLevel.Warning, Message = "Durable log recovered from the older commit record {Path}: its end {RecordEnd} moved forward to {RecoveredEnd} over the entries that follow it and pass their checksums; the damaged records are kept in {DamagedDirectory}. {GivenUpBytes} bytes a damaged record claimed as committed are not in the segment files (acknowledged entries lost, or the record's end is what is damaged)")]
+    public static partial void RecoveredFromOlderRecord(ILogger logger, string path, long recordEnd, long recoveredEnd, string damagedDirectory, long givenUpBytes);
+
+    [LoggerMessage(EventId = 2042, Level = LogLevel.Warning, Message = "Durable log repaired (--repair) from {Source}: recovered [{BeginAddress}, {RecoveredEnd}), every intact entry up to the first damage; gave up {GivenUpBytes} bytes the record covered past it")]
+    public static partial void LogRepaired(ILogger logger, string source, long beginAddress, long recoveredEnd, long givenUpBytes);
+
+    [LoggerMessage(EventId = 2050, Level = LogLevel.Error, Message = "Log entry at {Address} is damaged ({Problem}); skipped {SkippedBytes} bytes, reading on at {ResumeAddress}")]
+    public static partial void DamagedEntrySkipped(ILogger logger, long address, string problem, long skippedBytes, long resumeAddress);
 }

@@ -8,6 +8,9 @@ public sealed class CollectorOptions
     /// <summary>The JSON settings file given with --config (read before binding; kept for /telemetry/status).</summary>
     public string? ConfigFile { get; set; }
 
+    /// <summary>Recover a damaged log up to its first damage instead of refusing to start (--repair; see DurableLogOptions.Repair).</summary>
+    public bool RepairLog { get; set; }
+
     /// <summary>Where services send gRPC (HTTP/2). https needs a certificate.</summary>
     public string GrpcUrl { get; set; } = "http://127.0.0.1:4317";
 

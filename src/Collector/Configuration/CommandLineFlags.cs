@@ -2,8 +2,8 @@ using System.Text;
 
 namespace Collector.Host.Configuration;
 
-/// <summary>One flag: the configuration key it sets, its default as text, and what it means.</summary>
-public sealed record FlagReference(string Flag, string Key, string Default, string Meaning);
+/// <summary>One flag: the configuration key it sets, its default as text, and what it means; a switch takes no value and sets "true".</summary>
+public sealed record FlagReference(string Flag, string Key, string Default, string Meaning, bool Switch = false);
 
 /// <summary>
 /// The command-line flags and the configuration keys they set. appsettings.json, --config and environment
@@ -19,6 +19,7 @@ public static class CommandLineFlags
         new("--http-url", "HttpUrl", "http://127.0.0.1:4318", "HTTP listener for /healthcheck, /metrics, POST /v1/logs (OTLP/HTTP, JSON), the status pages and the query API"),
         new("--data-dir", "DataDir", "./data", "The durable log, its commit records and the dedup checkpoint"),
         new("--max-receive-message-bytes", "MaxReceiveMessageBytes", "4194304", "Largest gRPC message accepted (larger: RESOURCE_EXHAUSTED), and largest POST /v1/logs body (larger: 413)"),
+        new("--repair", "RepairLog", "false", "Start on a damaged log (commit records that do not check out, or none) by recovering every intact entry up to the first damage and giving up what lies past it, counted in collector_log_bytes_skipped_total; without it such a start is refused with exit code 3", Switch: true),
         new("--commit-interval-ms", "CommitIntervalMs", "1", "Least time between two group commits of the log"),
         new("--tls-certificate", "TlsCertificate", "none", "PEM certificate (with --tls-key) or PFX, required by https:// urls"),
         new("--tls-key", "TlsKey", "none", "PEM private key"),
@@ -89,7 +90,11 @@ public static class CommandLineFlags
             }
 
             string value;
-            if (equals > 0)
+            if (entry.Switch && equals < 0)
+            {
+                value = "true";
+            }
+            else if (equals > 0)
             {
                 value = arg[(equals + 1)..];
             }

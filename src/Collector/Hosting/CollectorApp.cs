@@ -56,6 +56,7 @@ public sealed class CollectorApp : IAsyncDisposable
             DataDirectory = Path.GetFullPath(options.DataDir),
             CommitInterval = TimeSpan.FromMilliseconds(options.CommitIntervalMs),
             MaxMessageBytes = options.MaxReceiveMessageBytes,
+            Repair = options.RepairLog,
         };
 
         using var bootLoggers = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole());

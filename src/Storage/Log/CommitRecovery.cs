@@ -7,55 +7,127 @@ namespace Collector.Storage.Log;
 /// newest record whose XOR checksum holds, trusts its addresses as they are, and with no such record silently starts
 /// an empty log over the old one. Here every record (the newest two are kept, see RetainingCommitManager) is checked
 /// against the segment files (CommitRecordCheck), newest first:
-/// - the newest checks out: recover from it, as FASTER would;
-/// - it does not, an older one does: the damaged ones are moved to commits/damaged/, and the log is recovered from
-///   the older record with its end moved forward over every entry that follows it and passes its checksum (the
-///   entries the damaged record covered were acknowledged);
-/// - none does: <see cref="DamagedLogException"/>, naming the newest file. Never a start on a record that points
-///   past the data.
+/// - the newest checks out and the one before it is there: recover from it, as FASTER would;
+/// - it checks out but the record before it is missing, or it does not check out and an older one does: the
+///   damaged ones are moved to commits/damaged/, and the log is recovered from the record that checks out with its
+///   end moved forward over every entry that follows it and passes its checksum (what a damaged or missing newer
+///   record covered was acknowledged);
+/// - none does, or there is none while the segment files hold entries: <see cref="DamagedLogException"/>, naming
+///   the newest file and the way out. Never a start on a record that points past the data, never an empty log over
+///   entries. With --repair instead: the newest record whose begin reads, its end moved to the last intact entry
+///   (what it covered past that is given up and counted), or with no record at all the lowest segment's first entry.
 /// </summary>
 internal static class CommitRecovery
 {
     public const string DamagedDirectoryName = "damaged";
 
-    /// <summary>The record to recover from (null for a log without any record) and its metadata as FASTER reads it.</summary>
-    public static CommitRecord? Choose(string commitDirectory, LogSegmentFiles segments, int pageBits, ILogger logger)
+    /// <summary>
+    /// The record to recover from (null for a new log: no record and no entries) and its metadata as FASTER reads it.
+    /// With <paramref name="repair"/>, a log whose records do not check out (or that has none) is recovered instead
+    /// of refused; <paramref name="givenUpBytes"/> is what the chosen record covered past the first damage. A reopen
+    /// in the same run (not <paramref name="atStart"/>) trusts a lone newest record: the one missing is a record this
+    /// process deleted because it did not reach the disk whole, so nothing past it was acknowledged.
+    /// </summary>
+    public static CommitRecord? Choose(string commitDirectory, LogSegmentFiles segments, int pageBits, ILogger logger, bool repair, bool atStart, out long givenUpBytes)
     {
+        givenUpBytes = 0;
         var files = ListRecords(commitDirectory);
-        var rejected = new List<(string Path, string Problem)>();
+        var rejected = new List<(string Path, string Problem, CommitRecord? Record)>();
         foreach (var (number, path) in files)
         {
             var record = CommitRecord.TryParse(number, File.ReadAllBytes(path), out var problem);
             problem = record is null ? problem : CommitRecordCheck.Problem(record, segments, pageBits) ?? string.Empty;
             if (record is null || problem.Length > 0)
             {
-                rejected.Add((path, problem));
+                rejected.Add((path, problem, record));
                 StorageLog.CommitRecordRejected(logger, path, problem);
                 continue;
             }
 
-            if (rejected.Count == 0)
+            // A missing newer record (deleted, or lost with its file) would leave acknowledged entries past this
+            // one's end: they are kept, as after a damaged newer record. Entries past the newest commit that were
+            // never acknowledged come back too; their senders' resends are then duplicates.
+            var end = rejected.Count > 0 || (atStart && HasGapBefore(files, number)) ? segments.ScanForward(record.UntilAddress) : record.UntilAddress;
+            if (rejected.Count == 0 && end == record.UntilAddress)
             {
                 return record;
             }
 
-            var end = segments.ScanForward(record.UntilAddress);
+            // A rejected record that claims a plausible end past what is there now may be right: the files lost data.
+            var claimed = rejected.Select(r => r.Record?.UntilAddress ?? 0).Where(segments.IsPlausibleAddress).DefaultIfEmpty(end).Max();
+            givenUpBytes = Math.Max(0, claimed - end);
             MoveAside(commitDirectory, rejected.Select(r => r.Path));
-            StorageLog.RecoveredFromOlderRecord(logger, path, record.UntilAddress, end, Path.Combine(commitDirectory, DamagedDirectoryName));
+            StorageLog.RecoveredFromOlderRecord(logger, path, record.UntilAddress, end, Path.Combine(commitDirectory, DamagedDirectoryName), givenUpBytes);
             return record with { UntilAddress = end };
         }
 
-        if (rejected.Count == 0)
+        var first = segments.LowestEntryAddress();
+        if (rejected.Count == 0 && first is null)
         {
             return null;
         }
 
+        if (!repair)
+        {
+            throw Refusal(commitDirectory, rejected.Select(r => (r.Path, r.Problem)).ToList(), first);
+        }
+
+        return Repair(commitDirectory, segments, rejected.Select(r => (r.Path, r.Record)).ToList(), first, logger, out givenUpBytes);
+    }
+
+    /// <summary>
+    /// Whether the record before <paramref name="number"/> should be there and is not: the newest two are kept, so a
+    /// lone record, or a gap in the numbers, means a newer record went missing (or an older one, which costs nothing).
+    /// </summary>
+    private static bool HasGapBefore(List<(long Number, string Path)> files, long number) =>
+        files.Count > 0 && number == files[0].Number && number > 1 && (files.Count == 1 || files[1].Number != number - 1);
+
+    private static DamagedLogException Refusal(string commitDirectory, List<(string Path, string Problem)> rejected, long? first)
+    {
+        const string WayOut = "To recover: restore the data directory from a backup; or start once with --repair, which recovers every intact entry "
+            + "up to the first damage and gives up what lies past it (counted in collector_log_bytes_skipped_total); or move the data directory "
+            + "aside to start an empty log (its events not yet stored or forwarded are then lost).";
+        if (rejected.Count == 0)
+        {
+            return new DamagedLogException(
+                $"the log has no commit record in {commitDirectory}, but its segment files hold entries from address {first}. The collector will not "
+                + $"start an empty log over them. {WayOut} After --repair here, the consumers start over from the first entry: ClickHouse stores "
+                + "again what it already had, an upstream collector drops it as duplicates.",
+                commitDirectory);
+        }
+
         var (newest, why) = rejected[0];
-        throw new DamagedLogException(
+        return new DamagedLogException(
             $"the log's commit record {newest} is damaged ({why}), and no older record checks out against the segment files "
-            + $"({rejected.Count} tried). The collector will not guess where the log ends. To recover: restore the data directory "
-            + $"from a backup; or, to start an empty log, move the data directory aside (its events not yet stored or forwarded are then lost).",
+            + $"({rejected.Count} tried). The collector will not guess where the log ends. {WayOut}",
             newest);
+    }
+
+    /// <summary>--repair: the newest record whose begin still reads, its end moved to the last intact entry, its cursors kept within it.</summary>
+    private static CommitRecord Repair(string commitDirectory, LogSegmentFiles segments, List<(string Path, CommitRecord? Record)> rejected, long? first, ILogger logger, out long givenUpBytes)
+    {
+        foreach (var (path, record) in rejected)
+        {
+            if (record is null || record.BeginAddress < CommitRecordCheck.FirstAddress || segments.TryReadEntry(record.BeginAddress, out _) is null)
+            {
+                continue;
+            }
+
+            var end = segments.ScanForward(record.BeginAddress);
+            givenUpBytes = Math.Max(0, record.UntilAddress - end);
+            var cursors = record.Cursors.ToDictionary(c => c.Key, c => Math.Clamp(c.Value, record.BeginAddress, end), StringComparer.Ordinal);
+            MoveAside(commitDirectory, rejected.Select(r => r.Path));
+            StorageLog.LogRepaired(logger, path, record.BeginAddress, end, givenUpBytes);
+            return record with { UntilAddress = end, Cursors = cursors };
+        }
+
+        // No record to start from: the log begins at the lowest segment's first entry, every consumer with it.
+        var begin = first ?? throw Refusal(commitDirectory, rejected.Select(r => (r.Path, "no record is readable")).ToList(), first);
+        var recovered = segments.ScanForward(begin);
+        givenUpBytes = 0;
+        MoveAside(commitDirectory, rejected.Select(r => r.Path));
+        StorageLog.LogRepaired(logger, "the segment files (no commit record)", begin, recovered, 0);
+        return new CommitRecord(1, begin, recovered, new Dictionary<string, long>(StringComparer.Ordinal), null);
     }
 
     /// <summary>commit.N.0 files, newest first.</summary>

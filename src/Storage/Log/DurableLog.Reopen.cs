@@ -225,9 +225,9 @@ public sealed partial class DurableLog
     }
 
     /// <summary>A tracked iterator of <paramref name="generation"/> from <paramref name="start"/>, marked complete until <paramref name="completedUntil"/>.</summary>
-    private static FasterLogScanIterator ScanIn(LogGeneration generation, string name, long start, long completedUntil)
+    private static FasterLogScanIterator ScanIn(LogGeneration generation, string name, long start, long completedUntil, long end = long.MaxValue)
     {
-        var iterator = generation.Track(generation.Log.Scan(start, long.MaxValue, name.Length == 0 ? null : name, recover: false, ScanBufferingMode.DoublePageBuffering, scanUncommitted: false));
+        var iterator = generation.Track(generation.Log.Scan(start, end, name.Length == 0 ? null : name, recover: false, ScanBufferingMode.DoublePageBuffering, scanUncommitted: false));
         if (name.Length > 0)
         {
             iterator.CompleteUntil(completedUntil);
@@ -307,7 +307,8 @@ public sealed partial class DurableLog
         try
         {
             // The same checked recovery as at start: the failed flush may have left a torn page past the commit.
-            log = OpenCheckedFasterLog(settings, _options, directory, _logger);
+            // Not a repair, and a missing record here is one this process deleted unwritten: nothing past it was acknowledged.
+            log = OpenCheckedFasterLog(settings, _options, directory, _logger, atStart: false, out _);
         }
         catch
         {

@@ -7,11 +7,16 @@
 //   at most once per CommitInterval; what arrives during a commit goes into the next one. Waiters are woken by
 //   the loop itself after each commit (FASTER's own commit wait added a whole extra commit cycle).
 // - After kill -9, FASTER recovers to the last commit: entries past it were never acknowledged and are never
-//   read back. Every entry carries a FASTER checksum, so a torn write cannot be read as data.
+//   read back (unless the newest record went missing, below). Every entry carries a FASTER checksum, so a torn
+//   write cannot be read as data.
 // - A commit record is trusted only once it agrees with the segment files (CommitRecovery, CommitRecordCheck):
 //   begin <= every cursor <= committed end <= what the files hold, readable entries there. A damaged newest record
 //   falls back to the previous one (the newest two are kept) with its end moved forward over the entries that pass
-//   their checksums; with no record that checks out, Open refuses (DamagedLogException) rather than guess.
+//   their checksums; so does a newest record whose predecessor is missing (a deleted newer record). With no record
+//   that checks out, or none while the segments hold entries, Open refuses (DamagedLogException) rather than guess,
+//   unless DurableLogOptions.Repair (--repair) asks to recover up to the first damage and count the rest.
+// - A damaged committed entry is never read as data and never ends a reader: readers step over it and count it
+//   (see DurableLog.Damage.cs).
 // - A failed commit (a full disk above all) pauses the log instead of ending it: appends are refused (UNAVAILABLE)
 //   until it is reopened from its last commit, checked the same way, by itself once there is room (see
 //   DurableLog.Reopen.cs).
@@ -116,12 +121,16 @@ public sealed partial class DurableLog : IAsyncDisposable
             var settings = CreateFasterSettings(options, directory);
 
             // Settled before the first append: a new log is a new identity, whatever file an earlier log left.
-            var logIsNew = !Directory.Exists(settings.LogCommitDir) || !Directory.EnumerateFiles(settings.LogCommitDir, "*", SearchOption.AllDirectories).Any();
+            // Segment files with entries and no commit record are a damaged log, not a new one (CommitRecovery).
+            var logIsNew = (!Directory.Exists(settings.LogCommitDir) || !Directory.EnumerateFiles(settings.LogCommitDir, "*", SearchOption.AllDirectories).Any())
+                && !HoldsEntries(options, directory);
             var identity = logIsNew ? LogIdentity.Resolve(directory, logIsNew: true, () => 0) : null;
-            var log = OpenCheckedFasterLog(settings, options, directory, logger);
+            var log = OpenCheckedFasterLog(settings, options, directory, logger, atStart: true, out var givenUpBytes);
             identity ??= LogIdentity.Resolve(directory, logIsNew: false, () => log.CommittedUntilAddress);
             StorageLog.LogOpened(logger, directory, log.BeginAddress, log.CommittedUntilAddress);
-            return new DurableLog(log, settings.LogDevice, settings.LogCommitManager, directoryLock, options, logger, meters, identity);
+            var opened = new DurableLog(log, settings.LogDevice, settings.LogCommitManager, directoryLock, options, logger, meters, identity);
+            opened._skippedBytes = givenUpBytes;
+            return opened;
         }
         catch
         {
@@ -135,11 +144,12 @@ public sealed partial class DurableLog : IAsyncDisposable
     /// DamagedLogException), then makes sure FASTER recovered exactly that record: it swallows its own recovery errors
     /// and would start an empty log instead.
     /// </summary>
-    private static FasterLog OpenCheckedFasterLog(FasterLogSettings settings, DurableLogOptions options, string directory, ILogger logger)
+    private static FasterLog OpenCheckedFasterLog(FasterLogSettings settings, DurableLogOptions options, string directory, ILogger logger, bool atStart, out long givenUpBytes)
     {
         var pageBits = PageSizeBits(options.MaxEntryBytes);
         var segments = new LogSegmentFiles(Path.Combine(directory, "log"), SegmentSizeBits(options, pageBits), pageBits);
-        var chosen = CommitRecovery.Choose(settings.LogCommitDir, segments, pageBits, logger);
+        var chosen = CommitRecovery.Choose(settings.LogCommitDir, segments, pageBits, logger, atStart && options.Repair, atStart, out givenUpBytes);
+
         settings.LogCommitManager = new RetainingCommitManager(settings.LogCommitDir, chosen);
         settings.RemoveOutdatedCommits = false;
         var log = new FasterLog(settings, logger);
@@ -240,7 +250,7 @@ public sealed partial class DurableLog : IAsyncDisposable
             while (await WaitInGenerationAsync(generation, iterator, cancellationToken)
                 ?? throw new DurableLogUnavailableException($"the durable log failed while it was read; read again once it takes entries: {FaultReason}"))
             {
-                while (TryGetNextInGeneration(generation, iterator, out var owner, out var record))
+                while (TryReadSkippingDamage(generation, ref iterator, string.Empty, 0, end, out var owner, out var record))
                 {
                     using (owner)
                     {
@@ -456,6 +466,14 @@ public sealed partial class DurableLog : IAsyncDisposable
         {
             throw new DurableLogUnavailableException($"data directory {directory} is in use by another collector ({path} is locked)", ex);
         }
+    }
+
+    /// <summary>Whether the data dir's segment files hold an entry at the first address (a log, whatever its records say).</summary>
+    private static bool HoldsEntries(DurableLogOptions options, string directory)
+    {
+        var pageBits = PageSizeBits(options.MaxEntryBytes);
+        var segments = new LogSegmentFiles(Path.Combine(directory, "log"), SegmentSizeBits(options, pageBits), pageBits);
+        return segments.LowestEntryAddress() is not null;
     }
 
     private static int SegmentSizeBits(DurableLogOptions options, int pageBits) => Math.Max(pageBits + 1, (int)Math.Log2(options.SegmentBytes));

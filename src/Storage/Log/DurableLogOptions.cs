@@ -24,6 +24,13 @@ public sealed class DurableLogOptions
     /// <summary>How often the per-source dedup state is checkpointed, bounding the log scan at start.</summary>
     public TimeSpan DedupCheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Start on a log whose commit records do not check out, or that has none: recover every intact entry up to the
+    /// first damage and give up what lies past it (counted in <see cref="DurableLog.SkippedBytes"/>), instead of
+    /// refusing to start. An operator's choice for one start (the --repair flag), never a default.
+    /// </summary>
+    public bool Repair { get; set; }
+
     /// <summary>The largest single entry: one maximal event plus the entry's own fields.</summary>
     public int MaxEntryBytes => MaxMessageBytes + 64 * 1024;
 }

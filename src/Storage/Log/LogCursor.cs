@@ -56,7 +56,7 @@ public sealed class LogCursor : IDisposable
 
     /// <summary>The next committed entry, copied into pooled memory the caller disposes; false when none is ready yet.</summary>
     public bool TryRead(out IMemoryOwner<byte> owner, out LogRecord record) =>
-        DurableLog.TryGetNextInGeneration(_generation, _iterator, out owner, out record);
+        _log.TryReadSkippingDamage(_generation, ref _iterator, Name, _requestedCompletedUntil, long.MaxValue, out owner, out record);
 
     /// <summary>Marks everything before <paramref name="address"/> as done by this consumer.</summary>
     public void CompleteUntil(long address)

@@ -19,6 +19,9 @@ internal sealed class LogSegmentFiles
 {
     private const int HeaderBytes = 12;
 
+    // FASTER's first valid address.
+    private const long FirstAddress = 64;
+
     private readonly string _directory;
     private readonly int _segmentBits;
     private readonly int _pageBits;
@@ -39,6 +42,34 @@ internal sealed class LogSegmentFiles
     /// address and the address after it, or null and why it cannot be read.
     /// </summary>
     public (long Address, long Next)? TryReadEntry(long address, out string problem)
+    {
+        if (TryLocateEntry(address, out problem) is not { } entry)
+        {
+            return null;
+        }
+
+        var bytes = new byte[HeaderBytes + entry.Length];
+        if (Read(entry.Address, bytes) < bytes.Length)
+        {
+            problem = $"the entry at {entry.Address} runs past the end of the segment files";
+            return null;
+        }
+
+        if (BinaryPrimitives.ReadUInt64LittleEndian(bytes) != Xor(bytes.AsSpan(8)))
+        {
+            problem = $"the entry at {entry.Address} fails its checksum";
+            return null;
+        }
+
+        problem = string.Empty;
+        return (entry.Address, entry.Next);
+    }
+
+    /// <summary>
+    /// Where the entry at <paramref name="address"/> starts and ends by its length field alone (its checksum unchecked),
+    /// so a reader can step over an entry whose payload is damaged; null when the length cannot be an entry's.
+    /// </summary>
+    public (long Address, int Length, long Next)? TryLocateEntry(long address, out string problem)
     {
         var pageSize = 1L << _pageBits;
         var at = address;
@@ -61,23 +92,28 @@ internal sealed class LogSegmentFiles
             return null;
         }
 
-        var bytes = new byte[HeaderBytes + length];
-        if (Read(at, bytes) < bytes.Length)
-        {
-            problem = $"the entry at {at} runs past the end of the segment files";
-            return null;
-        }
-
-        if (BinaryPrimitives.ReadUInt64LittleEndian(bytes) != Xor(bytes.AsSpan(8)))
-        {
-            problem = $"the entry at {at} fails its checksum";
-            return null;
-        }
-
         problem = string.Empty;
         var next = offsetInPage + recordBytes == pageSize ? at - offsetInPage + pageSize : at + recordBytes;
-        return (at, next);
+        return (at, length, next);
     }
+
+    /// <summary>The first entry of the lowest segment file, if it reads as one: where a log without commit records begins.</summary>
+    public long? LowestEntryAddress()
+    {
+        if (LowestSegment() is not { } lowest)
+        {
+            return null;
+        }
+
+        var address = Math.Max(lowest << _segmentBits, FirstAddress);
+        return TryReadEntry(address, out _) is { } entry ? entry.Address : null;
+    }
+
+    /// <summary>Whether <paramref name="address"/> lies within the highest segment file's span (not a damaged field's absurd value).</summary>
+    public bool IsPlausibleAddress(long address) => address >= FirstAddress && address < (((Math.Max(StoredEnd, 1) - 1) >> _segmentBits) + 1) << _segmentBits;
+
+    /// <summary>The address where the page holding <paramref name="address"/> ends.</summary>
+    public long PageEnd(long address) => ((address >> _pageBits) + 1) << _pageBits;
 
     /// <summary>From <paramref name="from"/>, an entry boundary, past every readable entry: where the stored data ends.</summary>
     public long ScanForward(long from)
@@ -152,6 +188,20 @@ internal sealed class LogSegmentFiles
         }
 
         return total;
+    }
+
+    private long? LowestSegment()
+    {
+        if (!Directory.Exists(_directory))
+        {
+            return null;
+        }
+
+        var numbers = Directory.EnumerateFiles(_directory, "segment.*")
+            .Select(path => long.TryParse(Path.GetExtension(path).TrimStart('.'), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1)
+            .Where(n => n >= 0)
+            .ToList();
+        return numbers.Count == 0 ? null : numbers.Min();
     }
 
     private string SegmentPath(long segment) => Path.Combine(_directory, "segment." + segment.ToString(CultureInfo.InvariantCulture));

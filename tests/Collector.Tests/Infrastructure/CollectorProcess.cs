@@ -43,6 +43,49 @@ internal sealed partial class CollectorProcess : IDisposable
         return collector;
     }
 
+    /// <summary>
+    /// Starts a collector that may refuse to start (a damaged data dir): the running collector once it answers, or
+    /// null with its exit code and output once it has exited.
+    /// </summary>
+    public static async Task<(CollectorProcess? Collector, int ExitCode, string Output)> StartOrExitAsync(string dataDir, params string[] extraArgs)
+    {
+        var (grpcPort, httpPort) = (FreePort.Next(), FreePort.Next());
+        var start = StartInfo(new Dictionary<string, string>(), new[] { "--grpc-url", $"http://127.0.0.1:{grpcPort}", "--http-url", $"http://127.0.0.1:{httpPort}", "--data-dir", dataDir }.Concat(extraArgs));
+        var collector = new CollectorProcess(new ChildProcess(start), grpcPort, httpPort);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (collector._child.Process.HasExited)
+            {
+                await collector._child.Process.WaitForExitAsync();
+                var exited = (collector._child.Process.ExitCode, collector.Output);
+                collector.Dispose();
+                return (null, exited.ExitCode, exited.Output);
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri(collector.HttpUri, "/healthcheck"));
+                if (response.IsSuccessStatusCode)
+                {
+                    return (collector, 0, collector.Output);
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                // Not answering yet.
+            }
+
+            await Task.Delay(100);
+        }
+
+        var output = collector.Output;
+        collector.Dispose();
+        Assert.Fail($"the collector neither answered nor exited in 60 s:\n{output}");
+        return (null, -1, output);
+    }
+
     /// <summary>Runs the collector with exactly <paramref name="args"/> until it exits (a start-up that must fail).</summary>
     public static async Task<(int ExitCode, string Output)> RunToExitAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {

@@ -29,6 +29,13 @@ internal static class CommitRecordFile
 
     public static string Newest(string dataDir) => All(dataDir)[0];
 
+    /// <summary>
+    /// The records that are there whole, newest first: a kill -9 while FASTER writes one leaves it empty or cut short
+    /// (the collector rejects such a record and falls back; tests that aim damage at a record want a whole one).
+    /// </summary>
+    public static List<string> Whole(string dataDir) =>
+        All(dataDir).Where(path => File.ReadAllBytes(path) is var bytes && bytes.Length >= CursorCountOffset + 4 && BinaryPrimitives.ReadInt32LittleEndian(bytes) + 4 <= bytes.Length).ToList();
+
     public static long Read(string path, int offset) => BinaryPrimitives.ReadInt64LittleEndian(File.ReadAllBytes(path).AsSpan(offset));
 
     public static Dictionary<string, long> Cursors(string path)

@@ -1,0 +1,87 @@
+// Reading on past a damaged entry.
+//
+// FASTER's scan iterator throws on a committed entry that fails its checksum or has an impossible length, and moves
+// itself on to the next page. Left at that, one flipped byte on disk ends every consumer that meets it, the start
+// first (dedup recovery reads the log), in a loop of failed starts; and skipping the page would drop the intact
+// entries after the damaged one.
+//
+// Invariants
+// - A damaged entry is never handed out as data: FASTER's checksum decides what is damaged.
+// - Only what is damaged is given up: the reader steps over the damaged entry by its length field and reads on
+//   from the next entry; only when the length field itself cannot be an entry's is the rest of the page given up.
+// - Every step over damage is counted (SkippedEntries, SkippedBytes: collector_log_entries_skipped_total,
+//   collector_log_bytes_skipped_total) and logged with the address (event 2050). What a --repair start gave up is
+//   counted in SkippedBytes too.
+using System.Buffers;
+using FASTER.core;
+
+namespace Collector.Storage.Log;
+
+public sealed partial class DurableLog
+{
+    private long _skippedEntries;
+    private long _skippedBytes;
+
+    /// <summary>Damaged committed entries readers stepped over since start (each reader counts what it meets).</summary>
+    public long SkippedEntries => Interlocked.Read(ref _skippedEntries);
+
+    /// <summary>Bytes of the log given up since start: damaged entries stepped over, and what a --repair start could not recover.</summary>
+    public long SkippedBytes => Interlocked.Read(ref _skippedBytes);
+
+    /// <summary>
+    /// The next committed entry of <paramref name="iterator"/>, stepping over damaged ones: on a damaged entry the
+    /// iterator is replaced by one (same name, same completed position) that starts just after it.
+    /// </summary>
+    internal bool TryReadSkippingDamage(LogGeneration generation, ref FasterLogScanIterator iterator, string name, long completedUntil, long end, out IMemoryOwner<byte> owner, out LogRecord record)
+    {
+        while (true)
+        {
+            var at = iterator.NextAddress;
+            try
+            {
+                return TryGetNextInGeneration(generation, iterator, out owner, out record);
+            }
+            catch (FasterException ex)
+            {
+                var resume = Math.Min(StepOverDamage(at, ex.Message), end);
+                lock (_parked)
+                {
+                    if (!ReferenceEquals(generation, _current) || generation.Fault is not null)
+                    {
+                        // The log is reopening: the reader moves to the new generation at its next wait.
+                        owner = null!;
+                        record = default;
+                        return false;
+                    }
+
+                    generation.Release(iterator);
+                    iterator = ScanIn(generation, name, resume, Math.Min(completedUntil, resume), end);
+                }
+            }
+        }
+    }
+
+    /// <summary>Where reading goes on after the damaged entry at (or after the page padding at) <paramref name="at"/>; counts and logs what it gives up.</summary>
+    private long StepOverDamage(long at, string failure)
+    {
+        var pageBits = PageSizeBits(_options.MaxEntryBytes);
+        var segments = new LogSegmentFiles(Path.Combine(Path.GetFullPath(_options.DataDirectory), "log"), SegmentSizeBits(_options, pageBits), pageBits);
+        long resume;
+        string problem;
+        if (segments.TryLocateEntry(at, out var lengthProblem) is { } entry)
+        {
+            resume = entry.Next;
+            problem = segments.TryReadEntry(entry.Address, out var onDisk) is null ? onDisk : $"FASTER: {failure}";
+        }
+        else
+        {
+            resume = segments.PageEnd(at);
+            problem = $"{lengthProblem}; the rest of its page is given up";
+        }
+
+        Interlocked.Increment(ref _skippedEntries);
+        Interlocked.Add(ref _skippedBytes, resume - at);
+        StorageLog.DamagedEntrySkipped(_logger, at, problem, resume - at, resume);
+        return resume;
+    }
+}
