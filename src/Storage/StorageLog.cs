@@ -35,6 +35,9 @@ internal static partial class StorageLog
     [LoggerMessage(EventId = 2041, Level = LogLevel.Warning, Message = "Durable log recovered from the older commit record {Path}: its end {RecordEnd} moved forward to {RecoveredEnd} over the entries that follow it and pass their checksums; the damaged records are kept in {DamagedDirectory}. {GivenUpBytes} bytes a damaged record claimed as committed are not in the segment files (acknowledged entries lost, or the record's end is what is damaged)")]
     public static partial void RecoveredFromOlderRecord(ILogger logger, string path, long recordEnd, long recoveredEnd, string damagedDirectory, long givenUpBytes);
 
+    [LoggerMessage(EventId = 2043, Level = LogLevel.Warning, Message = "The log's first commit record {Path} was never finished (the collector stopped while writing it): no commit had completed, nothing was acknowledged; the log starts empty")]
+    public static partial void FirstRecordUnfinished(ILogger logger, string path);
+
     [LoggerMessage(EventId = 2042, Level = LogLevel.Warning, Message = "Durable log repaired (--repair) from {Source}: recovered [{BeginAddress}, {RecoveredEnd}), every intact entry up to the first damage; gave up {GivenUpBytes} bytes the record covered past it")]
     public static partial void LogRepaired(ILogger logger, string source, long beginAddress, long recoveredEnd, long givenUpBytes);
 

@@ -10,8 +10,10 @@ namespace Collector.Storage.Log;
 /// - the newest checks out and the one before it is there: recover from it, as FASTER would;
 /// - it checks out but the record before it is missing, or it does not check out and an older one does: the
 ///   damaged ones are moved to commits/damaged/, and the log is recovered from the record that checks out with its
-///   end moved forward over every entry that follows it and passes its checksum (what a damaged or missing newer
-///   record covered was acknowledged);
+///   end moved forward over the entries that follow it and pass their checksums (what a damaged or missing newer
+///   record covered was acknowledged); a newer record that is only
+///   unfinished (killed while written) moves nothing: its commit never completed;
+/// - the only record is the first one, unfinished: no commit ever completed; the log starts empty;
 /// - none does, or there is none while the segment files hold entries: <see cref="DamagedLogException"/>, naming
 ///   the newest file and the way out. Never a start on a record that points past the data, never an empty log over
 ///   entries. With --repair instead: the newest record whose begin reads, its end moved to the last intact entry
@@ -33,21 +35,28 @@ internal static class CommitRecovery
         givenUpBytes = 0;
         var files = ListRecords(commitDirectory);
         var rejected = new List<(string Path, string Problem, CommitRecord? Record)>();
+        var unfinishedOnly = true;
         foreach (var (number, path) in files)
         {
-            var record = CommitRecord.TryParse(number, File.ReadAllBytes(path), out var problem);
+            var bytes = File.ReadAllBytes(path);
+            var record = CommitRecord.TryParse(number, bytes, out var problem);
             problem = record is null ? problem : CommitRecordCheck.Problem(record, segments, pageBits) ?? string.Empty;
             if (record is null || problem.Length > 0)
             {
                 rejected.Add((path, problem, record));
+                unfinishedOnly &= IsUnfinished(bytes);
                 StorageLog.CommitRecordRejected(logger, path, problem);
                 continue;
             }
 
-            // A missing newer record (deleted, or lost with its file) would leave acknowledged entries past this
-            // one's end: they are kept, as after a damaged newer record. Entries past the newest commit that were
-            // never acknowledged come back too; their senders' resends are then duplicates.
-            var end = rejected.Count > 0 || (atStart && HasGapBefore(files, number)) ? segments.ScanForward(record.UntilAddress) : record.UntilAddress;
+            // Past this record's end, entries are kept only where a newer record may have covered them, as the
+            // acknowledged entries they are: a damaged newer record (its own end is not to be trusted), or a missing one (a
+            // lone record, a gap in the numbers). A newer record that is only unfinished (a kill while FASTER wrote
+            // it) never completed its commit, so nothing past this one was acknowledged: nothing is scanned, for
+            // the uncommitted tail may have holes (pages flushed out of order), and entries read across a hole
+            // would make the dedup state skip the events in it.
+            var scan = (rejected.Count > 0 && !unfinishedOnly) || (atStart && HasGapBefore(files, number));
+            var end = scan ? segments.ScanForward(record.UntilAddress) : record.UntilAddress;
             if (rejected.Count == 0 && end == record.UntilAddress)
             {
                 return record;
@@ -67,6 +76,15 @@ internal static class CommitRecovery
             return null;
         }
 
+        if (files is [(1, _)] && rejected is [{ Record: null }] && unfinishedOnly)
+        {
+            // Killed while writing the log's very first record: no commit ever completed, so nothing was
+            // acknowledged. A crash, not damage: the log starts empty, as after any kill before a commit.
+            MoveAside(commitDirectory, rejected.Select(r => r.Path));
+            StorageLog.FirstRecordUnfinished(logger, rejected[0].Path);
+            return null;
+        }
+
         if (!repair)
         {
             throw Refusal(commitDirectory, rejected.Select(r => (r.Path, r.Problem)).ToList(), first);
@@ -74,6 +92,9 @@ internal static class CommitRecovery
 
         return Repair(commitDirectory, segments, rejected.Select(r => (r.Path, r.Record)).ToList(), first, logger, out givenUpBytes);
     }
+
+    /// <summary>A record file FASTER did not finish writing: empty, or shorter than its own length prefix says.</summary>
+    private static bool IsUnfinished(byte[] bytes) => bytes.Length < 8 || BitConverter.ToInt32(bytes, 0) + 4 > bytes.Length;
 
     /// <summary>
     /// Whether the record before <paramref name="number"/> should be there and is not: the newest two are kept, so a

@@ -86,6 +86,39 @@ public sealed class CommitRecoveryTests : IDisposable
         Assert.Equal(reopened.BeginAddress, cursor.NextAddress);
     }
 
+    [Fact]
+    public async Task KilledWhileWritingTheFirstRecord_ReopenStartsAnEmptyLogNotARefusal()
+    {
+        // Found by the kill loop: a kill -9 during the log's first commit left commit.1.0 cut short and no other
+        // record; the start was refused (exit 3) although nothing had ever been acknowledged.
+        await using (var log = Open())
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await log.WaitForCommitAsync(log.Append(Entry(i)));
+            }
+        }
+
+        foreach (var record in CommitRecordFile.All(_data.Path))
+        {
+            File.Delete(record);
+        }
+
+        File.WriteAllBytes(Path.Combine(CommitRecordFile.Directory(_data.Path), "commit.1.0"), [0x40, 0, 0, 0, 1, 0]);
+
+        await using var reopened = Open();
+        var read = new List<byte>();
+        await foreach (var record in reopened.ReadCommittedAsync(0))
+        {
+            read.Add(record.Bytes.Span[0]);
+        }
+
+        // No commit had completed, so nothing was acknowledged: an empty log, as after a kill before any commit.
+        Assert.Empty(read);
+        await reopened.WaitForCommitAsync(reopened.Append(Entry(3)));
+        Assert.True(reopened.CommittedUntilAddress > 64);
+    }
+
     private DurableLog Open() => DurableLog.Open(new DurableLogOptions { DataDirectory = _data.Path }, NullLogger.Instance);
 
     private static byte[] Entry(int index) => [(byte)index, .. new byte[100 + (index * 7)]];
