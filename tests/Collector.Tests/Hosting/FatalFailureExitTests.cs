@@ -13,7 +13,7 @@ public sealed class FatalFailureExitTests : IDisposable
     public void Dispose() => _data.Dispose();
 
     [Fact]
-    public async Task ForwarderFailsOnUnreadableEntry_ProcessExitsNonZero()
+    public async Task ForwarderMeetsEntryWithImpossibleLength_StepsOverItCountedAndKeepsRunning()
     {
         // Small pages (4 MiB), so the log spans two and the damaged entry lies outside the last one.
         string[] args = ["--data-dir", _data.Path, "--max-receive-message-bytes", "1048576", "--upstream-url", $"http://127.0.0.1:{FreePort.Next()}"];
@@ -45,14 +45,13 @@ public sealed class FatalFailureExitTests : IDisposable
             RandomAccess.Write(segment, length, second + 8);
         }
 
-        // The dedup checkpoint was written at the clean stop, so the start reads nothing; the forwarder's backlog count
-        // reads the log from its cursor and fails, and with it the host.
-        var (exitCode, output) = await CollectorProcess.RunToExitAsync(
-            new Dictionary<string, string>(),
-            [.. args, "--grpc-url", $"http://127.0.0.1:{FreePort.Next()}", "--http-url", $"http://127.0.0.1:{FreePort.Next()}"]);
-        Assert.Contains("Invalid length of record", output, StringComparison.Ordinal);
-        Assert.NotEqual(0, exitCode);
-        Assert.Equal(1, exitCode);
-        Assert.Contains("fatal: the collector stopped on a failure", output, StringComparison.Ordinal);
+        // Once this ended the host (exit 1, and again at every start); a damaged entry is now stepped over, counted
+        // and logged (issue 14), and the collector keeps running.
+        using var restarted = await CollectorProcess.StartAsync(_data.Path, args[2..]);
+        await restarted.WaitForOutputAsync($"Log entry at {second} is damaged", TimeSpan.FromSeconds(30));
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri(restarted.HttpUri, "/metrics"));
+        Assert.Matches(@"collector_log_entries_skipped_total [1-9]", metrics);
+        await restarted.StopAsync();
     }
 }
