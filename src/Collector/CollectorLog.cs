@@ -18,6 +18,9 @@ internal static partial class CollectorLog
     [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "API keys required: {Count} configured ({Names})")]
     public static partial void ApiKeysLoaded(ILogger logger, int count, string names);
 
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Configuration uses the old name {Setting}; it still applies, but please move to the new name")]
+    public static partial void RenamedSettingUsed(ILogger logger, string setting);
+
     [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "Query {Path} failed in ClickHouse")]
     public static partial void QueryFailed(ILogger logger, string path, Exception exception);
 }

@@ -43,4 +43,7 @@ internal static partial class StorageLog
 
     [LoggerMessage(EventId = 2050, Level = LogLevel.Error, Message = "Log entry at {Address} is damaged ({Problem}); skipped {SkippedBytes} bytes, reading on at {ResumeAddress}")]
     public static partial void DamagedEntrySkipped(ILogger logger, long address, string problem, long skippedBytes, long resumeAddress);
+
+    [LoggerMessage(EventId = 2060, Level = LogLevel.Warning, Message = "Log budget: dropped the oldest {Events} events ({Entries} entries, log [{FromAddress}, {ToAddress}), received from {OldestReceived:o}) that not every consumer had; the log keeps at most {BudgetBytes} bytes and {BudgetDays} days")]
+    public static partial void DroppedByLogBudget(ILogger logger, long events, long entries, long fromAddress, long toAddress, DateTimeOffset oldestReceived, long budgetBytes, double budgetDays);
 }

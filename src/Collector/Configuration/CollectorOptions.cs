@@ -67,11 +67,11 @@ public sealed class CollectorOptions
 
     public double UpstreamTimeoutMs { get; set; } = 30_000;
 
-    /// <summary>Most bytes of unforwarded log kept while the upstream is away; the oldest go first beyond it.</summary>
-    public long UpstreamBudgetBytes { get; set; } = 10L * 1024 * 1024 * 1024;
+    /// <summary>Most bytes the durable log holds in any profile; the oldest entries go first beyond it, counted.</summary>
+    public long LogBudgetBytes { get; set; } = 10L * 1024 * 1024 * 1024;
 
-    /// <summary>Oldest unforwarded entry kept, in days (fractions allowed).</summary>
-    public double UpstreamBudgetDays { get; set; } = 30;
+    /// <summary>Oldest entry the durable log keeps, in days (fractions allowed).</summary>
+    public double LogBudgetDays { get; set; } = 30;
 
     /// <summary>Share of the upstream kept for live events while a backlog drains (0 to 0.9).</summary>
     public double UpstreamLiveShare { get; set; } = 0.2;

@@ -139,14 +139,14 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
             errors.Add($"{Key(nameof(options.UpstreamTimeoutMs))} must be between 100 and 600000 (was {options.UpstreamTimeoutMs})");
         }
 
-        if (options.UpstreamBudgetBytes < 1024 * 1024)
+        if (options.LogBudgetBytes < 1024 * 1024)
         {
-            errors.Add($"{Key(nameof(options.UpstreamBudgetBytes))} must be at least 1048576 (was {options.UpstreamBudgetBytes})");
+            errors.Add($"{Key(nameof(options.LogBudgetBytes))} must be at least 1048576 (was {options.LogBudgetBytes})");
         }
 
-        if (!double.IsFinite(options.UpstreamBudgetDays) || options.UpstreamBudgetDays is <= 0 or > 3650)
+        if (!double.IsFinite(options.LogBudgetDays) || options.LogBudgetDays is <= 0 or > 3650)
         {
-            errors.Add($"{Key(nameof(options.UpstreamBudgetDays))} must be above 0 and at most 3650 (was {options.UpstreamBudgetDays})");
+            errors.Add($"{Key(nameof(options.LogBudgetDays))} must be above 0 and at most 3650 (was {options.LogBudgetDays})");
         }
 
         if (!double.IsFinite(options.UpstreamLiveShare) || options.UpstreamLiveShare is < 0 or > 0.9)

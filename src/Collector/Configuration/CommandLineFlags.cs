@@ -20,6 +20,8 @@ public static class CommandLineFlags
         new("--data-dir", "DataDir", "./data", "The durable log, its commit records and the dedup checkpoint"),
         new("--max-receive-message-bytes", "MaxReceiveMessageBytes", "4194304", "Largest gRPC message accepted (larger: RESOURCE_EXHAUSTED), and largest POST /v1/logs body (larger: 413)"),
         new("--repair", "RepairLog", "false", "Start on a damaged log (commit records that do not check out, or none) by recovering every intact entry up to the first damage and giving up what lies past it, counted in collector_log_bytes_skipped_total; without it such a start is refused with exit code 3", Switch: true),
+        new("--log-budget-bytes", "LogBudgetBytes", "10737418240 (10 GiB)", "Most bytes the durable log holds, in every profile (standalone, ClickHouse away, upstream away); past it the oldest entries are dropped, counted in collector_dropped_events_total{reason=\"log_budget\"} and logged (event 2060). On disk add up to one 1 GiB segment"),
+        new("--log-budget-days", "LogBudgetDays", "30", "Oldest entry the durable log keeps (fractions allowed); older entries are dropped the same way"),
         new("--commit-interval-ms", "CommitIntervalMs", "1", "Least time between two group commits of the log"),
         new("--tls-certificate", "TlsCertificate", "none", "PEM certificate (with --tls-key) or PFX, required by https:// urls"),
         new("--tls-key", "TlsKey", "none", "PEM private key"),
@@ -36,8 +38,6 @@ public static class CommandLineFlags
         new("--upstream-min-backoff-ms", "UpstreamMinBackoffMs", "200", "First retry delay after an upstream failure"),
         new("--upstream-max-backoff-ms", "UpstreamMaxBackoffMs", "30000", "Longest retry delay (the backoff doubles up to it, with jitter)"),
         new("--upstream-timeout-ms", "UpstreamTimeoutMs", "30000", "Deadline of one OTLP export"),
-        new("--upstream-budget-bytes", "UpstreamBudgetBytes", "10737418240 (10 GiB)", "Most unforwarded log kept while the upstream is away; the oldest goes first beyond it"),
-        new("--upstream-budget-days", "UpstreamBudgetDays", "30", "Oldest unforwarded entry kept"),
         new("--upstream-live-share", "UpstreamLiveShare", "0.2", "Share of the in-flight window kept for live events while a backlog drains"),
         new("--clickhouse-url", "ClickHouseUrl", "none", "ClickHouse's HTTP interface; none = edge profile (no storage)"),
         new("--clickhouse-database", "ClickHouseDatabase", "telemetry", "Created if missing; must match ^[A-Za-z_][A-Za-z0-9_]*$"),
@@ -82,7 +82,7 @@ public static class CommandLineFlags
             }
 
             var equals = arg.IndexOf('=', StringComparison.Ordinal);
-            var flag = equals > 0 ? arg[..equals] : arg;
+            var flag = RenamedSettings.CurrentFlag(equals > 0 ? arg[..equals] : arg);
             var entry = All.FirstOrDefault(f => string.Equals(f.Flag, flag, StringComparison.Ordinal));
             if (entry is null)
             {

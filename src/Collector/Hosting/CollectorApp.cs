@@ -50,6 +50,7 @@ public sealed class CollectorApp : IAsyncDisposable
         var configFileKey = $"{CollectorOptions.Section}:{ConfigFileSource.Key}";
         builder.Configuration.AddConfigFile(settings.GetValueOrDefault(configFileKey) ?? builder.Configuration[configFileKey]);
         builder.Configuration.AddInMemoryCollection(settings);
+        var renamedSettings = RenamedSettings.Apply(builder.Configuration);
         var options = ReadOptions(builder.Configuration);
         var logOptions = new DurableLogOptions
         {
@@ -57,10 +58,17 @@ public sealed class CollectorApp : IAsyncDisposable
             CommitInterval = TimeSpan.FromMilliseconds(options.CommitIntervalMs),
             MaxMessageBytes = options.MaxReceiveMessageBytes,
             Repair = options.RepairLog,
+            BudgetBytes = options.LogBudgetBytes,
+            BudgetAge = TimeSpan.FromDays(options.LogBudgetDays),
         };
 
         using var bootLoggers = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole());
         var meters = new CollectorMeterFactory();
+        foreach (var renamed in renamedSettings)
+        {
+            CollectorLog.RenamedSettingUsed(bootLoggers.CreateLogger<CollectorApp>(), renamed);
+        }
+
         var log = DurableLog.Open(logOptions, bootLoggers.CreateLogger<DurableLog>(), meters);
         try
         {
@@ -155,6 +163,8 @@ public sealed class CollectorApp : IAsyncDisposable
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DedupCheckpointWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<DedupCheckpointWriter>());
+        services.AddSingleton<LogBudget>();
+        services.AddHostedService(sp => sp.GetRequiredService<LogBudget>());
         services.AddSecurity(options);
         services.AddSingleton<IngestCounters>();
         services.AddSingleton<IngestService>();

@@ -42,8 +42,9 @@ public static class ForwarderRegistration
             MinBackoff = TimeSpan.FromMilliseconds(options.UpstreamMinBackoffMs),
             MaxBackoff = TimeSpan.FromMilliseconds(options.UpstreamMaxBackoffMs),
             CallTimeout = TimeSpan.FromMilliseconds(options.UpstreamTimeoutMs),
-            BudgetBytes = options.UpstreamBudgetBytes,
-            BudgetAge = TimeSpan.FromDays(options.UpstreamBudgetDays),
+            // A little under the log's own budget, so the forwarder, which knows what is in flight, drops first.
+            BudgetBytes = (long)(options.LogBudgetBytes * 0.9),
+            BudgetAge = TimeSpan.FromDays(options.LogBudgetDays * 0.99),
             LiveShare = options.UpstreamLiveShare,
         };
         services.AddSingleton(forwarder);

@@ -31,6 +31,7 @@ public static class ObservableTotals
         var requests = services.GetRequiredService<RequestMetrics>();
         var batcher = services.GetService<ClickHouseBatcherCounters>();
         var forwarder = services.GetService<ForwarderCounters>();
+        var budget = services.GetRequiredService<LogBudget>();
         var started = Stopwatch.GetTimestamp();
 
         meter.CreateObservableGauge("collector.uptime", () => Stopwatch.GetElapsedTime(started).TotalSeconds, "s", "Seconds since the collector started.");
@@ -42,7 +43,7 @@ public static class ObservableTotals
         meter.CreateObservableCounter("collector.log.entries.appended", () => log.AppendedEntries, "{entry}", "Entries appended to the durable log since the collector started.");
         meter.CreateObservableCounter("collector.log.entries.skipped", () => log.SkippedEntries, "{entry}", "Damaged committed log entries (failed checksum, impossible length) that readers stepped over since start; each is logged with its address (event 2050).");
         meter.CreateObservableCounter("collector.log.bytes.skipped", () => log.SkippedBytes, "By", "Bytes of the durable log given up since start: damaged entries stepped over, and what a --repair start could not recover past the first damage.");
-        meter.CreateObservableCounter("collector.dropped.events", () => Dropped(batcher, forwarder), "{event}", "Events given up on: oldest unforwarded events past the forwarder's disk budget (budget), events not forwarded because they had passed this node before (loop), rows ClickHouse refused, kept in the dead-letter file (dead_letter).");
+        meter.CreateObservableCounter("collector.dropped.events", () => Dropped(budget, batcher, forwarder), "{event}", "Events given up on: oldest events past the log's budget of bytes or age that not every consumer had (log_budget), oldest unforwarded events the forwarder dropped first as the budget neared (budget), events not forwarded because they had passed this node before (loop), rows ClickHouse refused, kept in the dead-letter file (dead_letter).");
         meter.CreateObservableCounter("collector.errors", () => Errors(log, requests, batcher, forwarder), "{error}", "Errors by component: gRPC calls ended INTERNAL, HTTP requests answered 5xx, durable log failed (1 once it has), failed ClickHouse requests, failed upstream attempts.");
     }
 
@@ -83,9 +84,9 @@ public static class ObservableTotals
         return measurements;
     }
 
-    private static List<Measurement<long>> Dropped(ClickHouseBatcherCounters? batcher, ForwarderCounters? forwarder)
+    private static List<Measurement<long>> Dropped(LogBudget budget, ClickHouseBatcherCounters? batcher, ForwarderCounters? forwarder)
     {
-        var measurements = new List<Measurement<long>>(3);
+        var measurements = new List<Measurement<long>>(4) { new(budget.DroppedEvents, new KeyValuePair<string, object?>("reason", "log_budget")) };
         if (forwarder is not null)
         {
             measurements.Add(new(forwarder.DroppedByBudget, new KeyValuePair<string, object?>("reason", "budget")));

@@ -388,6 +388,31 @@ public sealed partial class DurableLog : IAsyncDisposable
     }
 
     /// <summary>
+    /// Drops the log before <paramref name="address"/> (an entry's start) even though consumers may not be past it
+    /// (LogBudget): every cursor behind it, running or parked, is raised to it first, so the next commit record holds
+    /// no cursor before its begin, and a running consumer reads on from there.
+    /// </summary>
+    public void DropUntil(long address)
+    {
+        var generation = _current;
+        if (!generation.TryEnter())
+        {
+            return;
+        }
+
+        try
+        {
+            generation.RaiseIterators(address);
+        }
+        finally
+        {
+            generation.Exit();
+        }
+
+        TruncateUntil(address);
+    }
+
+    /// <summary>
     /// Moves the cursors of consumers not running now (a consumer no longer configured) up to the new begin, so no
     /// commit record holds a cursor before its begin: recovery takes that as a damaged begin (see CommitRecordCheck).
     /// </summary>

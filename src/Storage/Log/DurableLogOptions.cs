@@ -24,6 +24,15 @@ public sealed class DurableLogOptions
     /// <summary>How often the per-source dedup state is checkpointed, bounding the log scan at start.</summary>
     public TimeSpan DedupCheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Most bytes the log holds (tail minus begin) in any profile; past it the oldest entries are dropped (LogBudget).</summary>
+    public long BudgetBytes { get; set; } = 10L * 1024 * 1024 * 1024;
+
+    /// <summary>Oldest entry the log keeps in any profile; older ones are dropped, counted (LogBudget).</summary>
+    public TimeSpan BudgetAge { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often the budget is checked.</summary>
+    public TimeSpan BudgetInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// Start on a log whose commit records do not check out, or that has none: recover every intact entry up to the
     /// first damage and give up what lies past it (counted in <see cref="DurableLog.SkippedBytes"/>), instead of

@@ -105,6 +105,18 @@ internal sealed class LogGeneration : IDisposable
         }
     }
 
+    /// <summary>Marks every iterator of this generation complete up to <paramref name="address"/> at least.</summary>
+    public void RaiseIterators(long address)
+    {
+        foreach (var iterator in _iterators.Keys)
+        {
+            if (iterator.CompletedUntilAddress < address)
+            {
+                iterator.CompleteUntil(address);
+            }
+        }
+    }
+
     /// <summary>True when the iterator belongs to this generation and is not released yet.</summary>
     public bool Owns(FasterLogScanIterator iterator) => _iterators.ContainsKey(iterator);
 

@@ -69,7 +69,7 @@ public sealed class ChainTests : IDisposable
             Dir("edge"),
             "--node-id", "edge-1",
             "--upstream-url", $"http://127.0.0.1:{coreGrpc}",
-            "--upstream-budget-bytes", "1048576",
+            "--log-budget-bytes", "1048576",
             "--upstream-min-backoff-ms", "50",
             "--upstream-max-backoff-ms", "300");
 

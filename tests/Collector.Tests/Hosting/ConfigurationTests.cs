@@ -1,4 +1,5 @@
 using Collector.Host.Configuration;
+using Microsoft.Extensions.Configuration;
 
 namespace Collector.Tests.Hosting;
 
@@ -42,6 +43,29 @@ public sealed class ConfigurationTests
 
         Assert.Equal("unknown option '--nope'", CommandLineFlags.TryParse(["--nope", "1"], out _, out _));
         Assert.Equal("option '--data-dir' needs a value", CommandLineFlags.TryParse(["--data-dir"], out _, out _));
+    }
+
+    [Fact]
+    public void RenamedSettings_OldFlagAndOldKey_SetTheLogBudget_NewKeyWins()
+    {
+        Assert.Null(CommandLineFlags.TryParse(["--upstream-budget-bytes", "2097152"], out var values, out _));
+        Assert.Equal("2097152", values["Collector:LogBudgetBytes"]);
+
+        var configuration = new ConfigurationManager();
+        configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Collector:UpstreamBudgetBytes"] = "3145728",
+            ["Collector:UpstreamBudgetDays"] = "2",
+            ["Collector:LogBudgetDays"] = "5",
+        });
+
+        var used = RenamedSettings.Apply(configuration);
+
+        Assert.Equal(2, used.Count);
+        var options = new CollectorOptions();
+        configuration.GetSection(CollectorOptions.Section).Bind(options);
+        Assert.Equal(3_145_728, options.LogBudgetBytes);
+        Assert.Equal(5, options.LogBudgetDays);
     }
 
     [Fact]

@@ -1,0 +1,147 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Collector.Storage.Log;
+
+/// <summary>
+/// Keeps the whole durable log within one budget, bytes and age, in every profile: a standalone node, a core whose
+/// ClickHouse is away for days, an edge whose upstream is. Past either limit the oldest entries are dropped (never
+/// the newest) by moving the log's begin forward; every event dropped before each consumer was done with it is
+/// counted (<see cref="DroppedEvents"/>) and logged with the addresses and receive times it covered.
+/// </summary>
+///
+/// Invariants
+/// - The new begin is always an entry's start (found by reading the entries), never an address inside one.
+/// - It never passes the dedup checkpoint's address: recovery scans the log from there, so it must stay readable.
+/// - Consumer cursors behind the new begin are raised to it (DurableLog.DropUntil), so no commit record holds a
+///   cursor before its begin; a consumer reads on from the begin (FASTER's scan moves up to it).
+/// - Counted as dropped: events at or after the slowest data consumer's completed position (with no data consumer,
+///   every event: the log was their only copy). An event a consumer had already read into memory may still reach it.
+/// - The forwarder's own budget (DiskBudget) drops at a slightly lower size, so on an edge node the forwarder, which
+///   knows which batches are in flight, drops first; this one is the bound for everything else.
+///
+/// The files shrink by whole segments (DurableLogOptions.SegmentBytes): on disk the log may hold up to one segment
+/// more than the budget.
+public sealed class LogBudget(DurableLog log, LogConsumers consumers, DurableLogOptions options, TimeProvider time, ILogger<LogBudget> logger)
+    : BackgroundService
+{
+    // Dropping down to a little under the limit, so a full budget does not drop one entry per new arrival.
+    private const double RefillFraction = 0.95;
+
+    private long _droppedEvents;
+    private long _droppedBytes;
+
+    /// <summary>Events dropped by the budget before every consumer had them, since start.</summary>
+    public long DroppedEvents => Interlocked.Read(ref _droppedEvents);
+
+    /// <summary>Log bytes (entries) the budget dropped since start, whether or not consumers still needed them.</summary>
+    public long DroppedBytes => Interlocked.Read(ref _droppedBytes);
+
+    /// <summary>Drops the oldest entries until the log fits its budget again; returns the new begin, or null when it fits.</summary>
+    public async Task<long?> EnforceAsync(CancellationToken cancellationToken)
+    {
+        var begin = log.BeginAddress;
+        var committed = log.CommittedUntilAddress;
+        var sizeTarget = committed - begin > options.BudgetBytes ? committed - (long)(options.BudgetBytes * RefillFraction) : long.MinValue;
+        var oldestAllowed = (ulong)Math.Max(0, (time.GetUtcNow() - options.BudgetAge).ToUnixTimeMilliseconds()) * 1_000_000UL;
+        var reports = consumers.Snapshot();
+        var limit = Math.Min(committed, reports.TryGetValue(LogConsumers.Dedup, out var dedup) ? dedup : begin);
+        var neededFrom = reports.Where(r => !string.Equals(r.Key, LogConsumers.Dedup, StringComparison.Ordinal)).Select(r => r.Value).DefaultIfEmpty(begin).Min();
+
+        var dropped = new DroppedRange();
+        await foreach (var record in log.ReadCommittedAsync(begin, cancellationToken))
+        {
+            var received = ReceivedUnixNano(record);
+            if (record.NextAddress > limit || (record.Address >= sizeTarget && received >= oldestAllowed))
+            {
+                break;
+            }
+
+            dropped.Add(record, counted: record.Address >= neededFrom, received);
+        }
+
+        if (dropped.NextAddress <= begin)
+        {
+            return null;
+        }
+
+        log.DropUntil(dropped.NextAddress);
+        Interlocked.Add(ref _droppedEvents, dropped.Events);
+        Interlocked.Add(ref _droppedBytes, dropped.NextAddress - begin);
+        StorageLog.DroppedByLogBudget(
+            logger,
+            dropped.Events,
+            dropped.Entries,
+            begin,
+            dropped.NextAddress,
+            DateTimeOffset.FromUnixTimeMilliseconds((long)(dropped.OldestReceived / 1_000_000)),
+            options.BudgetBytes,
+            options.BudgetAge.TotalDays);
+        return dropped.NextAddress;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.BudgetInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                if (log.Fault is not null)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await EnforceAsync(stoppingToken);
+                }
+                catch (DurableLogUnavailableException)
+                {
+                    // The log failed while it was read (a full disk); the next tick tries again once it reopened.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown.
+        }
+    }
+
+    private static ulong ReceivedUnixNano(LogRecord record) =>
+        LogEntryFormat.TryReadHeader(record.Bytes.Span, out _, out var received, out _, out _) ? received : 0;
+
+    private static int CountEvents(LogRecord record)
+    {
+        var events = 0;
+        var reader = new LoggedEventReader(record.Bytes.Span);
+        while (reader.TryReadNext(out _, out _))
+        {
+            events++;
+        }
+
+        return events;
+    }
+
+    private sealed class DroppedRange
+    {
+        public long Events { get; private set; }
+
+        public long Entries { get; private set; }
+
+        public long NextAddress { get; private set; }
+
+        public ulong OldestReceived { get; private set; } = ulong.MaxValue;
+
+        public void Add(LogRecord record, bool counted, ulong received)
+        {
+            Entries++;
+            NextAddress = record.NextAddress;
+            OldestReceived = Math.Min(OldestReceived, received);
+            if (counted)
+            {
+                Events += CountEvents(record);
+            }
+        }
+    }
+}
