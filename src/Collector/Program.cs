@@ -54,6 +54,11 @@ catch (OptionsValidationException ex)
 
     return 2;
 }
+catch (LogGeometryMismatchException ex)
+{
+    await Console.Error.WriteLineAsync($"configuration error: {CollectorOptions.Section}:{nameof(CollectorOptions.MaxReceiveMessageBytes)}: {ex.Message}");
+    return 2;
+}
 catch (DurableLogUnavailableException ex)
 {
     await Console.Error.WriteLineAsync($"error: {ex.Message}");

@@ -73,6 +73,9 @@ public sealed class CollectorOptions
     /// <summary>Oldest entry the durable log keeps, in days (fractions allowed).</summary>
     public double LogBudgetDays { get; set; } = 30;
 
+    /// <summary>Size of one segment file of a new log (a power of two); an existing log keeps the size it was made with.</summary>
+    public long LogSegmentBytes { get; set; } = 1L << 30;
+
     /// <summary>Share of the upstream kept for live events while a backlog drains (0 to 0.9).</summary>
     public double UpstreamLiveShare { get; set; } = 0.2;
 

@@ -144,6 +144,11 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
             errors.Add($"{Key(nameof(options.LogBudgetBytes))} must be at least 1048576 (was {options.LogBudgetBytes})");
         }
 
+        if (options.LogSegmentBytes is < 16L << 20 or > 4L << 30 || !long.IsPow2(options.LogSegmentBytes))
+        {
+            errors.Add($"{Key(nameof(options.LogSegmentBytes))} must be a power of two from 16777216 (16 MiB) to 4294967296 (4 GiB) (was {options.LogSegmentBytes})");
+        }
+
         if (!double.IsFinite(options.LogBudgetDays) || options.LogBudgetDays is <= 0 or > 3650)
         {
             errors.Add($"{Key(nameof(options.LogBudgetDays))} must be above 0 and at most 3650 (was {options.LogBudgetDays})");

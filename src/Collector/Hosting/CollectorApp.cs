@@ -60,6 +60,7 @@ public sealed class CollectorApp : IAsyncDisposable
             Repair = options.RepairLog,
             BudgetBytes = options.LogBudgetBytes,
             BudgetAge = TimeSpan.FromDays(options.LogBudgetDays),
+            SegmentBytes = options.LogSegmentBytes,
         };
 
         using var bootLoggers = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole());

@@ -64,8 +64,7 @@ public sealed partial class DurableLog
     /// <summary>Where reading goes on after the damaged entry at (or after the page padding at) <paramref name="at"/>; counts and logs what it gives up.</summary>
     private long StepOverDamage(long at, string failure)
     {
-        var pageBits = PageSizeBits(_options.MaxEntryBytes);
-        var segments = new LogSegmentFiles(Path.Combine(Path.GetFullPath(_options.DataDirectory), "log"), SegmentSizeBits(_options, pageBits), pageBits);
+        var segments = new LogSegmentFiles(Path.Combine(Path.GetFullPath(_options.DataDirectory), "log"), Geometry.SegmentBits, Geometry.PageBits);
         long resume;
         string problem;
         if (segments.TryLocateEntry(at, out var lengthProblem) is { } entry)

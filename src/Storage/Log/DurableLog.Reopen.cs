@@ -54,7 +54,7 @@ public sealed partial class DurableLog
     internal LogGeneration CurrentGeneration => _current;
 
     // A commit writes at least a page; two pages free is the least room worth reopening for.
-    private long RequiredFreeBytes => 2L << PageSizeBits(_options.MaxEntryBytes);
+    private long RequiredFreeBytes => 2L << Geometry.PageBits;
 
     /// <summary>
     /// Runs <paramref name="handler"/> with the committed end after the log was reopened from its last commit, before
@@ -261,7 +261,7 @@ public sealed partial class DurableLog
     private async Task RecoverFromFailureAsync(LogGeneration failed, Exception failure, CancellationToken token)
     {
         var directory = Path.GetFullPath(_options.DataDirectory);
-        failed.DiskFull = DiskSpace.ProbeIsFull(directory, 1 << PageSizeBits(_options.MaxEntryBytes)) || DiskFreeBytes is >= 0 and var free && free < RequiredFreeBytes;
+        failed.DiskFull = DiskSpace.ProbeIsFull(directory, 1 << Geometry.PageBits) || DiskFreeBytes is >= 0 and var free && free < RequiredFreeBytes;
         failed.SetFault(failure);
         NotifyCommitted();
         StorageLog.CommitFailedWillReopen(_logger, Describe(failed, failure), failure);
@@ -302,13 +302,13 @@ public sealed partial class DurableLog
     {
         await failed.RetireAsync(token);
         var directory = Path.GetFullPath(_options.DataDirectory);
-        var settings = CreateFasterSettings(_options, directory);
+        var settings = CreateFasterSettings(Geometry, directory);
         FasterLog log;
         try
         {
             // The same checked recovery as at start: the failed flush may have left a torn page past the commit.
             // Not a repair, and a missing record here is one this process deleted unwritten: nothing past it was acknowledged.
-            log = OpenCheckedFasterLog(settings, _options, directory, _logger, atStart: false, out _);
+            log = OpenCheckedFasterLog(settings, Geometry, _options, directory, _logger, atStart: false, out _);
         }
         catch
         {

@@ -29,6 +29,7 @@
 //                           commits/damaged/ holds records recovery rejected
 //   <data-dir>/dedup.ckpt   per-source handled sequence as of a committed log address (see DedupCheckpoint)
 //   <data-dir>/log-id       this log's identity (see LogIdentity), made with the log
+//   <data-dir>/log-geometry its page and segment sizes (see LogGeometry), fixed when the log is made
 //   <data-dir>/collector.lock  held exclusively while a collector uses the directory (two would corrupt it)
 //
 // Entry format: see LogEntryFormat (a version byte, then a protobuf LogEntry).
@@ -65,8 +66,9 @@ public sealed partial class DurableLog : IAsyncDisposable
     private readonly Dictionary<string, (FasterLogScanIterator Iterator, long CompletedUntil)> _parked = new(StringComparer.Ordinal);
     private bool _closed;
 
-    private DurableLog(FasterLog log, IDevice device, ILogCommitManager commitRecords, FileStream directoryLock, DurableLogOptions options, ILogger logger, IMeterFactory? meters, LogIdentity identity)
+    private DurableLog(FasterLog log, IDevice device, ILogCommitManager commitRecords, FileStream directoryLock, DurableLogOptions options, LogGeometry geometry, ILogger logger, IMeterFactory? meters, LogIdentity identity)
     {
+        Geometry = geometry;
         Identity = identity;
         _commitDuration = meters?.Create(StorageMetrics.MeterName).CreateHistogram(
             "collector.log.commit.duration",
@@ -83,6 +85,9 @@ public sealed partial class DurableLog : IAsyncDisposable
     }
 
     public string DataDirectory => _options.DataDirectory;
+
+    /// <summary>The log's page and segment sizes, fixed when it was made.</summary>
+    public LogGeometry Geometry { get; }
 
     /// <summary>Which log this is: stored with every row it feeds, so its addresses are never taken for another log's.</summary>
     public LogIdentity Identity { get; }
@@ -110,6 +115,8 @@ public sealed partial class DurableLog : IAsyncDisposable
     // A safety net only: appenders wake the loop; this bounds the cost of a missed wake-up.
     private static readonly TimeSpan IdleWakeInterval = TimeSpan.FromMilliseconds(50);
 
+    private const string CommitsDirectoryName = "commits";
+
     /// <summary>Opens (and after a crash, recovers) the log in the data directory; commit times go to <paramref name="meters"/>.</summary>
     public static DurableLog Open(DurableLogOptions options, ILogger logger, IMeterFactory? meters = null)
     {
@@ -118,17 +125,32 @@ public sealed partial class DurableLog : IAsyncDisposable
         var directoryLock = LockDirectory(directory);
         try
         {
-            var settings = CreateFasterSettings(options, directory);
-
-            // Settled before the first append: a new log is a new identity, whatever file an earlier log left.
-            // Segment files with entries and no commit record are a damaged log, not a new one (CommitRecovery).
-            var logIsNew = (!Directory.Exists(settings.LogCommitDir) || !Directory.EnumerateFiles(settings.LogCommitDir, "*", SearchOption.AllDirectories).Any())
+            // Settled before the first append: a new log is a new identity and takes its geometry from the settings,
+            // whatever files an earlier log left. Segment files with entries and no commit record are a damaged log,
+            // not a new one (CommitRecovery).
+            var commitDirectory = Path.Combine(directory, CommitsDirectoryName);
+            var logIsNew = (!Directory.Exists(commitDirectory) || !Directory.EnumerateFiles(commitDirectory, "*", SearchOption.AllDirectories).Any())
                 && !HoldsEntries(options, directory);
+            var geometry = logIsNew ? LogGeometry.For(options) : LogGeometry.Of(directory, options);
+            if (geometry.Mismatch(options) is { } mismatch)
+            {
+                throw new LogGeometryMismatchException(mismatch);
+            }
+
+            if (logIsNew)
+            {
+                geometry.Keep(directory);
+            }
+
             var identity = logIsNew ? LogIdentity.Resolve(directory, logIsNew: true, () => 0) : null;
-            var log = OpenCheckedFasterLog(settings, options, directory, logger, atStart: true, out var givenUpBytes);
+            var settings = CreateFasterSettings(geometry, directory);
+            var log = OpenCheckedFasterLog(settings, geometry, options, directory, logger, atStart: true, out var givenUpBytes);
             identity ??= LogIdentity.Resolve(directory, logIsNew: false, () => log.CommittedUntilAddress);
+
+            // A log made before geometries were kept adopts the one it was just read with.
+            geometry.Keep(directory);
             StorageLog.LogOpened(logger, directory, log.BeginAddress, log.CommittedUntilAddress);
-            var opened = new DurableLog(log, settings.LogDevice, settings.LogCommitManager, directoryLock, options, logger, meters, identity);
+            var opened = new DurableLog(log, settings.LogDevice, settings.LogCommitManager, directoryLock, options, geometry, logger, meters, identity);
             opened._skippedBytes = givenUpBytes;
             return opened;
         }
@@ -144,11 +166,10 @@ public sealed partial class DurableLog : IAsyncDisposable
     /// DamagedLogException), then makes sure FASTER recovered exactly that record: it swallows its own recovery errors
     /// and would start an empty log instead.
     /// </summary>
-    private static FasterLog OpenCheckedFasterLog(FasterLogSettings settings, DurableLogOptions options, string directory, ILogger logger, bool atStart, out long givenUpBytes)
+    private static FasterLog OpenCheckedFasterLog(FasterLogSettings settings, LogGeometry geometry, DurableLogOptions options, string directory, ILogger logger, bool atStart, out long givenUpBytes)
     {
-        var pageBits = PageSizeBits(options.MaxEntryBytes);
-        var segments = new LogSegmentFiles(Path.Combine(directory, "log"), SegmentSizeBits(options, pageBits), pageBits);
-        var chosen = CommitRecovery.Choose(settings.LogCommitDir, segments, pageBits, logger, atStart && options.Repair, atStart, out givenUpBytes);
+        var segments = new LogSegmentFiles(Path.Combine(directory, "log"), geometry.SegmentBits, geometry.PageBits);
+        var chosen = CommitRecovery.Choose(settings.LogCommitDir, segments, geometry.PageBits, logger, atStart && options.Repair, atStart, out givenUpBytes);
 
         settings.LogCommitManager = new RetainingCommitManager(settings.LogCommitDir, chosen);
         settings.RemoveOutdatedCommits = false;
@@ -170,18 +191,19 @@ public sealed partial class DurableLog : IAsyncDisposable
     /// The FASTER settings of a durable log in <paramref name="directory"/>, every default we rely on set
     /// explicitly. Public so that benchmarks measure a raw FasterLog set up the same way.
     /// </summary>
-    public static FasterLogSettings CreateFasterSettings(DurableLogOptions options, string directory)
+    public static FasterLogSettings CreateFasterSettings(DurableLogOptions options, string directory) =>
+        CreateFasterSettings(LogGeometry.For(options), directory);
+
+    private static FasterLogSettings CreateFasterSettings(LogGeometry geometry, string directory)
     {
-        ArgumentNullException.ThrowIfNull(options);
         Directory.CreateDirectory(directory);
-        var pageBits = PageSizeBits(options.MaxEntryBytes);
         return new FasterLogSettings
         {
             LogDevice = Devices.CreateLogDevice(Path.Combine(directory, "log", "segment"), preallocateFile: false, deleteOnClose: false),
-            LogCommitDir = Path.Combine(directory, "commits"),
-            PageSizeBits = pageBits,
-            MemorySizeBits = pageBits + 2,
-            SegmentSizeBits = SegmentSizeBits(options, pageBits),
+            LogCommitDir = Path.Combine(directory, CommitsDirectoryName),
+            PageSizeBits = geometry.PageBits,
+            MemorySizeBits = geometry.PageBits + 2,
+            SegmentSizeBits = geometry.SegmentBits,
             LogChecksum = LogChecksumType.PerEntry,
             TryRecoverLatest = true,
             RemoveOutdatedCommits = true,
@@ -496,23 +518,14 @@ public sealed partial class DurableLog : IAsyncDisposable
     /// <summary>Whether the data dir's segment files hold an entry at the first address (a log, whatever its records say).</summary>
     private static bool HoldsEntries(DurableLogOptions options, string directory)
     {
-        var pageBits = PageSizeBits(options.MaxEntryBytes);
-        var segments = new LogSegmentFiles(Path.Combine(directory, "log"), SegmentSizeBits(options, pageBits), pageBits);
-        return segments.LowestEntryAddress() is not null;
-    }
-
-    private static int SegmentSizeBits(DurableLogOptions options, int pageBits) => Math.Max(pageBits + 1, (int)Math.Log2(options.SegmentBytes));
-
-    private static int PageSizeBits(int maxEntryBytes)
-    {
-        // FASTER needs a whole entry (plus its header) inside one page.
-        var bits = 22;
-        while ((1 << bits) < maxEntryBytes + 64)
+        var logDirectory = Path.Combine(directory, "log");
+        if (!Directory.Exists(logDirectory) || !Directory.EnumerateFiles(logDirectory, "segment.*").Any())
         {
-            bits++;
+            return false;
         }
 
-        return bits;
+        var geometry = LogGeometry.Of(directory, options);
+        return new LogSegmentFiles(logDirectory, geometry.SegmentBits, geometry.PageBits).LowestEntryAddress() is not null;
     }
 
     private static TaskCompletionSource NewCommitSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

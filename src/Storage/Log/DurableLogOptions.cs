@@ -18,7 +18,7 @@ public sealed class DurableLogOptions
     /// <summary>A batch's accepted events are split into entries of about this size.</summary>
     public int TargetEntryBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>Size of one log segment file on disk.</summary>
+    /// <summary>Size of one segment file of a new log; an existing log keeps the size it was made with (LogGeometry).</summary>
     public long SegmentBytes { get; set; } = 1L << 30;
 
     /// <summary>How often the per-source dedup state is checkpointed, bounding the log scan at start.</summary>
