@@ -27,7 +27,8 @@ internal static class CommitRecordCheck
         // An empty log (until at the first address) holds no bytes yet: a collector started and stopped idle.
         if (until > Math.Max(segments.StoredEnd, FirstAddress))
         {
-            return $"the committed end {until} lies past the {segments.StoredEnd} bytes the segment files hold";
+            return $"the committed end {until} lies past the {segments.StoredEnd} bytes the segment files hold"
+                + (segments.MissingSegmentProblem(until - 1) is { } missing ? $" ({missing})" : string.Empty);
         }
 
         foreach (var (name, position) in record.Cursors)

@@ -16,8 +16,10 @@ namespace Collector.Storage.Log;
 /// - the only record is the first one, unfinished: no commit ever completed; the log starts empty;
 /// - none does, or there is none while the segment files hold entries: <see cref="DamagedLogException"/>, naming
 ///   the newest file and the way out. Never a start on a record that points past the data, never an empty log over
-///   entries. With --repair instead: the newest record whose begin reads, its end moved to the last intact entry
-///   (what it covered past that is given up and counted), or with no record at all the lowest segment's first entry.
+///   entries. With --repair instead: the newest record whose begin reads (or, when the segment files that held its
+///   begin are gone, that begins at the lowest file's first entry), its end moved to the last intact entry (what it
+///   covered past that is given up and counted; a missing segment file inside it is stepped over), or with no record
+///   at all the lowest segment's first entry.
 /// </summary>
 internal static class CommitRecovery
 {
@@ -129,17 +131,21 @@ internal static class CommitRecovery
     {
         foreach (var (path, record) in rejected)
         {
-            if (record is null || record.BeginAddress < CommitRecordCheck.FirstAddress || segments.TryReadEntry(record.BeginAddress, out _) is null)
+            if (record is null || record.BeginAddress < CommitRecordCheck.FirstAddress || BeginThatReads(record, segments, first) is not { } readableBegin)
             {
                 continue;
             }
 
-            var end = segments.ScanForward(record.BeginAddress);
-            givenUpBytes = Math.Max(0, record.UntilAddress - end);
-            var cursors = record.Cursors.ToDictionary(c => c.Key, c => Math.Clamp(c.Value, record.BeginAddress, end), StringComparer.Ordinal);
+            var end = ScanCommittedOverMissingSegments(segments, readableBegin, record.UntilAddress);
+
+            // Given up: what the record covered past the damage, and what the slowest consumer had yet to read before
+            // a begin that had to move up (every byte of it when there is no consumer: the log was the only copy).
+            var slowest = record.Cursors.Count == 0 ? record.BeginAddress : record.Cursors.Values.Min();
+            givenUpBytes = Math.Max(0, record.UntilAddress - end) + Math.Max(0, readableBegin - Math.Max(slowest, record.BeginAddress));
+            var cursors = record.Cursors.ToDictionary(c => c.Key, c => Math.Clamp(c.Value, readableBegin, end), StringComparer.Ordinal);
             MoveAside(commitDirectory, rejected.Select(r => r.Path));
-            StorageLog.LogRepaired(logger, path, record.BeginAddress, end, givenUpBytes);
-            return record with { UntilAddress = end, Cursors = cursors };
+            StorageLog.LogRepaired(logger, path, readableBegin, end, givenUpBytes);
+            return record with { BeginAddress = readableBegin, UntilAddress = end, Cursors = cursors };
         }
 
         // No record to start from: the log begins at the lowest segment's first entry, every consumer with it.
@@ -149,6 +155,38 @@ internal static class CommitRecovery
         MoveAside(commitDirectory, rejected.Select(r => r.Path));
         StorageLog.LogRepaired(logger, "the segment files (no commit record)", begin, recovered, 0);
         return new CommitRecord(1, begin, recovered, new Dictionary<string, long>(StringComparer.Ordinal), null);
+    }
+
+    /// <summary>
+    /// The record's begin if an entry reads there; if the segment file that held it is gone, the first entry of the lowest
+    /// segment file left (the log resumes after the loss); else null.
+    /// </summary>
+    private static long? BeginThatReads(CommitRecord record, LogSegmentFiles segments, long? lowestEntry)
+    {
+        if (segments.TryReadEntry(record.BeginAddress, out _) is not null)
+        {
+            return record.BeginAddress;
+        }
+
+        return segments.MissingSegmentProblem(record.BeginAddress) is not null && lowestEntry is { } lowest && lowest > record.BeginAddress && lowest < record.UntilAddress
+            ? lowest
+            : null;
+    }
+
+    /// <summary>
+    /// From <paramref name="from"/> past every readable entry, going on at the next segment where a whole segment file is
+    /// missing before <paramref name="until"/> (inside the committed range only: readers step over it the same way, counted).
+    /// </summary>
+    private static long ScanCommittedOverMissingSegments(LogSegmentFiles segments, long from, long until)
+    {
+        var end = segments.ScanForward(from);
+        while (end < until && segments.MissingSegmentProblem(end) is not null && segments.SegmentEnd(end) < until
+            && segments.TryReadEntry(segments.SegmentEnd(end), out _) is not null)
+        {
+            end = segments.ScanForward(segments.SegmentEnd(end));
+        }
+
+        return end;
     }
 
     /// <summary>commit.N.0 files, newest first.</summary>

@@ -9,9 +9,11 @@
 // - A damaged entry is never handed out as data: FASTER's checksum decides what is damaged.
 // - Only what is damaged is given up: the reader steps over the damaged entry by its length field and reads on
 //   from the next entry; only when the length field itself cannot be an entry's is the rest of the page given up.
-// - Every step over damage is counted (SkippedEntries, SkippedBytes: collector_log_entries_skipped_total,
-//   collector_log_bytes_skipped_total) and logged with the address (event 2050). What a --repair start gave up is
-//   counted in SkippedBytes too.
+// - Every damaged place is counted once (SkippedEntries, SkippedBytes: collector_log_entries_skipped_total,
+//   collector_log_bytes_skipped_total) and logged with the address (event 2050), however many readers step over it.
+//   What a --repair start gave up is counted in SkippedBytes too.
+// - A segment file that is missing, or cut short while a later one follows, is stepped over whole: its span is
+//   given up at once and the reader goes on at the next segment.
 using System.Buffers;
 using FASTER.core;
 
@@ -19,10 +21,11 @@ namespace Collector.Storage.Log;
 
 public sealed partial class DurableLog
 {
+    private readonly DamagedRanges _damaged = new();
     private long _skippedEntries;
     private long _skippedBytes;
 
-    /// <summary>Damaged committed entries readers stepped over since start (each reader counts what it meets).</summary>
+    /// <summary>Damaged committed entries readers stepped over since start, each counted once however many readers meet it.</summary>
     public long SkippedEntries => Interlocked.Read(ref _skippedEntries);
 
     /// <summary>Bytes of the log given up since start: damaged entries stepped over, and what a --repair start could not recover.</summary>
@@ -67,7 +70,13 @@ public sealed partial class DurableLog
         var segments = new LogSegmentFiles(Path.Combine(Path.GetFullPath(_options.DataDirectory), "log"), Geometry.SegmentBits, Geometry.PageBits);
         long resume;
         string problem;
-        if (segments.TryLocateEntry(at, out var lengthProblem) is { } entry)
+        if (segments.MissingSegmentProblem(at) is { } missing)
+        {
+            // The whole segment's span at once, not page by page: nothing of it can be read.
+            resume = segments.SegmentEnd(at);
+            problem = $"{missing}; the rest of its span is given up";
+        }
+        else if (segments.TryLocateEntry(at, out var lengthProblem) is { } entry)
         {
             resume = entry.Next;
             problem = segments.TryReadEntry(entry.Address, out var onDisk) is null ? onDisk : $"FASTER: {failure}";
@@ -78,9 +87,14 @@ public sealed partial class DurableLog
             problem = $"{lengthProblem}; the rest of its page is given up";
         }
 
-        Interlocked.Increment(ref _skippedEntries);
-        Interlocked.Add(ref _skippedBytes, resume - at);
-        StorageLog.DamagedEntrySkipped(_logger, at, problem, resume - at, resume);
+        // Every reader (dedup recovery, the batcher, the forwarder) meets the same damage; it is given up once.
+        if (_damaged.Add(at, resume) is var uncovered and > 0)
+        {
+            Interlocked.Increment(ref _skippedEntries);
+            Interlocked.Add(ref _skippedBytes, uncovered);
+            StorageLog.DamagedEntrySkipped(_logger, at, problem, resume - at, resume);
+        }
+
         return resume;
     }
 }

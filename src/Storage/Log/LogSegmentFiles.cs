@@ -79,9 +79,14 @@ internal sealed class LogSegmentFiles
             at = (at & ~(pageSize - 1)) + pageSize;
             if (!TryReadLength(at, out length))
             {
-                problem = $"no entry at {address} (nothing stored at {at})";
+                problem = MissingSegmentProblem(at) ?? $"no entry at {address} (nothing stored at {at})";
                 return null;
             }
+        }
+        else if (MissingSegmentProblem(at) is { } missing)
+        {
+            problem = missing;
+            return null;
         }
 
         var offsetInPage = at & (pageSize - 1);
@@ -109,8 +114,40 @@ internal sealed class LogSegmentFiles
         return TryReadEntry(address, out _) is { } entry ? entry.Address : null;
     }
 
-    /// <summary>Whether <paramref name="address"/> lies within the highest segment file's span (not a damaged field's absurd value).</summary>
-    public bool IsPlausibleAddress(long address) => address >= FirstAddress && address < (((Math.Max(StoredEnd, 1) - 1) >> _segmentBits) + 1) << _segmentBits;
+    /// <summary>
+    /// Whether <paramref name="address"/> could be a real position of this log (not a damaged field's absurd value):
+    /// within the highest segment file's span, or the next one's (a newest segment file that went missing).
+    /// </summary>
+    public bool IsPlausibleAddress(long address) => address >= FirstAddress && address < (((Math.Max(StoredEnd, 1) - 1) >> _segmentBits) + 2) << _segmentBits;
+
+    /// <summary>
+    /// Null when the segment file that holds <paramref name="address"/> is there and reaches it; otherwise says which file is
+    /// missing or cut short (a file deleted or lost, or a partial copy of the data dir).
+    /// </summary>
+    public string? MissingSegmentProblem(long address)
+    {
+        var segment = address >> _segmentBits;
+        var path = SegmentPath(segment);
+        if (!File.Exists(path))
+        {
+            return $"segment file {path} is missing (it held log addresses [{segment << _segmentBits}, {(segment + 1) << _segmentBits}))";
+        }
+
+        var length = new FileInfo(path).Length;
+        var offset = address & ((1L << _segmentBits) - 1);
+        if (offset < length || StoredEnd <= address)
+        {
+            return null;
+        }
+
+        // FASTER makes a missing segment file again, empty, once it is asked to read from it.
+        return length == 0
+            ? $"segment file {path} is missing (found empty where a later segment file follows: log addresses [{segment << _segmentBits}, {(segment + 1) << _segmentBits}) are gone)"
+            : $"segment file {path} is cut short: {length} bytes where a later segment file follows, so log addresses [{(segment << _segmentBits) + length}, {(segment + 1) << _segmentBits}) are gone";
+    }
+
+    /// <summary>The address where the segment holding <paramref name="address"/> ends.</summary>
+    public long SegmentEnd(long address) => ((address >> _segmentBits) + 1) << _segmentBits;
 
     /// <summary>The address where the page holding <paramref name="address"/> ends.</summary>
     public long PageEnd(long address) => ((address >> _pageBits) + 1) << _pageBits;

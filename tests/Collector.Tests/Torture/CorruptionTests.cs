@@ -38,17 +38,27 @@ public sealed class CorruptionTests(ClickHouseFixture fixture, ITestOutputHelper
         "every-commit-record-deleted",
         "dedup-checkpoint-corrupted",
         "dedup-checkpoint-deleted",
+        "lowest-segment-file-missing",
+        "middle-segment-file-missing",
+        "newest-segment-file-missing",
     ];
+
+    // The segment damages run on a log of 16 MiB segments, so a test's load spans several segment files.
+    private const int SmallSegmentBits = 24;
 
     [Theory]
     [MemberData(nameof(Damages))]
     public async Task DamagedDataDir_Start_RecoversEveryIntactEntryOrRefusesSayingHow(string damage)
     {
         // A record is worth deleting only once what it covers is acknowledged: the senders finish before that kill.
-        var senders = await LoadStopLoadAndKillAsync(quiesceBeforeKill: damage == "newest-commit-record-deleted");
+        var segmentDamage = damage.EndsWith("segment-file-missing", StringComparison.Ordinal);
+        var senders = await LoadStopLoadAndKillAsync(
+            quiesceBeforeKill: damage == "newest-commit-record-deleted",
+            eventsPerRun: segmentDamage ? 30_000 : 4_000,
+            segmentDamage ? ["--log-segment-bytes", (1L << SmallSegmentBits).ToString(CultureInfo.InvariantCulture)] : []);
         var newest = CommitRecordFile.Whole(_data.Path)[0];
         var (begin, until) = (CommitRecordFile.Read(newest, CommitRecordFile.BeginOffset), CommitRecordFile.Read(newest, CommitRecordFile.UntilOffset));
-        var entries = SegmentLayout.Entries(_data.Path, begin, until);
+        var entries = SegmentLayout.Entries(_data.Path, begin, until, segmentDamage ? SmallSegmentBits : SegmentLayout.DefaultSegmentBits);
         var random = new Random(damage.Sum(c => c));
         var expected = Apply(damage, entries, until, random);
         output.WriteLine($"{damage}: {entries.Count} committed entries in [{begin}, {until}); {expected.Lost.Count} events expected lost{(expected.Refused ? ", start refused without --repair" : string.Empty)}");
@@ -56,7 +66,7 @@ public sealed class CorruptionTests(ClickHouseFixture fixture, ITestOutputHelper
         string[] args = ["--clickhouse-url", fixture.Server.Url.ToString(), "--clickhouse-database", _database];
         var (collector, exitCode, startOutput) = await CollectorProcess.StartOrExitAsync(_data.Path, args);
         var startOutcome = collector is null ? $"start refused, exit code {exitCode}" : "started";
-        if (expected.Refused && collector is not null && damage.StartsWith("truncated", StringComparison.Ordinal))
+        if (expected.Refused && collector is not null && (damage.StartsWith("truncated", StringComparison.Ordinal) || damage == "newest-segment-file-missing"))
         {
             // An older record ended before the cut (a kill -9 leaves three records for a moment): the start falls back
             // to it, and counts what the newer records claimed that the files no longer hold.
@@ -73,6 +83,7 @@ public sealed class CorruptionTests(ClickHouseFixture fixture, ITestOutputHelper
             Assert.Equal(3, exitCode);
             Assert.Contains("refusing to start", startOutput, StringComparison.Ordinal);
             Assert.Contains("--repair", startOutput, StringComparison.Ordinal);
+            Assert.Contains(expected.RefusalText ?? "refusing to start", startOutput, StringComparison.Ordinal);
             (collector, exitCode, startOutput) = await CollectorProcess.StartOrExitAsync(_data.Path, [.. args, "--repair"]);
             startOutcome += ", then started with --repair";
         }
@@ -92,6 +103,13 @@ public sealed class CorruptionTests(ClickHouseFixture fixture, ITestOutputHelper
                 Assert.Contains(expected.SkipLogText!, collector.Output, StringComparison.Ordinal);
             }
 
+            if (damage == "middle-segment-file-missing")
+            {
+                // Counted once, however many readers (dedup recovery, the batcher) stepped over it: one segment's span
+                // and the padding of the page before it.
+                Assert.InRange(metrics.Value("collector_log_bytes_skipped_total"), 1L << SmallSegmentBits, (1L << SmallSegmentBits) + (1L << SegmentLayout.PageBits));
+            }
+
             if (damage.StartsWith("dedup-checkpoint", StringComparison.Ordinal))
             {
                 // The dedup state came back from the log: resent acknowledged events are duplicates, not new rows.
@@ -109,14 +127,14 @@ public sealed class CorruptionTests(ClickHouseFixture fixture, ITestOutputHelper
     private static ResendingSender Sender(ResendingSender[] senders, string source) => senders.Single(s => s.Source == source);
 
     /// <summary>Two runs of a standalone collector: stopped cleanly after the first (a checkpoint, older commit records), killed under load in the second.</summary>
-    private async Task<ResendingSender[]> LoadStopLoadAndKillAsync(bool quiesceBeforeKill)
+    private async Task<ResendingSender[]> LoadStopLoadAndKillAsync(bool quiesceBeforeKill, int eventsPerRun, string[] collectorArgs)
     {
         var senders = Enumerable.Range(0, Sources).Select(i => new ResendingSender($"damaged-{i}", BatchEvents)).ToArray();
         using var stop = new CancellationTokenSource();
         Task[] sending = [];
         for (var run = 0; run < 2; run++)
         {
-            using var collector = await CollectorProcess.StartAsync(_data.Path);
+            using var collector = await CollectorProcess.StartAsync(_data.Path, collectorArgs);
             foreach (var sender in senders)
             {
                 sender.Target = collector.GrpcUri;
@@ -127,7 +145,7 @@ public sealed class CorruptionTests(ClickHouseFixture fixture, ITestOutputHelper
                 sending = senders.Select(sender => Task.Run(() => sender.RunAsync(stop.Token))).ToArray();
             }
 
-            var target = senders.Select(s => s.Acked + 4_000).ToArray();
+            var target = senders.Select(s => s.Acked + (ulong)eventsPerRun).ToArray();
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
             while (senders.Where((s, i) => s.Acked < target[i]).Any())
             {
@@ -156,7 +174,7 @@ public sealed class CorruptionTests(ClickHouseFixture fixture, ITestOutputHelper
         return senders;
     }
 
-    private sealed record Expectation(HashSet<(string Source, ulong Sequence)> Lost, bool Refused, string? SkipMetric = null, string? SkipLogText = null);
+    private sealed record Expectation(HashSet<(string Source, ulong Sequence)> Lost, bool Refused, string? SkipMetric = null, string? SkipLogText = null, string? RefusalText = null);
 
     private Expectation Apply(string damage, List<SegmentEntry> entries, long until, Random random)
     {
@@ -222,6 +240,36 @@ public sealed class CorruptionTests(ClickHouseFixture fixture, ITestOutputHelper
                 Assert.True(File.Exists(checkpoint), "the clean stop wrote a dedup checkpoint");
                 File.Delete(checkpoint);
                 return new(none, Refused: false);
+            case "lowest-segment-file-missing":
+            case "middle-segment-file-missing":
+            case "newest-segment-file-missing":
+            {
+                var numbers = SegmentLayout.SegmentNumbers(_data.Path);
+                Assert.True((until - 1) >> SmallSegmentBits >= 2, $"the committed log should span three segment files or more, it ends at {until}");
+                // "Newest" is the file that holds the committed end; any above it, holding only the uncommitted tail a
+                // kill left, go with it, so the files end before the committed end as when the newest file is lost.
+                var newestCommitted = (until - 1) >> SmallSegmentBits;
+                var number = damage[..damage.IndexOf('-', StringComparison.Ordinal)] switch { "lowest" => numbers[0], "middle" => numbers[1], _ => newestCommitted };
+                var file = SegmentLayout.SegmentFile(_data.Path, number);
+                foreach (var deleted in damage.StartsWith("newest", StringComparison.Ordinal) ? numbers.Where(n => n >= number) : [number])
+                {
+                    File.Delete(SegmentLayout.SegmentFile(_data.Path, deleted));
+                }
+
+                var gone = EventsOf(entries.Where(e => e.Address >> SmallSegmentBits == number));
+                return damage switch
+                {
+                    // The log's begin is gone: refused, saying which file; --repair begins at the next segment's first entry.
+                    "lowest-segment-file-missing" => new(gone, Refused: true, "collector_log_bytes_skipped_total", "Durable log repaired", $"segment file {file} is missing"),
+
+                    // Inside the log: stepped over whole by every reader, counted once, named in the log.
+                    "middle-segment-file-missing" => new(gone, Refused: false, "collector_log_bytes_skipped_total", $"segment file {file} is missing"),
+
+                    // The committed end is gone: refused (or started on an older record that ends before it, counted).
+                    _ => new(gone, Refused: true, "collector_log_bytes_skipped_total", "Durable log repaired", $"segment file {file} is missing"),
+                };
+            }
+
             default:
                 throw new ArgumentOutOfRangeException(nameof(damage), damage, "no such damage");
         }
