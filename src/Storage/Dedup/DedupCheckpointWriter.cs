@@ -16,6 +16,7 @@ public sealed class DedupCheckpointWriter(
     LogConsumers consumers,
     ILogger<DedupCheckpointWriter> logger) : BackgroundService
 {
+    private readonly Lock _writing = new();
     private long _lastWrittenAddress = -1;
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -24,8 +25,16 @@ public sealed class DedupCheckpointWriter(
         WriteIfChanged();
     }
 
-    /// <summary>Writes a checkpoint now if the log committed anything since the last one.</summary>
+    /// <summary>Writes a checkpoint now if the log committed anything since the last one (the timer, the log budget and the stop may ask at once).</summary>
     public void WriteIfChanged()
+    {
+        lock (_writing)
+        {
+            WriteIfChangedLocked();
+        }
+    }
+
+    private void WriteIfChangedLocked()
     {
         if (log.Fault is not null)
         {

@@ -1,3 +1,4 @@
+using Collector.Storage.Dedup;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -13,6 +14,7 @@ namespace Collector.Storage.Log;
 /// Invariants
 /// - The new begin is always an entry's start (found by reading the entries), never an address inside one.
 /// - It never passes the dedup checkpoint's address: recovery scans the log from there, so it must stay readable.
+///   When the checkpoint holds a drop back, the budget has one written first (DedupCheckpointWriter.WriteIfChanged).
 /// - Consumer cursors behind the new begin are raised to it (DurableLog.DropUntil), so no commit record holds a
 ///   cursor before its begin; a consumer reads on from the begin (FASTER's scan moves up to it).
 /// - Counted as dropped: events at or after the slowest data consumer's completed position (with no data consumer,
@@ -22,7 +24,7 @@ namespace Collector.Storage.Log;
 ///
 /// The files shrink by whole segments (DurableLogOptions.SegmentBytes): on disk the log may hold up to one segment
 /// more than the budget.
-public sealed class LogBudget(DurableLog log, LogConsumers consumers, DurableLogOptions options, TimeProvider time, ILogger<LogBudget> logger)
+public sealed class LogBudget(DurableLog log, LogConsumers consumers, DedupCheckpointWriter checkpoints, DurableLogOptions options, TimeProvider time, ILogger<LogBudget> logger)
     : BackgroundService
 {
     // Dropping down to a little under the limit, so a full budget does not drop one entry per new arrival.
@@ -44,20 +46,13 @@ public sealed class LogBudget(DurableLog log, LogConsumers consumers, DurableLog
         var committed = log.CommittedUntilAddress;
         var sizeTarget = committed - begin > options.BudgetBytes ? committed - (long)(options.BudgetBytes * RefillFraction) : long.MinValue;
         var oldestAllowed = (ulong)Math.Max(0, (time.GetUtcNow() - options.BudgetAge).ToUnixTimeMilliseconds()) * 1_000_000UL;
-        var reports = consumers.Snapshot();
-        var limit = Math.Min(committed, reports.TryGetValue(LogConsumers.Dedup, out var dedup) ? dedup : begin);
-        var neededFrom = reports.Where(r => !string.Equals(r.Key, LogConsumers.Dedup, StringComparison.Ordinal)).Select(r => r.Value).DefaultIfEmpty(begin).Min();
-
-        var dropped = new DroppedRange();
-        await foreach (var record in log.ReadCommittedAsync(begin, cancellationToken))
+        var (dropped, heldBack) = await FindDroppableAsync(begin, committed, sizeTarget, oldestAllowed, cancellationToken);
+        if (heldBack)
         {
-            var received = ReceivedUnixNano(record);
-            if (record.NextAddress > limit || (record.Address >= sizeTarget && received >= oldestAllowed))
-            {
-                break;
-            }
-
-            dropped.Add(record, counted: record.Address >= neededFrom, received);
+            // The dedup checkpoint (recovery reads the log from it) is behind what has to go: write one now rather
+            // than let the log outgrow its budget by everything since the last (every 10 s, and none yet after a start).
+            checkpoints.WriteIfChanged();
+            (dropped, _) = await FindDroppableAsync(begin, committed, sizeTarget, oldestAllowed, cancellationToken);
         }
 
         if (dropped.NextAddress <= begin)
@@ -78,6 +73,32 @@ public sealed class LogBudget(DurableLog log, LogConsumers consumers, DurableLog
             options.BudgetBytes,
             options.BudgetAge.TotalDays);
         return dropped.NextAddress;
+    }
+
+    /// <summary>The oldest entries past the budget that may go now, and whether the dedup checkpoint held any more back.</summary>
+    private async Task<(DroppedRange Dropped, bool HeldBack)> FindDroppableAsync(long begin, long committed, long sizeTarget, ulong oldestAllowed, CancellationToken cancellationToken)
+    {
+        var reports = consumers.Snapshot();
+        var limit = Math.Min(committed, reports.TryGetValue(LogConsumers.Dedup, out var dedup) ? dedup : begin);
+        var neededFrom = reports.Where(r => !string.Equals(r.Key, LogConsumers.Dedup, StringComparison.Ordinal)).Select(r => r.Value).DefaultIfEmpty(begin).Min();
+        var dropped = new DroppedRange();
+        await foreach (var record in log.ReadCommittedAsync(begin, cancellationToken))
+        {
+            var received = ReceivedUnixNano(record);
+            if (record.Address >= sizeTarget && received >= oldestAllowed)
+            {
+                return (dropped, false);
+            }
+
+            if (record.NextAddress > limit)
+            {
+                return (dropped, limit < committed);
+            }
+
+            dropped.Add(record, counted: record.Address >= neededFrom, received);
+        }
+
+        return (dropped, false);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

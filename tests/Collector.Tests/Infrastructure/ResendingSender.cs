@@ -4,8 +4,8 @@ using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Tests.Infrastructure;
 
-/// <summary>One source streaming flat out to whatever collector is current; after a failure it resends from the first unacknowledged sequence.</summary>
-internal sealed class ResendingSender(string source, int batchEvents)
+/// <summary>One source streaming to whatever collector is current, flat out or at a given rate; after a failure it resends from the first unacknowledged sequence.</summary>
+internal sealed class ResendingSender(string source, int batchEvents, int eventsPerSecond = 0)
 {
     private long _acked;
     private long _sentThrough;
@@ -54,8 +54,17 @@ internal sealed class ResendingSender(string source, int batchEvents)
             }
         }, CancellationToken.None);
         var next = Acked + 1;
+        var paced = System.Diagnostics.Stopwatch.StartNew();
+        var sentHere = 0L;
         while (!reading.IsCompleted && !stop.IsCancellationRequested && !_finishing)
         {
+            // With a rate, each batch waits for its turn (a steady load, not flat out).
+            if (eventsPerSecond > 0 && TimeSpan.FromSeconds((double)sentHere / eventsPerSecond) - paced.Elapsed is { Ticks: > 0 } wait)
+            {
+                await Task.Delay(wait, CancellationToken.None);
+            }
+
+            sentHere += batchEvents;
             InterlockedMax(ref _sentThrough, (long)next + batchEvents - 1);
             if (!await call.RequestStream.TryWriteAsync(Events.Batch(source, next, batchEvents, offset: (int)next - 1)))
             {
