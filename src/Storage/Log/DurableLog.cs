@@ -332,6 +332,13 @@ public sealed partial class DurableLog : IAsyncDisposable
         return new LogCursor(iterator, generation, string.Empty, this);
     }
 
+    /// <summary>
+    /// Where the newest commit record on disk holds cursor <paramref name="name"/>: what a restart after kill -9 resumes
+    /// that consumer from. -1 while no record holds it.
+    /// </summary>
+    public long PersistedPosition(string name) =>
+        _current.CommitRecords is RetainingCommitManager records && records.PersistedCursors.TryGetValue(name, out var position) ? position : -1;
+
     /// <summary>The committed end of the log when it was opened: entries appended by this run lie after it.</summary>
     public long OpenedAtAddress { get; }
 

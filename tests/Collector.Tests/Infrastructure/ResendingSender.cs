@@ -1,11 +1,15 @@
+using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Net.Client;
 using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Tests.Infrastructure;
 
-/// <summary>One source streaming flat out to whatever collector is current; after a failure it resends from the first unacknowledged sequence.</summary>
-internal sealed class ResendingSender(string source, int batchEvents)
+/// <summary>
+/// One source streaming to whatever collector is current, flat out or at most <paramref name="eventsPerSecond"/>; after
+/// a failure it resends from the first unacknowledged sequence.
+/// </summary>
+internal sealed class ResendingSender(string source, int batchEvents, int eventsPerSecond = 0)
 {
     private long _acked;
     private long _sentThrough;
@@ -54,8 +58,14 @@ internal sealed class ResendingSender(string source, int batchEvents)
             }
         }, CancellationToken.None);
         var next = Acked + 1;
-        while (!reading.IsCompleted && !stop.IsCancellationRequested && !_finishing)
+        var pace = Stopwatch.StartNew();
+        for (var batches = 0; !reading.IsCompleted && !stop.IsCancellationRequested && !_finishing; batches++)
         {
+            if (eventsPerSecond > 0 && TimeSpan.FromSeconds((double)batches * batchEvents / eventsPerSecond) - pace.Elapsed is { Ticks: > 0 } ahead)
+            {
+                await Task.Delay(ahead, CancellationToken.None);
+            }
+
             InterlockedMax(ref _sentThrough, (long)next + batchEvents - 1);
             if (!await call.RequestStream.TryWriteAsync(Events.Batch(source, next, batchEvents, offset: (int)next - 1)))
             {

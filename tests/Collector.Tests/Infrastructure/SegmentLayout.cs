@@ -3,7 +3,7 @@ using Collector.Protocol.Telemetry.V1.Log;
 
 namespace Collector.Tests.Infrastructure;
 
-/// <summary>One entry as it lies in <c>log/segment.0</c>: where it starts, its payload's length, and the events it holds.</summary>
+/// <summary>One entry as it lies in a segment file (<c>log/segment.N</c>): where it starts, its payload's length, and the events it holds.</summary>
 internal sealed record SegmentEntry(long Address, int Length, string SourceId, IReadOnlyList<ulong> Sequences)
 {
     /// <summary>The address just past the entry (payload padded to 4 bytes after a 12-byte header).</summary>
@@ -11,32 +11,36 @@ internal sealed record SegmentEntry(long Address, int Length, string SourceId, I
 }
 
 /// <summary>
-/// Walks the first segment file the way FasterLog 2.6.5 frames it (an 8-byte checksum, a 4-byte length, the payload;
-/// entries never cross an 8 MiB page, a page's unused rest is zero), independently of the collector's own reader, so
-/// torture tests can aim their damage at a chosen entry and know which events it held.
+/// Walks the segment files the way FasterLog 2.6.5 frames them (an 8-byte checksum, a 4-byte length, the payload;
+/// entries never cross an 8 MiB page, a page's unused rest is zero; a segment holds 1 GiB of addresses), independently
+/// of the collector's own reader, so torture tests can aim their damage at a chosen entry and know which events it
+/// held, or count the events between two cursor positions. It reads with every sharing allowed, so a running
+/// collector's files can be read too (what is committed there does not change).
 /// </summary>
 internal static class SegmentLayout
 {
     public const int PageBits = 23;
+    public const int SegmentBits = 30;
 
     public static string SegmentZero(string dataDir) => Path.Combine(dataDir, "log", "segment.0");
 
-    /// <summary>The entries in [<paramref name="from"/>, <paramref name="until"/>).</summary>
+    /// <summary>The entries in [<paramref name="from"/>, <paramref name="until"/>), both in one segment file.</summary>
     public static List<SegmentEntry> Entries(string dataDir, long from, long until)
     {
-        var bytes = File.ReadAllBytes(SegmentZero(dataDir));
+        Assert.True(from >> SegmentBits == (until - 1) >> SegmentBits, $"[{from}, {until}) spans two segment files");
+        var bytes = ReadRange(dataDir, from, until);
         var entries = new List<SegmentEntry>();
         var at = from;
-        while (at < until && at + 12 <= bytes.Length)
+        while (at < until && at - from + 12 <= bytes.Length)
         {
-            var length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan((int)at + 8));
+            var length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan((int)(at - from) + 8));
             if (length == 0)
             {
                 at = ((at >> PageBits) + 1) << PageBits;
                 continue;
             }
 
-            var payload = bytes.AsSpan((int)at + 12, length);
+            var payload = bytes.AsSpan((int)(at - from) + 12, length);
             Assert.Equal(1, payload[0]);
             var decoded = LogEntry.Parser.ParseFrom(payload[1..]);
             var entry = new SegmentEntry(at, length, decoded.SourceId, decoded.Events.Select(e => e.Sequence).ToList());
@@ -49,6 +53,18 @@ internal static class SegmentLayout
         }
 
         return entries;
+    }
+
+    /// <summary>The bytes of [<paramref name="from"/>, <paramref name="until"/>) in their segment file, or fewer where the file ends.</summary>
+    private static byte[] ReadRange(string dataDir, long from, long until)
+    {
+        var path = Path.Combine(dataDir, "log", $"segment.{from >> SegmentBits}");
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var offset = from & ((1L << SegmentBits) - 1);
+        var bytes = new byte[Math.Max(0, Math.Min(until - from, file.Length - offset))];
+        file.Position = offset;
+        file.ReadExactly(bytes);
+        return bytes;
     }
 
     /// <summary>Flips every bit of the byte at <paramref name="address"/>.</summary>
