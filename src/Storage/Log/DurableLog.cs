@@ -125,11 +125,16 @@ public sealed partial class DurableLog : IAsyncDisposable
             var logIsNew = (!Directory.Exists(settings.LogCommitDir) || !Directory.EnumerateFiles(settings.LogCommitDir, "*", SearchOption.AllDirectories).Any())
                 && !HoldsEntries(options, directory);
             var identity = logIsNew ? LogIdentity.Resolve(directory, logIsNew: true, () => 0) : null;
-            var log = OpenCheckedFasterLog(settings, options, directory, logger, atStart: true, out var givenUpBytes);
+            var log = OpenCheckedFasterLog(settings, options, directory, logger, atStart: true, out var givenUpBytes, out var fromRecord);
             identity ??= LogIdentity.Resolve(directory, logIsNew: false, () => log.CommittedUntilAddress);
             StorageLog.LogOpened(logger, directory, log.BeginAddress, log.CommittedUntilAddress);
             var opened = new DurableLog(log, settings.LogDevice, settings.LogCommitManager, directoryLock, options, logger, meters, identity);
             opened._skippedBytes = givenUpBytes;
+            if (!fromRecord)
+            {
+                opened.WriteFirstRecord();
+            }
+
             return opened;
         }
         catch
@@ -144,11 +149,12 @@ public sealed partial class DurableLog : IAsyncDisposable
     /// DamagedLogException), then makes sure FASTER recovered exactly that record: it swallows its own recovery errors
     /// and would start an empty log instead.
     /// </summary>
-    private static FasterLog OpenCheckedFasterLog(FasterLogSettings settings, DurableLogOptions options, string directory, ILogger logger, bool atStart, out long givenUpBytes)
+    private static FasterLog OpenCheckedFasterLog(FasterLogSettings settings, DurableLogOptions options, string directory, ILogger logger, bool atStart, out long givenUpBytes, out bool fromRecord)
     {
         var pageBits = PageSizeBits(options.MaxEntryBytes);
         var segments = new LogSegmentFiles(Path.Combine(directory, "log"), SegmentSizeBits(options, pageBits), pageBits);
         var chosen = CommitRecovery.Choose(settings.LogCommitDir, segments, pageBits, logger, atStart && options.Repair, atStart, out givenUpBytes);
+        fromRecord = chosen is not null;
 
         settings.LogCommitManager = new RetainingCommitManager(settings.LogCommitDir, chosen);
         settings.RemoveOutdatedCommits = false;
@@ -164,6 +170,25 @@ public sealed partial class DurableLog : IAsyncDisposable
         }
 
         return log;
+    }
+
+    /// <summary>
+    /// Gives a log without a commit record its first one before it takes an entry. FASTER writes full pages to the
+    /// segment files before any commit, so a kill -9 before the first commit left entries and no record: what a data
+    /// dir whose records were deleted looks like, which every later start refuses. With a record from the start, a
+    /// log holding entries always has one. When it cannot be written (a full disk), the log is faulted as after any
+    /// failed commit, and the reopen writes it before the log takes entries.
+    /// </summary>
+    private void WriteFirstRecord()
+    {
+        try
+        {
+            PersistCursorsAsync().GetAwaiter().GetResult();
+        }
+        catch (DurableLogUnavailableException ex)
+        {
+            StorageLog.CommitFailed(_logger, ex);
+        }
     }
 
     /// <summary>
