@@ -10,6 +10,11 @@ namespace Collector.Forwarder;
 /// </code>
 /// Batches complete strictly in log order, so the cursor never passes an event the upstream has not made durable.
 /// A batch dropped by the disk budget completes like a delivered one, without being sent.
+/// <para>
+/// A kill -9 resends from where the newest commit record holds the cursor, which lags CompletedUntil until the next
+/// commit. The completed batches in that lag are <see cref="UnpersistedBatches"/>: the forwarder counts them in its
+/// in-flight window, so what a restart resends is never more than that window.
+/// </para>
 /// </summary>
 public sealed class ForwardWindow : IDisposable
 {
@@ -21,6 +26,7 @@ public sealed class ForwardWindow : IDisposable
     private readonly ForwardBatchBuilder _builder;
     private readonly ForwarderOptions _options;
     private readonly Queue<ForwardBatch> _unacked = new();
+    private readonly Queue<long> _unpersistedEnds = new();
     private ForwardBatch? _partial;
     private long _entriesRead;
     private long _completedUntil;
@@ -63,6 +69,21 @@ public sealed class ForwardWindow : IDisposable
     public long EntriesRead => _entriesRead;
 
     public IReadOnlyCollection<ForwardBatch> Unacked => _unacked;
+
+    /// <summary>Completed batches that no commit record on disk holds the cursor past yet: a kill -9 now would send them again.</summary>
+    public int UnpersistedBatches
+    {
+        get
+        {
+            var persisted = _cursor.PersistedUntil;
+            while (_unpersistedEnds.TryPeek(out var end) && end <= persisted)
+            {
+                _unpersistedEnds.Dequeue();
+            }
+
+            return _unpersistedEnds.Count;
+        }
+    }
 
     public int UnackedEntries => _unacked.Sum(b => b.Entries) + (_partial?.Entries ?? 0);
 
@@ -153,6 +174,7 @@ public sealed class ForwardWindow : IDisposable
         }
 
         _unacked.Dequeue();
+        _unpersistedEnds.Enqueue(batch.NextAddress);
         CompletedUntil = batch.NextAddress;
         _cursor.CompleteUntil(batch.NextAddress);
         _consumers.Report(CursorName, batch.NextAddress);

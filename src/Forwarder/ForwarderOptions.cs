@@ -29,7 +29,10 @@ public sealed class ForwarderOptions
     /// <summary>Parallel streams to an upstream collector (sources are spread over them, each keeping its order).</summary>
     public int Streams { get; init; } = 4;
 
-    /// <summary>Batches sent and not yet acknowledged; they are kept in memory and resent after a reconnect.</summary>
+    /// <summary>
+    /// Batches sent and not yet acknowledged (kept in memory, resent after a reconnect), or acknowledged and not yet
+    /// held by a commit record (resent after a kill -9): what a failure of either side makes the forwarder send again.
+    /// </summary>
     public int MaxInFlightBatches { get; init; } = 16;
 
     public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(200);

@@ -113,7 +113,16 @@ public sealed class UpstreamForwarder(
                 stoppingToken.ThrowIfCancellationRequested();
                 await StartOrMergeLiveLaneAsync(queue, stoppingToken);
                 var backlogSlots = options.MaxInFlightBatches - (_live is { Reading: true } ? _live.Slots : 0);
-                while (inFlight.Count < backlogSlots && queue.ReadBatch() is { } batch)
+
+                // A delivered batch keeps its slot until a commit record holds the cursor past it, so a kill -9 resends
+                // at most the window. Ingest's commits usually get there first; with half the window waiting, commit now.
+                if (queue.UnpersistedBatches >= Math.Max(1, backlogSlots / 2))
+                {
+                    await log.PersistCursorsAsync(stoppingToken);
+                    (persistedAt, persistedTime) = (queue.CompletedUntil, time.GetTimestamp());
+                }
+
+                while (inFlight.Count + queue.UnpersistedBatches < backlogSlots && queue.ReadBatch() is { } batch)
                 {
                     inFlight.Enqueue((batch, await SendAsync(session, batch, stoppingToken)));
                 }
@@ -135,7 +144,7 @@ public sealed class UpstreamForwarder(
                     waits.Add(liveDone);
                 }
 
-                if (inFlight.Count < backlogSlots && !queue.HeldAtLimit)
+                if (inFlight.Count + queue.UnpersistedBatches < backlogSlots && !queue.HeldAtLimit)
                 {
                     entriesReady ??= queue.WaitForEntriesAsync(stoppingToken).AsTask();
                     waits.Add(entriesReady);

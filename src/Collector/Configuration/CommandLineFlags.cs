@@ -34,7 +34,7 @@ public static class CommandLineFlags
         new("--upstream-headers", "UpstreamHeaders", "none", "name=value,name2=value2 sent on every upstream call (API keys; prefer Collector__UpstreamHeaders); never logged"),
         new("--upstream-ca-certificate", "UpstreamCaCertificate", "system store", "PEM CA that signs the upstream's certificate (private PKI between collectors)"),
         new("--upstream-batch-events", "UpstreamBatchEvents", "4096", "Events per forwarded batch at most"),
-        new("--upstream-max-in-flight", "UpstreamMaxInFlightBatches", "16", "Batches sent and not yet acknowledged (kept in memory, resent after a reconnect)"),
+        new("--upstream-max-in-flight", "UpstreamMaxInFlightBatches", "16", "Batches sent and not yet acknowledged (kept in memory, resent after a reconnect), or acknowledged and not yet in a commit record (resent after a kill -9)"),
         new("--upstream-streams", "UpstreamStreams", "4", "Parallel streams to an upstream collector; each source stays on one"),
         new("--upstream-min-backoff-ms", "UpstreamMinBackoffMs", "200", "First retry delay after an upstream failure"),
         new("--upstream-max-backoff-ms", "UpstreamMaxBackoffMs", "30000", "Longest retry delay (the backoff doubles up to it, with jitter)"),

@@ -297,21 +297,57 @@ public sealed partial class DurableLog
         }
     }
 
+    /// <summary>
+    /// Writes the first record of a reopened log that has none; throws when it does not reach the disk whole (FASTER
+    /// would wait for that commit for ever).
+    /// </summary>
+    private static async Task WriteFirstRecordAsync(FasterLog log, RetainingCommitManager records, CancellationToken token)
+    {
+        var failed = new TaskCompletionSource<IOException>(TaskCreationOptions.RunContinuationsAsynchronously);
+        records.WriteFailed = failure => failed.TrySetResult(failure);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var commit = log.CommitStronglyAsync(cookie: [], token: stop.Token).AsTask();
+        var written = await Task.WhenAny(commit, failed.Task) == commit;
+        records.WriteFailed = null;
+        if (!written)
+        {
+            await stop.CancelAsync();
+            try
+            {
+                await commit;
+            }
+            catch (OperationCanceledException)
+            {
+                // The commit that never completes, given up.
+            }
+
+            throw await failed.Task;
+        }
+
+        await commit;
+    }
+
     /// <summary>Replaces the failed generation with one opened from the last commit (see the note at the top).</summary>
     private async Task ReopenAsync(LogGeneration failed, CancellationToken token)
     {
         await failed.RetireAsync(token);
         var directory = Path.GetFullPath(_options.DataDirectory);
         var settings = CreateFasterSettings(Geometry, directory);
-        FasterLog log;
+        FasterLog? log = null;
         try
         {
             // The same checked recovery as at start: the failed flush may have left a torn page past the commit.
             // Not a repair, and a missing record here is one this process deleted unwritten: nothing past it was acknowledged.
-            log = OpenCheckedFasterLog(settings, Geometry, _options, directory, _logger, atStart: false, out _);
+            log = OpenCheckedFasterLog(settings, Geometry, _options, directory, _logger, atStart: false, out _, out var fromRecord);
+            if (!fromRecord)
+            {
+                // Its first record failed: written now, before the log takes an entry (see WriteFirstRecord).
+                await WriteFirstRecordAsync(log, (RetainingCommitManager)settings.LogCommitManager, token);
+            }
         }
         catch
         {
+            log?.Dispose();
             settings.LogCommitManager?.Dispose();
             settings.LogDevice.Dispose();
             throw;

@@ -144,7 +144,7 @@ public sealed partial class DurableLog : IAsyncDisposable
 
             var identity = logIsNew ? LogIdentity.Resolve(directory, logIsNew: true, () => 0) : null;
             var settings = CreateFasterSettings(geometry, directory);
-            var log = OpenCheckedFasterLog(settings, geometry, options, directory, logger, atStart: true, out var givenUpBytes);
+            var log = OpenCheckedFasterLog(settings, geometry, options, directory, logger, atStart: true, out var givenUpBytes, out var fromRecord);
             identity ??= LogIdentity.Resolve(directory, logIsNew: false, () => log.CommittedUntilAddress);
 
             // A log made before geometries were kept adopts the one it was just read with.
@@ -152,6 +152,11 @@ public sealed partial class DurableLog : IAsyncDisposable
             StorageLog.LogOpened(logger, directory, log.BeginAddress, log.CommittedUntilAddress);
             var opened = new DurableLog(log, settings.LogDevice, settings.LogCommitManager, directoryLock, options, geometry, logger, meters, identity);
             opened._skippedBytes = givenUpBytes;
+            if (!fromRecord)
+            {
+                opened.WriteFirstRecord();
+            }
+
             return opened;
         }
         catch
@@ -166,10 +171,11 @@ public sealed partial class DurableLog : IAsyncDisposable
     /// DamagedLogException), then makes sure FASTER recovered exactly that record: it swallows its own recovery errors
     /// and would start an empty log instead.
     /// </summary>
-    private static FasterLog OpenCheckedFasterLog(FasterLogSettings settings, LogGeometry geometry, DurableLogOptions options, string directory, ILogger logger, bool atStart, out long givenUpBytes)
+    private static FasterLog OpenCheckedFasterLog(FasterLogSettings settings, LogGeometry geometry, DurableLogOptions options, string directory, ILogger logger, bool atStart, out long givenUpBytes, out bool fromRecord)
     {
         var segments = new LogSegmentFiles(Path.Combine(directory, "log"), geometry.SegmentBits, geometry.PageBits);
         var chosen = CommitRecovery.Choose(settings.LogCommitDir, segments, geometry.PageBits, logger, atStart && options.Repair, atStart, out givenUpBytes);
+        fromRecord = chosen is not null;
 
         settings.LogCommitManager = new RetainingCommitManager(settings.LogCommitDir, chosen);
         settings.RemoveOutdatedCommits = false;
@@ -185,6 +191,25 @@ public sealed partial class DurableLog : IAsyncDisposable
         }
 
         return log;
+    }
+
+    /// <summary>
+    /// Gives a log without a commit record its first one before it takes an entry. FASTER writes full pages to the
+    /// segment files before any commit, so a kill -9 before the first commit left entries and no record: what a data
+    /// dir whose records were deleted looks like, which every later start refuses. With a record from the start, a
+    /// log holding entries always has one. When it cannot be written (a full disk), the log is faulted as after any
+    /// failed commit, and the reopen writes it before the log takes entries.
+    /// </summary>
+    private void WriteFirstRecord()
+    {
+        try
+        {
+            PersistCursorsAsync().GetAwaiter().GetResult();
+        }
+        catch (DurableLogUnavailableException ex)
+        {
+            StorageLog.CommitFailed(_logger, ex);
+        }
     }
 
     /// <summary>
@@ -353,6 +378,13 @@ public sealed partial class DurableLog : IAsyncDisposable
         var iterator = generation.Track(generation.Log.Scan(Math.Max(fromAddress, generation.Log.BeginAddress), long.MaxValue, name: null, recover: false, ScanBufferingMode.DoublePageBuffering, scanUncommitted: false));
         return new LogCursor(iterator, generation, string.Empty, this);
     }
+
+    /// <summary>
+    /// Where the newest commit record on disk holds cursor <paramref name="name"/>: what a restart after kill -9 resumes
+    /// that consumer from. -1 while no record holds it.
+    /// </summary>
+    public long PersistedPosition(string name) =>
+        _current.CommitRecords is RetainingCommitManager records && records.PersistedCursors.TryGetValue(name, out var position) ? position : -1;
 
     /// <summary>The committed end of the log when it was opened: entries appended by this run lie after it.</summary>
     public long OpenedAtAddress { get; }

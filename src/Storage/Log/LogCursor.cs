@@ -33,6 +33,9 @@ public sealed class LogCursor : IDisposable
     /// <summary>Where the consumer's position was last persisted (it moves with each commit after CompleteUntil).</summary>
     public long CompletedUntilAddress => _iterator.CompletedUntilAddress;
 
+    /// <summary>Where the newest commit record on disk holds this cursor (a restart after kill -9 resumes here); -1 while none does.</summary>
+    public long PersistedUntil => _log.PersistedPosition(Name);
+
     /// <summary>Address of the next entry this cursor will read.</summary>
     public long NextAddress => _iterator.NextAddress;
 

@@ -13,6 +13,10 @@ namespace Collector.Storage.Log;
 /// older ones are kept, <see cref="WriteFailed"/> is told, and the commit throws: FasterLog leaves its committed end
 /// where it was (its commit worker swallows the exception), and the log's generation fails and reopens.
 /// </para>
+/// <para>
+/// The cursors of the newest record read back whole (or of the record recovered from) are kept: they are the positions
+/// a restart after kill -9 resumes from, which the forwarder bounds its resends by.
+/// </para>
 /// </summary>
 internal sealed class RetainingCommitManager : ILogCommitManager
 {
@@ -22,11 +26,13 @@ internal sealed class RetainingCommitManager : ILogCommitManager
     private readonly CommitRecord? _recoverFrom;
     private readonly SortedSet<long> _numbers;
     private readonly string _recordDirectory;
+    private volatile IReadOnlyDictionary<string, long> _persistedCursors;
 
     public RetainingCommitManager(string commitDirectory, CommitRecord? recoverFrom)
     {
         _records = new DeviceLogCommitCheckpointManager(new LocalStorageNamedDeviceFactory(), new DefaultCheckpointNamingScheme(commitDirectory), removeOutdated: false);
         _recoverFrom = recoverFrom;
+        _persistedCursors = recoverFrom?.Cursors ?? new Dictionary<string, long>(StringComparer.Ordinal);
         _numbers = new SortedSet<long>(_records.ListCommits());
         _recordDirectory = Path.Combine(commitDirectory, "log-commits");
     }
@@ -34,13 +40,17 @@ internal sealed class RetainingCommitManager : ILogCommitManager
     /// <summary>Told (on FASTER's commit thread) when a record did not reach the disk whole; its commit is not taken.</summary>
     public Action<IOException>? WriteFailed { get; set; }
 
+    /// <summary>The cursor positions in the newest record on disk, read back whole (at first, the record recovered from).</summary>
+    public IReadOnlyDictionary<string, long> PersistedCursors => _persistedCursors;
+
     public void Commit(long beginAddress, long untilAddress, byte[] commitMetadata, long commitNum, bool forceWriteMetadata)
     {
         string? problem;
+        CommitRecord? written = null;
         try
         {
             _records.Commit(beginAddress, untilAddress, commitMetadata, commitNum, forceWriteMetadata);
-            problem = ReadBackProblem(commitNum);
+            written = ReadBack(commitNum, out problem);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -56,6 +66,7 @@ internal sealed class RetainingCommitManager : ILogCommitManager
             throw failure;
         }
 
+        _persistedCursors = written!.Cursors;
         lock (_numbers)
         {
             _numbers.Add(commitNum);
@@ -91,16 +102,19 @@ internal sealed class RetainingCommitManager : ILogCommitManager
 
     private string RecordPath(long commitNum) => Path.Combine(_recordDirectory, $"commit.{commitNum}.0");
 
-    /// <summary>Why the record just written is not whole on disk; null when it reads back as written.</summary>
-    private string? ReadBackProblem(long commitNum)
+    /// <summary>The record just written as it reads back from the disk; null, and why, when it is not there whole.</summary>
+    private CommitRecord? ReadBack(long commitNum, out string? problem)
     {
         try
         {
-            return CommitRecord.TryParse(commitNum, File.ReadAllBytes(RecordPath(commitNum)), out var problem) is null ? problem : null;
+            var record = CommitRecord.TryParse(commitNum, File.ReadAllBytes(RecordPath(commitNum)), out var parseProblem);
+            problem = record is null ? parseProblem : null;
+            return record;
         }
         catch (IOException ex)
         {
-            return ex.Message;
+            problem = ex.Message;
+            return null;
         }
     }
 

@@ -7,6 +7,7 @@ namespace Collector.Tests.Infrastructure;
 internal sealed class ChildProcess : IDisposable
 {
     private readonly StringBuilder _output = new();
+    private bool _disposed;
 
     public ChildProcess(ProcessStartInfo start)
     {
@@ -74,6 +75,12 @@ internal sealed class ChildProcess : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!Process.HasExited)
         {
             Process.Kill();

@@ -37,11 +37,28 @@ internal sealed partial class CollectorProcess : IDisposable
 
     public static async Task<CollectorProcess> StartAsync(string dataDir, int grpcPort, int httpPort, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
-        var start = StartInfo(environment, new[] { "--grpc-url", $"http://127.0.0.1:{grpcPort}", "--http-url", $"http://127.0.0.1:{httpPort}", "--data-dir", dataDir }.Concat(extraArgs));
-        var collector = new CollectorProcess(new ChildProcess(start), grpcPort, httpPort);
-        await collector._child.WaitForHttpAsync(new Uri(collector.HttpUri, "/healthcheck"), TimeSpan.FromSeconds(60), "collector");
+        var collector = Launch(dataDir, grpcPort, httpPort, environment, extraArgs);
+        await collector.WaitUntilHealthyAsync();
         return collector;
     }
+
+    /// <summary>Starts the process on new ports and returns at once, before it answers (a test that kills it during its start).</summary>
+    public static CollectorProcess Launch(string dataDir, params string[] extraArgs) =>
+        Launch(dataDir, FreePort.Next(), FreePort.Next(), new Dictionary<string, string>(), extraArgs);
+
+    /// <summary>Starts the process and returns at once, before it answers.</summary>
+    public static CollectorProcess Launch(string dataDir, int grpcPort, int httpPort, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
+    {
+        var start = StartInfo(environment, new[] { "--grpc-url", $"http://127.0.0.1:{grpcPort}", "--http-url", $"http://127.0.0.1:{httpPort}", "--data-dir", dataDir }.Concat(extraArgs));
+        return new CollectorProcess(new ChildProcess(start), grpcPort, httpPort);
+    }
+
+    /// <summary>Waits until /healthcheck answers 2xx; fails with the output if the process exits first or takes over 60 s.</summary>
+    public Task WaitUntilHealthyAsync() => _child.WaitForHttpAsync(new Uri(HttpUri, "/healthcheck"), TimeSpan.FromSeconds(60), "collector");
+
+    public bool HasExited => _child.Process.HasExited;
+
+    public int ExitCode => _child.Process.ExitCode;
 
     /// <summary>
     /// Starts a collector that may refuse to start (a damaged data dir): the running collector once it answers, or
@@ -141,11 +158,14 @@ internal sealed partial class CollectorProcess : IDisposable
     /// <summary>SIGTERM: the collector ends its streams and commits the log.</summary>
     public async Task StopAsync()
     {
-        Assert.Equal(0, SendSignal(_child.Process.Id, 15));
+        Terminate();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _child.Process.WaitForExitAsync(timeout.Token);
         Assert.Equal(0, _child.Process.ExitCode);
     }
+
+    /// <summary>SIGTERM without waiting: the shutdown is under way when this returns.</summary>
+    public void Terminate() => Assert.Equal(0, SendSignal(_child.Process.Id, 15));
 
     /// <summary>SIGSTOP: the process stays, its sockets stay open, it answers nothing (a hung peer).</summary>
     public void Pause() => Assert.Equal(0, SendSignal(_child.Process.Id, 19));

@@ -17,22 +17,27 @@ internal sealed class EdgeAndCore : IDisposable
     public string CoreData => _coreData.Path;
 
     public Task<CollectorProcess> StartEdgeAsync(params string[] extra) =>
-        CollectorProcess.StartAsync(
-            _edgeData.Path,
-            [
-                "--node-id", "edge-1",
-                "--upstream-url", $"http://127.0.0.1:{_coreGrpcPort}",
-                "--upstream-min-backoff-ms", "50",
-                "--upstream-max-backoff-ms", "400",
-                .. extra,
-            ]);
+        CollectorProcess.StartAsync(_edgeData.Path, EdgeArgs(extra));
 
-    public Task<CollectorProcess> StartCoreAsync() =>
-        CollectorProcess.StartAsync(_coreData.Path, _coreGrpcPort, _coreHttpPort, "--node-id", "core-1");
+    /// <summary>The edge on new ports, not yet answering (a test that kills it during its start).</summary>
+    public CollectorProcess LaunchEdge(params string[] extra) =>
+        CollectorProcess.Launch(_edgeData.Path, EdgeArgs(extra));
+
+    public Task<CollectorProcess> StartCoreAsync(params string[] extra) =>
+        CollectorProcess.StartAsync(_coreData.Path, _coreGrpcPort, _coreHttpPort, ["--node-id", "core-1", .. extra]);
 
     public void Dispose()
     {
         _edgeData.Dispose();
         _coreData.Dispose();
     }
+
+    private string[] EdgeArgs(string[] extra) =>
+    [
+        "--node-id", "edge-1",
+        "--upstream-url", $"http://127.0.0.1:{_coreGrpcPort}",
+        "--upstream-min-backoff-ms", "50",
+        "--upstream-max-backoff-ms", "400",
+        .. extra,
+    ];
 }

@@ -30,9 +30,11 @@ internal sealed class LoopMountedDisk : IDisposable
     /// <summary>Writes files until the file system has no space left, not even a block.</summary>
     public void Fill()
     {
-        // Megabytes first, then single blocks: what a megabyte write leaves is room for many small files.
+        // Megabytes first, then pages, then less than the smallest block (a small image gets 1 KiB blocks, and what
+        // a 4 KiB write leaves is room for three small files, such as commit records).
         FillWith(Filler, 1 << 20);
         FillWith(Filler + "-tail", 4096);
+        FillWith(Filler + "-crumbs", 512);
     }
 
     /// <summary>Deletes what <see cref="Fill"/> wrote.</summary>
@@ -40,6 +42,7 @@ internal sealed class LoopMountedDisk : IDisposable
     {
         File.Delete(Filler);
         File.Delete(Filler + "-tail");
+        File.Delete(Filler + "-crumbs");
     }
 
     private static void FillWith(string path, int blockBytes)

@@ -1,10 +1,14 @@
+using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Net.Client;
 using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Tests.Infrastructure;
 
-/// <summary>One source streaming to whatever collector is current, flat out or at a given rate; after a failure it resends from the first unacknowledged sequence.</summary>
+/// <summary>
+/// One source streaming to whatever collector is current, flat out or at most <paramref name="eventsPerSecond"/>; after
+/// a failure it resends from the first unacknowledged sequence.
+/// </summary>
 internal sealed class ResendingSender(string source, int batchEvents, int eventsPerSecond = 0)
 {
     private long _acked;
@@ -54,17 +58,14 @@ internal sealed class ResendingSender(string source, int batchEvents, int events
             }
         }, CancellationToken.None);
         var next = Acked + 1;
-        var paced = System.Diagnostics.Stopwatch.StartNew();
-        var sentHere = 0L;
-        while (!reading.IsCompleted && !stop.IsCancellationRequested && !_finishing)
+        var pace = Stopwatch.StartNew();
+        for (var batches = 0; !reading.IsCompleted && !stop.IsCancellationRequested && !_finishing; batches++)
         {
-            // With a rate, each batch waits for its turn (a steady load, not flat out).
-            if (eventsPerSecond > 0 && TimeSpan.FromSeconds((double)sentHere / eventsPerSecond) - paced.Elapsed is { Ticks: > 0 } wait)
+            if (eventsPerSecond > 0 && TimeSpan.FromSeconds((double)batches * batchEvents / eventsPerSecond) - pace.Elapsed is { Ticks: > 0 } ahead)
             {
-                await Task.Delay(wait, CancellationToken.None);
+                await Task.Delay(ahead, CancellationToken.None);
             }
 
-            sentHere += batchEvents;
             InterlockedMax(ref _sentThrough, (long)next + batchEvents - 1);
             if (!await call.RequestStream.TryWriteAsync(Events.Batch(source, next, batchEvents, offset: (int)next - 1)))
             {

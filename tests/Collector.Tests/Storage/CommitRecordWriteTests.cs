@@ -29,11 +29,7 @@ public sealed class CommitRecordWriteTests : IDisposable
     [Fact]
     public async Task RecordsCannotBeWritten_NothingAcknowledged_ResumesOnceWritable_KilledRestartHoldsEveryAcknowledgedEventOnce()
     {
-        var records = Path.Combine(_recordDisk.Path, "log-commits");
-        Directory.CreateDirectory(records);
-        Directory.CreateDirectory(Path.Combine(_data.Path, "commits"));
-        File.CreateSymbolicLink(Path.Combine(_data.Path, "commits", "log-commits"), records);
-
+        LinkRecordsToTheLoopDisk();
         ulong acked;
         using (var collector = await CollectorProcess.StartAsync(_data.Path))
         {
@@ -76,5 +72,52 @@ public sealed class CommitRecordWriteTests : IDisposable
         var stored = (await LogContents.ReadDirectoryAsync(_data.Path)).Where(e => e.SourceId == Source).Select(e => e.Sequence).ToList();
         Assert.Equal(Enumerable.Range(1, (int)acked).Select(i => (ulong)i), stored);
         Assert.All(CommitRecordFile.All(_data.Path), path => Assert.True(new FileInfo(path).Length > 0, $"{path} is empty"));
+    }
+
+    [Fact]
+    public async Task FirstRecordCannotBeWritten_StartsUnhealthy_TakesEntriesOnceWritable()
+    {
+        // A new log writes its first record at open, before it takes an entry (a kill -9 before the first commit must
+        // not leave entries without a record); on a full disk that write fails, and the log reopens once it can.
+        var records = LinkRecordsToTheLoopDisk();
+        _recordDisk.Fill();
+        using var collector = CollectorProcess.Launch(_data.Path);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        HttpResponseMessage? health = null;
+        while (health is null)
+        {
+            Assert.False(collector.HasExited, $"the collector exited:\n{collector.Output}");
+            Assert.True(DateTime.UtcNow < deadline, $"no answer in 60 s:\n{collector.Output}");
+            try
+            {
+                health = await http.GetAsync(new Uri(collector.HttpUri, "/healthcheck"));
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        Assert.Empty(Directory.GetFiles(records));
+
+        _recordDisk.Free();
+        await collector.WaitUntilHealthyAsync();
+        using var channel = GrpcChannel.ForAddress(collector.GrpcUri);
+        Assert.Equal(100UL, (await new TelemetryCollector.CollectorClient(channel).SendAsync(Events.Batch(Source, 1, 100))).DurableThrough);
+        await collector.KillAsync();
+        var stored = (await LogContents.ReadDirectoryAsync(_data.Path)).Select(e => e.Sequence).ToList();
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => (ulong)i), stored);
+    }
+
+    /// <summary>The data dir's commit records on the small loop-mounted disk (a symlink), so they can be starved alone.</summary>
+    private string LinkRecordsToTheLoopDisk()
+    {
+        var records = Path.Combine(_recordDisk.Path, "log-commits");
+        Directory.CreateDirectory(records);
+        Directory.CreateDirectory(Path.Combine(_data.Path, "commits"));
+        File.CreateSymbolicLink(Path.Combine(_data.Path, "commits", "log-commits"), records);
+        return records;
     }
 }

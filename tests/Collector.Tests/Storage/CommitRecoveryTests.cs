@@ -119,6 +119,34 @@ public sealed class CommitRecoveryTests : IDisposable
         Assert.True(reopened.CommittedUntilAddress > 64);
     }
 
+    [Fact]
+    public async Task NewLog_HasARecordBeforeItsFirstEntry_KilledBeforeItsFirstCommit_StartsEmptyNotRefused()
+    {
+        // Found by the kill loop (EdgeKillLoopTests): FASTER writes full pages to the segment files before any commit,
+        // so a kill -9 before a new log's first commit left entries and no commit record at all, and every later start
+        // was refused (exit 3) as if the records had been deleted, although nothing had ever been acknowledged.
+        (string Path, byte[] Bytes) firstRecord;
+        await using (var log = Open())
+        {
+            var records = CommitRecordFile.Whole(_data.Path);
+            Assert.Single(records);
+            Assert.Equal(64, CommitRecordFile.Read(records[0], CommitRecordFile.UntilOffset));
+            firstRecord = (records[0], await File.ReadAllBytesAsync(records[0]));
+            for (var i = 0; i < 3; i++)
+            {
+                await log.WaitForCommitAsync(log.Append(Entry(i)));
+            }
+        }
+
+        // The state such a kill leaves now: the entries in the segment file, only the first record beside them.
+        CommitRecordFile.All(_data.Path).ForEach(File.Delete);
+        await File.WriteAllBytesAsync(firstRecord.Path, firstRecord.Bytes);
+        await using var reopened = Open();
+        Assert.Equal(64, reopened.CommittedUntilAddress);
+        await reopened.WaitForCommitAsync(reopened.Append(Entry(3)));
+        Assert.True(reopened.CommittedUntilAddress > 64);
+    }
+
     private DurableLog Open() => DurableLog.Open(new DurableLogOptions { DataDirectory = _data.Path }, NullLogger.Instance);
 
     private static byte[] Entry(int index) => [(byte)index, .. new byte[100 + (index * 7)]];
