@@ -13,7 +13,7 @@ namespace Collector.ClientSdk.Durable;
 /// </summary>
 internal sealed class SpoolJournal : IAsyncDisposable
 {
-    // One group's write at most; more waiting goes in the next group straight away.
+    // One group's write at most (and at most a segment, so the budget holds); more waiting goes in the next group at once.
     private const int MaxGroupBytes = 4 * 1024 * 1024;
 
     private readonly TelemetryClientOptions _options;
@@ -161,7 +161,7 @@ internal sealed class SpoolJournal : IAsyncDisposable
             _acknowledgedWritten = acknowledged;
         }
 
-        while (_group.Length < MaxGroupBytes)
+        while (_group.Length < Math.Min(MaxGroupBytes, _spool.SegmentBytes))
         {
             _group.BeginBatch(_builder.NextSequence);
             var took = _builder.Fill(_group, _markers);
