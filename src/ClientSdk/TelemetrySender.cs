@@ -245,12 +245,8 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
 
             if (_spool is null)
             {
+                // In durable mode its events left the buffer when the journal wrote them.
                 _buffer.Release(batch.Count, batch.Bytes);
-            }
-            else
-            {
-                // Its events left the buffer when the journal wrote them; the spool keeps them until now.
-                _spool.Acknowledged(batch);
             }
 
             _counters.Acked(batch.Count, ack.Rejections.Count);
@@ -259,8 +255,10 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
                 LogRejected(_logger, rejection.Sequence, rejection.Reason);
             }
 
+            // Flushes complete after the counts, so a caller of FlushAsync reads them.
             batch.CompleteMarkers();
             batch.Spool?.Acknowledged();
+            _spool?.Acknowledged(batch);
         }
 
         token.ThrowIfCancellationRequested();

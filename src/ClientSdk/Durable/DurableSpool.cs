@@ -242,7 +242,7 @@ internal sealed class DurableSpool : IDisposable
     /// <summary>
     /// The journal wrote (and for batches fsync'd) a group: <paramref name="segment"/> now ends at <paramref name="end"/>,
     /// its newest batch record at <paramref name="lastBatchEnd"/> (0: the group had none) with <paramref name="events"/>
-    /// events in the group. Flush markers taken with the group are settled.
+    /// events in the group. The budget is applied, then the flush markers taken with the group are settled.
     /// </summary>
     public void Published(SpoolSegment segment, long end, long lastBatchEnd, long events, List<FlushMarker> markers)
     {
@@ -258,6 +258,7 @@ internal sealed class DurableSpool : IDisposable
                 Interlocked.Add(ref _pendingEvents, events);
             }
 
+            EnforceBudget();
             Settle(markers);
         }
 
@@ -289,7 +290,7 @@ internal sealed class DurableSpool : IDisposable
     }
 
     /// <summary>Gives up the oldest segments while the spool is over its budget; their unsent events count as dropped.</summary>
-    public void EnforceBudget()
+    private void EnforceBudget()
     {
         lock (_gate)
         {

@@ -116,18 +116,17 @@ internal sealed class SpoolJournal : IAsyncDisposable
             return true;
         }
 
+        long start;
         try
         {
             OpenSegmentIfNeeded();
-            var start = _active!.End;
+            start = _active!.End;
             RandomAccess.Write(_file!, _group.Written, start);
             if (_group.Events > 0)
             {
                 // An Acknowledged record alone needs no fsync: losing it costs a resend the collector drops.
                 RandomAccess.FlushToDisk(_file!);
             }
-
-            _spool.Published(_active, start + _group.Length, _group.LastBatchEnd == 0 ? 0 : start + _group.LastBatchEnd, _group.Events, _markers);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -142,11 +141,12 @@ internal sealed class SpoolJournal : IAsyncDisposable
             return false;
         }
 
+        // Counted before the flush markers of the group are settled, so a FlushToSpoolAsync sees the figures.
         _groupUnwritten = false;
         _retryDelay = _options.MinReconnectDelay;
         _buffer.Release(_group.Events, _group.EstimatedBytes);
         _counters.AddSpooled(_group.Events);
-        _spool.EnforceBudget();
+        _spool.Published(_active, start + _group.Length, _group.LastBatchEnd == 0 ? 0 : start + _group.LastBatchEnd, _group.Events, _markers);
         return true;
     }
 
