@@ -3,9 +3,13 @@
 // fresh collector process and data directory, warmed by an untimed SDK burst; the order alternates run by run.
 //
 //   dotnet build -c Release && dotnet run -c Release --project bench/Sdk -- [--events 500000] [--batch 500] [--runs 6]
+//
+// With --durable it compares the SDK with itself instead: the default mode against durable mode (DurableSpoolDirectory),
+// same events, same alternation (DurableComparison.cs).
 using System.Globalization;
 using Collector.Bench.Drain;
 using Collector.Bench.Sdk;
+using static Collector.Bench.Sdk.Figures;
 
 var events = Arg("--events", 500_000);
 var batch = Arg("--batch", 500);
@@ -18,6 +22,11 @@ if (!File.Exists(collectorDll))
 {
     await Console.Error.WriteLineAsync($"{collectorDll} is missing: run dotnet build -c Release first");
     return 1;
+}
+
+if (args.Contains("--durable"))
+{
+    return await DurableComparison.RunAsync(collectorDll, events, batch, runs, warmupEvents);
 }
 
 Console.WriteLine(Invariant($"{events} events per client, batches of {batch}, {runs} runs, warm-up {warmupEvents} events; {Environment.ProcessorCount} cores"));
@@ -97,14 +106,6 @@ async Task<double> MeasureAsync(int run, bool sdk)
         Directory.Delete(work, recursive: true);
     }
 }
-
-static double Median(IEnumerable<double> values)
-{
-    var sorted = values.Order().ToList();
-    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-}
-
-static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
 int Arg(string name, int fallback)
 {

@@ -3,7 +3,10 @@ using Collector.ClientSdk;
 
 namespace Collector.Bench.Sdk;
 
-/// <summary>One TelemetryClient logging a burst from one thread, timed until the collector has acknowledged it all.</summary>
+/// <summary>
+/// One TelemetryClient logging a burst from one thread, timed until the collector has acknowledged it all; in durable
+/// mode (a spool directory given) every event also goes through the spool on disk.
+/// </summary>
 internal static class SdkClientRun
 {
     /// <param name="Seconds">From the first log call until FlushAsync completed (everything durable).</param>
@@ -14,7 +17,8 @@ internal static class SdkClientRun
     /// <param name="Gen2">Gen2 collections meanwhile.</param>
     public sealed record Result(double Seconds, double LogLoopSeconds, double CpuSeconds, double GcPauseSeconds, int Gen0, int Gen2);
 
-    public static async Task<Result> RunAsync(Uri collector, string sourceId, int events, int batch)
+    /// <param name="durableSpool">A spool directory for durable mode; null for the default mode.</param>
+    public static async Task<Result> RunAsync(Uri collector, string sourceId, int events, int batch, string? durableSpool = null)
     {
         var options = new TelemetryClientOptions
         {
@@ -26,6 +30,7 @@ internal static class SdkClientRun
             // Room for the whole burst: a dropped event would make the rate meaningless.
             MaxBufferedEvents = events,
             MaxBufferedBytes = events * 1024L,
+            DurableSpoolDirectory = durableSpool,
         };
         await using var client = new TelemetryClient(options);
         using var process = Process.GetCurrentProcess();

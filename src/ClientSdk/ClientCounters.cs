@@ -14,10 +14,12 @@ internal sealed class ClientCounters : IDisposable
     private long _rejected;
     private long _dropped;
     private long _retries;
+    private long _spooled;
+    private long _spoolCutBytes;
     private long _lastAckUnixMs;
     private int _connected;
 
-    public ClientCounters(string sourceId, Func<long> buffered, Func<long> bufferedBytes)
+    public ClientCounters(string sourceId, Func<long> buffered, Func<long> bufferedBytes, Func<long> spoolPending, Func<long> spoolBytes)
     {
         _meter = new Meter(MeterName, "1.0");
         var tags = new KeyValuePair<string, object?>[] { new("source_id", sourceId) };
@@ -28,6 +30,10 @@ internal sealed class ClientCounters : IDisposable
         _meter.CreateObservableCounter("telemetry.client.retries", () => new Measurement<long>(Retries, tags), "{reconnect}", "Reconnects after a failure");
         _meter.CreateObservableGauge("telemetry.client.buffered", () => new Measurement<long>(buffered(), tags), "{event}", "Events held, not yet acknowledged");
         _meter.CreateObservableGauge("telemetry.client.buffered_bytes", () => new Measurement<long>(bufferedBytes(), tags), "By", "Estimated bytes held");
+        _meter.CreateObservableCounter("telemetry.client.spooled", () => new Measurement<long>(Spooled, tags), "{event}", "Events written and fsync'd to the durable spool");
+        _meter.CreateObservableGauge("telemetry.client.spool_pending", () => new Measurement<long>(spoolPending(), tags), "{event}", "Events in the durable spool, not yet acknowledged");
+        _meter.CreateObservableGauge("telemetry.client.spool_bytes", () => new Measurement<long>(spoolBytes(), tags), "By", "Bytes the durable spool's files take");
+        _meter.CreateObservableCounter("telemetry.client.spool_cut_bytes", () => new Measurement<long>(SpoolCutBytes, tags), "By", "Bytes of torn or damaged spool records cut, not sent");
     }
 
     public long Logged => Volatile.Read(ref _logged);
@@ -41,6 +47,10 @@ internal sealed class ClientCounters : IDisposable
     public long DroppedCount => Volatile.Read(ref _dropped);
 
     public long Retries => Volatile.Read(ref _retries);
+
+    public long Spooled => Volatile.Read(ref _spooled);
+
+    public long SpoolCutBytes => Volatile.Read(ref _spoolCutBytes);
 
     public bool Connected => Volatile.Read(ref _connected) == 1;
 
@@ -60,6 +70,10 @@ internal sealed class ClientCounters : IDisposable
     }
 
     public void Retried() => Interlocked.Increment(ref _retries);
+
+    public void AddSpooled(long events) => Interlocked.Add(ref _spooled, events);
+
+    public void SpoolCut(long bytes) => Interlocked.Add(ref _spoolCutBytes, bytes);
 
     public void SetConnected(bool connected) => Volatile.Write(ref _connected, connected ? 1 : 0);
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Collector.ClientSdk.Durable;
 using Collector.Protocol.Telemetry.V1;
 using Collector.Protocol.Wire;
 using Google.Protobuf;
@@ -10,9 +11,9 @@ namespace Collector.ClientSdk;
 /// A numbered batch on its way, kept as the encoded EventBatch until acknowledged (a resend writes the same bytes);
 /// the flush markers waiting for it ride along.
 /// </summary>
-internal sealed class SentBatch(string sourceId, ulong firstSequence)
+internal sealed class SentBatch(string sourceId, ulong firstSequence) : IBatchBody
 {
-    private readonly ArrayBufferWriter<byte> _body = new(16 * 1024);
+    private ArrayBufferWriter<byte>? _body;
     private byte[] _message = [];
 
     /// <summary>The encoded EventBatch, once sealed.</summary>
@@ -28,13 +29,17 @@ internal sealed class SentBatch(string sourceId, ulong firstSequence)
     /// <summary>The spool file this batch was loaded from; deleted when its last batch is acknowledged.</summary>
     public SpoolFile? Spool { get; set; }
 
+    /// <summary>In durable mode: where the batch's record ends in the durable spool (what its Ack acknowledges there).</summary>
+    public SpoolPosition DurableSpoolEnd { get; private init; }
+
     public ulong LastSequence => firstSequence + (ulong)Count - 1;
 
     /// <summary>Appends one encoded event as the batch's next repeated events field.</summary>
     public void Add(ReadOnlySpan<byte> encodedEvent, long estimatedBytes)
     {
+        _body ??= new ArrayBufferWriter<byte>(16 * 1024);
         var span = _body.GetSpan(ProtoWire.LengthDelimitedFieldSize(encodedEvent.Length));
-        _body.Advance(ProtoWire.WriteLengthDelimited(span, (3 << 3) | 2, encodedEvent));
+        _body.Advance(EventBatchHeader.WriteEvent(span, encodedEvent));
         Count++;
         Bytes += estimatedBytes;
     }
@@ -43,14 +48,16 @@ internal sealed class SentBatch(string sourceId, ulong firstSequence)
     public void Seal()
     {
         var source = Encoding.UTF8.GetBytes(sourceId);
-        var header = ProtoWire.LengthDelimitedFieldSize(source.Length) + 1 + ProtoWire.VarintSize(firstSequence);
-        _message = new byte[header + _body.WrittenCount];
-        var position = ProtoWire.WriteLengthDelimited(_message, (1 << 3) | 2, source);
-        _message[position++] = 2 << 3;
-        position += ProtoWire.WriteVarint(_message.AsSpan(position), firstSequence);
-        _body.WrittenSpan.CopyTo(_message.AsSpan(position));
-        _body.Clear();
+        var body = _body is null ? [] : _body.WrittenSpan;
+        _message = new byte[EventBatchHeader.Size(source, firstSequence) + body.Length];
+        var position = EventBatchHeader.Write(_message, source, firstSequence);
+        body.CopyTo(_message.AsSpan(position));
+        _body = null;
     }
+
+    /// <summary>A batch read back from the durable spool: its EventBatch bytes exactly as they were written there.</summary>
+    public static SentBatch FromDurableSpool(byte[] message, int count, ulong firstSequence, SpoolPosition end) =>
+        new(string.Empty, firstSequence) { _message = message, Count = count, DurableSpoolEnd = end };
 
     /// <summary>A batch read back from the spool, already numbered.</summary>
     public static SentBatch FromSpool(EventBatch message, SpoolFile spool)

@@ -1,3 +1,4 @@
+using Collector.ClientSdk.Durable;
 using Collector.Protocol.Telemetry.V1;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,7 +9,9 @@ namespace Collector.ClientSdk;
 /// The telemetry logger services embed. Log calls put the event in a bounded in-memory buffer and return at once:
 /// they never block, never throw, and allocate nothing for events without attributes. A background sender streams
 /// the buffer to the collector and keeps every event until the collector has made it durable; see
-/// <see cref="TelemetryClientOptions"/> for the limits and what happens past them. Thread-safe; one per process.
+/// <see cref="TelemetryClientOptions"/> for the limits and what happens past them. In durable mode
+/// (<see cref="TelemetryClientOptions.DurableSpoolDirectory"/>) a background journal also writes every event to a spool
+/// on disk, fsync'd in groups, that outlives the process. Thread-safe; one per process.
 /// </summary>
 public sealed class TelemetryClient : IDisposable, IAsyncDisposable
 {
@@ -25,24 +28,38 @@ public sealed class TelemetryClient : IDisposable, IAsyncDisposable
     private readonly EventBuffer _buffer;
     private readonly ClientCounters _counters;
     private readonly TelemetrySender _sender;
+    private readonly DurableSpool? _spool;
+    private readonly SpoolJournal? _journal;
     private int _disposed;
     private volatile bool _stopped;
 
-    /// <summary>Creates the client and starts its background sender; it connects when there is something to send.</summary>
+    /// <summary>
+    /// Creates the client and starts its background sender; it connects when there is something to send. In durable
+    /// mode it first reads what an earlier run left in the spool, to be sent first.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option cannot work (headers gRPC cannot carry, durable-mode settings).</exception>
+    /// <exception cref="IOException">The durable spool directory cannot be used (another client holds it, or it cannot be read or written).</exception>
     public TelemetryClient(TelemetryClientOptions options, ILogger<TelemetryClient>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        TelemetryClientOptions.ValidateDurableSpool(options);
         _options = options;
+        ILogger log = (ILogger?)logger ?? NullLogger.Instance;
         EventBuffer? buffer = null;
-        _counters = new ClientCounters(options.EffectiveSourceId, () => buffer?.Held ?? 0, () => buffer?.HeldBytes ?? 0);
+        DurableSpool? spool = null;
+        _counters = new ClientCounters(options.EffectiveSourceId, () => buffer?.Held ?? 0, () => buffer?.HeldBytes ?? 0, () => spool?.PendingEvents ?? 0, () => spool?.Bytes ?? 0);
         _buffer = buffer = new EventBuffer(options, _counters);
         try
         {
-            _sender = new TelemetrySender(options, _buffer, _counters, (ILogger?)logger ?? NullLogger.Instance);
+            _spool = spool = options.IsDurable ? DurableSpool.Open(options, _counters, log) : null;
+            var builder = new BatchBuilder(options, _buffer, _counters, log, BatchBuilder.FirstSequence(spool?.NextSequenceFloor ?? 0));
+            _sender = new TelemetrySender(options, _buffer, _counters, log, spool is null ? builder : null, spool);
+            _journal = spool is null ? null : new SpoolJournal(options, _buffer, _counters, log, spool, builder);
         }
         catch
         {
-            // Headers gRPC metadata cannot carry: no client, and no meter left behind either.
+            // Headers gRPC metadata cannot carry, or a spool that cannot be used: no client, and no meter or lock left behind.
+            _spool?.Dispose();
             _counters.Dispose();
             throw;
         }
@@ -62,7 +79,11 @@ public sealed class TelemetryClient : IDisposable, IAsyncDisposable
         _buffer.Held,
         _buffer.HeldBytes,
         _counters.LastAck,
-        _counters.Connected);
+        _counters.Connected,
+        _counters.Spooled,
+        _spool?.PendingEvents ?? 0,
+        _spool?.Bytes ?? 0,
+        _counters.SpoolCutBytes);
 
     /// <summary>Logs an event; false when the buffer was full and the event was dropped (counted in <see cref="Stats"/>).</summary>
     public bool Log(string eventType, string? component = null, double value = 0, IReadOnlyDictionary<string, string>? attributes = null, string? status = null) =>
@@ -137,8 +158,26 @@ public sealed class TelemetryClient : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// Flushes (waiting at most DisposeFlushTimeout), then stops the sender. What is still unacknowledged goes to the
-    /// spool directory when one is configured, else it is counted as dropped.
+    /// In durable mode: completes when everything logged before this call is written to the spool and fsync'd, so it
+    /// survives a kill of this process or a power loss, acknowledged or not. Without a durable spool nothing is safe
+    /// before the collector has it, so this is <see cref="FlushAsync"/>.
+    /// </summary>
+    public Task FlushToSpoolAsync(CancellationToken cancellationToken = default)
+    {
+        if (_journal is null || _stopped)
+        {
+            return FlushAsync(cancellationToken);
+        }
+
+        var marker = new FlushMarker(spoolOnly: true);
+        _buffer.AddMarker(marker);
+        return marker.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Flushes (waiting at most DisposeFlushTimeout), then stops the sender. In durable mode what is still
+    /// unacknowledged stays in the durable spool for the next start; otherwise it goes to the spool directory when
+    /// one is configured, else it is counted as dropped.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
@@ -159,6 +198,13 @@ public sealed class TelemetryClient : IDisposable, IAsyncDisposable
 
         await _sender.DisposeAsync();
         _stopped = true;
+        if (_journal is not null)
+        {
+            // Writes what is still buffered; the spool keeps what is unacknowledged, or empties itself.
+            await _journal.DisposeAsync();
+            _spool!.Dispose();
+        }
+
         try
         {
             _sender.SpoolRemaining();

@@ -59,11 +59,65 @@ public sealed class TelemetryClientOptions
     /// </summary>
     public string? SpoolDirectory { get; set; }
 
+    /// <summary>
+    /// Durable mode, off (null) by default: a directory where every logged event is appended to a small spool, fsync'd
+    /// in groups, before it is sent, and kept until the collector acknowledges it. The next client started with the same
+    /// directory (after a kill -9, a crash or a power loss) resends what it holds under its original source id and
+    /// sequences, so the collector stores each event once. An event is safe from a kill once its group is written, at
+    /// most <see cref="DurableSpoolSyncDelay"/> plus one write after the log call; from a power loss once that group's
+    /// fsync completes. Log calls never wait for either. One client at a time may use a directory. Replaces
+    /// <see cref="SpoolDirectory"/> (set one of the two).
+    /// </summary>
+    public string? DurableSpoolDirectory { get; set; }
+
+    /// <summary>
+    /// Durable mode: how long a group of events waits for more before it is written and fsync'd together (0: no wait).
+    /// Longer means fewer fsyncs and more events a kill can lose.
+    /// </summary>
+    public TimeSpan DurableSpoolSyncDelay { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
+    /// Durable mode: the most bytes the spool's files may take (at least 1 MiB). Past it, while the collector is away,
+    /// the oldest segment goes with its unsent events, counted as dropped.
+    /// </summary>
+    public long DurableSpoolMaxBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>How long Dispose waits for what was logged to be acknowledged.</summary>
     public TimeSpan DisposeFlushTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Least time between two warnings about dropped events.</summary>
     public TimeSpan DropWarningInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    internal bool IsDurable => DurableSpoolDirectory is not null;
+
     internal string EffectiveSourceId => string.IsNullOrWhiteSpace(SourceId) ? $"{ServiceName}@{Environment.MachineName}/{Environment.ProcessId}" : SourceId;
+
+    /// <summary>Refuses durable-mode settings that cannot work, naming the option.</summary>
+    internal static void ValidateDurableSpool(TelemetryClientOptions options)
+    {
+        if (options.DurableSpoolDirectory is null)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DurableSpoolDirectory))
+        {
+            throw new ArgumentException("DurableSpoolDirectory is empty: give a directory, or null for no durable spool.", nameof(options));
+        }
+
+        if (options.SpoolDirectory is not null)
+        {
+            throw new ArgumentException("Set SpoolDirectory (a spool written at dispose) or DurableSpoolDirectory (every event spooled), not both.", nameof(options));
+        }
+
+        if (options.DurableSpoolMaxBytes < 1024 * 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.DurableSpoolMaxBytes, "DurableSpoolMaxBytes must be at least 1 MiB (1048576).");
+        }
+
+        if (options.DurableSpoolSyncDelay < TimeSpan.Zero || options.DurableSpoolSyncDelay > TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.DurableSpoolSyncDelay, "DurableSpoolSyncDelay must be between 0 and 1 s.");
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using System.Net.Http;
 using System.Security.Cryptography.X509Certificates;
+using Collector.ClientSdk.Durable;
 using Collector.Protocol.Telemetry;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,8 @@ namespace Collector.ClientSdk;
 /// The background sender: takes events from the buffer in order, numbers them, streams them as batches over
 /// telemetry.v1.Collector/Stream, and keeps each batch until its Ack says it is durable. After a lost connection it
 /// reconnects with backoff and jitter and resends the unacknowledged batches with the same sequences, so the
-/// collector's dedup stores each event once.
+/// collector's dedup stores each event once. In durable mode the spool journal numbers the events instead, and the
+/// sender reads the batches back from the durable spool.
 /// </summary>
 internal sealed partial class TelemetrySender : IAsyncDisposable
 {
@@ -20,9 +22,10 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CollectorStreamChannel _channel;
     private readonly string _sourceId;
-    private readonly EventEncoder _encoder;
-    // Well under the collector's 4 MiB message limit even for long messages (estimates count 2 bytes a character).
-    private const long MaxBatchBytes = 1024 * 1024;
+
+    // Null in durable mode (the journal numbers events); else this sender numbers them.
+    private readonly BatchBuilder? _builder;
+    private readonly DurableSpool? _spool;
 
     // What the collector takes by default; a batch that came out larger fails its stream with RESOURCE_EXHAUSTED here.
     private const int MaxMessageBytes = 4 * 1024 * 1024;
@@ -30,22 +33,19 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
     private readonly Queue<SentBatch> _unacked = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
-    private ulong _nextSequence;
     private long _droppedAtLastWarning;
     private DateTime _lastWarning = DateTime.MinValue;
 
-    public TelemetrySender(TelemetryClientOptions options, EventBuffer buffer, ClientCounters counters, ILogger logger)
+    /// <summary>The sender numbers the buffer's events with <paramref name="builder"/>, or reads batches from <paramref name="spool"/>.</summary>
+    public TelemetrySender(TelemetryClientOptions options, EventBuffer buffer, ClientCounters counters, ILogger logger, BatchBuilder? builder, DurableSpool? spool)
     {
         _options = options;
         _buffer = buffer;
         _counters = counters;
         _logger = logger;
         _sourceId = options.EffectiveSourceId;
-        _encoder = new EventEncoder(options.ServiceName);
-
-        // Sequences start from the clock (microseconds), so a restarted service with the same source id continues
-        // above what it sent before instead of being taken for duplicates.
-        _nextSequence = (ulong)(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000);
+        _builder = builder;
+        _spool = spool;
         _channel = new CollectorStreamChannel(options.CollectorUrl, CreateHandler(options), options.Headers, MaxMessageBytes);
         LoadSpool();
         _loop = Task.Run(RunAsync);
@@ -121,10 +121,10 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
             try
             {
                 // Connect only with something to send: an idle service does not knock on an absent collector.
-                while (_unacked.Count == 0 && _buffer.IsEmpty)
+                while (_unacked.Count == 0 && !HasWaiting())
                 {
                     WarnAboutDrops();
-                    await _buffer.WaitAsync(_options.FlushInterval, token);
+                    await WaitForBatchesAsync(token);
                 }
 
                 var call = _channel.OpenStream(token);
@@ -188,10 +188,10 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
                 continue;
             }
 
-            var batch = TakeBatch();
+            var batch = _spool is null ? TakeBatch() : _spool.ReadNext();
             if (batch is null)
             {
-                await Task.WhenAny(acks, _buffer.WaitAsync(_options.FlushInterval, token));
+                await Task.WhenAny(acks, WaitForBatchesAsync(token));
                 continue;
             }
 
@@ -243,55 +243,49 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
                 throw new RpcException(new Status(StatusCode.Internal, $"collector acknowledged through {ack.DurableThrough}, batch ended at {batch.LastSequence}"));
             }
 
-            _buffer.Release(batch.Count, batch.Bytes);
+            if (_spool is null)
+            {
+                // In durable mode its events left the buffer when the journal wrote them.
+                _buffer.Release(batch.Count, batch.Bytes);
+            }
+
             _counters.Acked(batch.Count, ack.Rejections.Count);
             foreach (var rejection in ack.Rejections.Take(3))
             {
                 LogRejected(_logger, rejection.Sequence, rejection.Reason);
             }
 
+            // Flushes complete after the counts, so a caller of FlushAsync reads them.
             batch.CompleteMarkers();
             batch.Spool?.Acknowledged();
+            _spool?.Acknowledged(batch);
         }
 
         token.ThrowIfCancellationRequested();
         throw new RpcException(new Status(StatusCode.Unavailable, "the collector ended the stream"));
     }
 
+    private bool HasWaiting() => _spool?.HasUnsent ?? !_buffer.IsEmpty;
+
+    private Task WaitForBatchesAsync(CancellationToken token) =>
+        _spool?.WaitAsync(_options.FlushInterval, token) ?? _buffer.WaitAsync(_options.FlushInterval, token);
+
     /// <summary>Takes waiting events into the next batch (flush markers ride along); null when nothing waits.</summary>
     private SentBatch? TakeBatch()
     {
-        SentBatch? batch = null;
-        while (batch is null || (batch.Count < _options.MaxBatchEvents && batch.Bytes < MaxBatchBytes))
+        if (_builder is null || !_buffer.HasQueued)
         {
-            if (!_buffer.TryTake(out var pending))
-            {
-                break;
-            }
-
-            batch ??= new SentBatch(_sourceId, _nextSequence);
-            if (pending.Kind == PendingKind.FlushMarker)
-            {
-                batch.Markers.Add((FlushMarker)pending.Payload!);
-                continue;
-            }
-
-            try
-            {
-                batch.Add(_encoder.Encode(pending), pending.EstimatedBytes);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                // A value no event can carry: given up here, never thrown at the caller.
-                _buffer.Release(1, pending.EstimatedBytes);
-                _counters.Dropped(1);
-                LogUnencodable(_logger, ex.Message);
-            }
+            return null;
         }
 
-        if (batch is { Count: > 0 })
+        var batch = new SentBatch(_sourceId, _builder.NextSequence);
+        if (!_builder.Fill(batch, batch.Markers))
         {
-            _nextSequence += (ulong)batch.Count;
+            return null;
+        }
+
+        if (batch.Count > 0)
+        {
             batch.Seal();
         }
 
@@ -314,7 +308,8 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
 
     private void AttachOrphanMarkers()
     {
-        while (_buffer.TryTakeOrphanMarker(out var marker))
+        // In durable mode the journal, the buffer's consumer, takes them.
+        while (_builder is not null && _buffer.TryTakeOrphanMarker(out var marker))
         {
             var carrier = new SentBatch(_sourceId, 0);
             carrier.Markers.Add(marker!);
@@ -361,7 +356,4 @@ internal sealed partial class TelemetrySender : IAsyncDisposable
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Telemetry collector rejected event {Sequence}: {Reason}")]
     private static partial void LogRejected(ILogger logger, ulong sequence, string reason);
-
-    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Telemetry event could not be encoded and was dropped: {Reason}")]
-    private static partial void LogUnencodable(ILogger logger, string reason);
 }

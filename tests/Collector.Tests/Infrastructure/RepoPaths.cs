@@ -15,6 +15,9 @@ internal static class RepoPaths
     /// <summary>samples/<paramref name="name"/>'s assembly, built in the same configuration as the tests.</summary>
     public static string SampleDll(string name) => Path.Combine(Root, "samples", name, "bin", Configuration, "net10.0", name + ".dll");
 
+    /// <summary>tests/<paramref name="name"/>'s assembly (a program the tests run as a process), built in the same configuration.</summary>
+    public static string TestProgramDll(string name) => Path.Combine(Root, "tests", name, "bin", Configuration, "net10.0", name + ".dll");
+
     private static string Configuration =>
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
