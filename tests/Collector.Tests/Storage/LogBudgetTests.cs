@@ -28,7 +28,7 @@ public sealed class LogBudgetTests : IDisposable
             Assert.Equal(Count, await EventStreamer.SendAsync(collector.GrpcUri, "budget-standalone", 1, Count, batchSize: 100));
             var metrics = await WaitForMetricsAsync(collector, m => m.Value("collector_log_bytes") <= Budget && Dropped(m) > 0, "the log back within its budget");
             var dropped = (long)Dropped(metrics);
-            Assert.Contains("Log budget: dropped the oldest", collector.Output, StringComparison.Ordinal);
+            await collector.WaitForOutputAsync("Log budget: dropped the oldest", Timeout);
             await collector.StopAsync();
 
             var kept = (await LogContents.ReadDirectoryAsync(_data.Path)).Select(e => e.Sequence).ToList();
