@@ -24,6 +24,9 @@ public sealed class CollectorOptions
 
     public double CommitIntervalMs { get; set; } = 1;
 
+    /// <summary>How often the dedup state is checkpointed and the log truncated behind its consumers.</summary>
+    public double CheckpointIntervalMs { get; set; } = 10_000;
+
     /// <summary>PEM certificate (or PFX) for TLS on https urls.</summary>
     public string? TlsCertificate { get; set; }
 

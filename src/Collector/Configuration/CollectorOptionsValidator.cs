@@ -25,6 +25,11 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
             errors.Add($"{Key(nameof(options.CommitIntervalMs))} must be above 0 and at most 1000 (was {options.CommitIntervalMs})");
         }
 
+        if (options.CheckpointIntervalMs is < 100 or > 3_600_000 || !double.IsFinite(options.CheckpointIntervalMs))
+        {
+            errors.Add($"{Key(nameof(options.CheckpointIntervalMs))} must be between 100 and 3600000 (was {options.CheckpointIntervalMs})");
+        }
+
         if (options.TlsCertificate is { } certificate && !File.Exists(certificate))
         {
             errors.Add($"{Key(nameof(options.TlsCertificate))}: file '{certificate}' does not exist");

@@ -23,6 +23,7 @@ public static class CommandLineFlags
         new("--log-budget-bytes", "LogBudgetBytes", "10737418240 (10 GiB)", "Most bytes the durable log holds, in every profile (standalone, ClickHouse away, upstream away); past it the oldest entries are dropped, counted in collector_dropped_events_total{reason=\"log_budget\"} and logged (event 2060). On disk add up to one segment (--log-segment-bytes)"),
         new("--log-budget-days", "LogBudgetDays", "30", "Oldest entry the durable log keeps (fractions allowed); older entries are dropped the same way"),
         new("--log-segment-bytes", "LogSegmentBytes", "1073741824 (1 GiB)", "Size of one segment file of a new log, a power of two from 16 MiB to 4 GiB: the log budget frees disk a whole segment at a time. Fixed when the log is made (kept in <data-dir>/log-geometry); an existing log keeps its size"),
+        new("--checkpoint-interval-ms", "CheckpointIntervalMs", "10000", "How often the dedup state is checkpointed and the log's files behind every consumer are deleted; a start replays the log from the last checkpoint"),
         new("--commit-interval-ms", "CommitIntervalMs", "1", "Least time between two group commits of the log"),
         new("--tls-certificate", "TlsCertificate", "none", "PEM certificate (with --tls-key) or PFX, required by https:// urls"),
         new("--tls-key", "TlsKey", "none", "PEM private key"),

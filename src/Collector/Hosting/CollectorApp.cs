@@ -56,6 +56,7 @@ public sealed class CollectorApp : IAsyncDisposable
         {
             DataDirectory = Path.GetFullPath(options.DataDir),
             CommitInterval = TimeSpan.FromMilliseconds(options.CommitIntervalMs),
+            DedupCheckpointInterval = TimeSpan.FromMilliseconds(options.CheckpointIntervalMs),
             MaxMessageBytes = options.MaxReceiveMessageBytes,
             Repair = options.RepairLog,
             BudgetBytes = options.LogBudgetBytes,

@@ -24,10 +24,24 @@ public sealed class CoreKillLoopTests(ClickHouseFixture fixture, ITestOutputHelp
     public void Dispose() => _data.Dispose();
 
     [Fact]
-    public async Task Kill9UnderLoadDuringStartAndShutdown_CoreWithClickHouse_EveryAcknowledgedEventStoredOnceIntact()
+    public Task Kill9UnderLoadDuringStartAndShutdown_CoreWithClickHouse_EveryAcknowledgedEventStoredOnceIntact() =>
+        RunAsync(Seed, "core with ClickHouse");
+
+    /// <summary>
+    /// With 16 MiB segments the core deletes the segment files the batcher has passed (at each dedup checkpoint) while
+    /// the kills land: a kill between FASTER's commit record and its file deletions, or in a start that finds fewer
+    /// files than its record named, must lose nothing.
+    /// </summary>
+    [Fact]
+    public Task Kill9UnderLoad_CoreDeletingPassedSegments_EveryAcknowledgedEventStoredOnceIntact() =>
+        RunAsync(Seed + 1000, "core with ClickHouse, 16 MiB segments deleted as the batcher passes", "--log-segment-bytes", SmallSegmentBytes, "--checkpoint-interval-ms", "500");
+
+    private const string SmallSegmentBytes = "16777216";
+
+    private async Task RunAsync(int seed, string profile, params string[] extraArgs)
     {
-        string[] args = ["--node-id", "core-1", "--clickhouse-url", fixture.Server.Url.ToString(), "--clickhouse-database", _database];
-        var loop = new KillLoop("core-kill-loop", Sources, BatchEvents, Seed);
+        string[] args = ["--node-id", "core-1", "--clickhouse-url", fixture.Server.Url.ToString(), "--clickhouse-database", _database, .. extraArgs];
+        var loop = new KillLoop("core-kill-loop", Sources, BatchEvents, seed);
         var plan = loop.Plan(KillLoop.UnderLoadKills(shortMode: 3), leastOfEach: 1);
         TimeSpan catchUp;
         using (var core = await loop.RunAsync(() => CollectorProcess.Launch(_data.Path, args), plan))
@@ -41,11 +55,12 @@ public sealed class CoreKillLoopTests(ClickHouseFixture fixture, ITestOutputHelp
             await core.StopAsync();
         }
 
+        var segments = SegmentLayout.SegmentNumbers(_data.Path);
         DeliveryOracle.ReportThenAssert(
-            $"kill -9 at random moments, during start and shutdown (core with ClickHouse, {Sources} resending sources)",
-            $"{plan.Count} kills, seed {Seed}",
+            $"kill -9 at random moments, during start and shutdown ({profile}, {Sources} resending sources)",
+            $"{plan.Count} kills, seed {seed}",
             await DeliveryOracle.FromClickHouseAsync(fixture.Server, _database, loop.Senders),
-            $"{loop.Figures(plan)}; the batcher caught up {catchUp.TotalSeconds:F1} s after the senders stopped",
+            $"{loop.Figures(plan)}; the batcher caught up {catchUp.TotalSeconds:F1} s after the senders stopped; segment files left: {segments.Count}, lowest segment.{segments.FirstOrDefault()}",
             output);
         loop.AssertKillsLanded(plan);
     }
