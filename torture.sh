@@ -20,6 +20,8 @@ dotnet build Collector.sln -c Release -nologo -v quiet
 filter="FullyQualifiedName~Collector.Tests.Torture|FullyQualifiedName~CrashRecoveryTests|FullyQualifiedName~ClickHouseCrashTests"
 filter+="|FullyQualifiedName~ClickHouseOutageTests|FullyQualifiedName~ClickHouseErrorTests|FullyQualifiedName~CommitRecordDamageTests"
 filter+="|FullyQualifiedName~DiskFullTests|FullyQualifiedName~DiskFullResumeTests|FullyQualifiedName~PersistedCursorTests|FullyQualifiedName~EdgeToCoreTests"
+filter+="|FullyQualifiedName~CommitRecoveryTests|FullyQualifiedName~CommitRecordWriteTests|FullyQualifiedName~LogGeometryTests|FullyQualifiedName~LogBudgetTests"
+filter+="|FullyQualifiedName~DurableSpoolClientTests"
 
 report=$(mktemp)
 log=$(mktemp)
