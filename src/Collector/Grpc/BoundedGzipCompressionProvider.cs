@@ -7,7 +7,9 @@ namespace Collector.Host.Grpc;
 /// <summary>
 /// gzip for the calls grpc-dotnet serves, with the receive limit enforced while inflating: grpc-dotnet checks only a
 /// message's compressed length and inflates without a bound, so one small message (to the public health service, say)
-/// could inflate to gigabytes. Past the limit the call ends RESOURCE_EXHAUSTED, as our own methods do.
+/// could inflate to gigabytes. Past the limit the call ends RESOURCE_EXHAUSTED, as our own methods do. A message that
+/// is not gzip at all ends it INVALID_ARGUMENT, as a Content-Encoding: gzip body that is not gzip gets a 400 on the
+/// HTTP listener (grpc-dotnet would let the inflater's exception end a unary call UNKNOWN and a stream INTERNAL).
 /// </summary>
 public sealed class BoundedGzipCompressionProvider(int maxReceiveMessageBytes) : ICompressionProvider
 {
@@ -38,12 +40,31 @@ public sealed class BoundedGzipCompressionProvider(int maxReceiveMessageBytes) :
             set => throw new NotSupportedException();
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => Count(inflating.Read(buffer, offset, count));
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-        public override int Read(Span<byte> buffer) => Count(inflating.Read(buffer));
+        public override int Read(Span<byte> buffer)
+        {
+            try
+            {
+                return Count(inflating.Read(buffer));
+            }
+            catch (InvalidDataException ex)
+            {
+                throw NotGzip(ex);
+            }
+        }
 
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Count(await inflating.ReadAsync(buffer, cancellationToken));
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return Count(await inflating.ReadAsync(buffer, cancellationToken));
+            }
+            catch (InvalidDataException ex)
+            {
+                throw NotGzip(ex);
+            }
+        }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -67,6 +88,9 @@ public sealed class BoundedGzipCompressionProvider(int maxReceiveMessageBytes) :
 
             base.Dispose(disposing);
         }
+
+        private static RpcException NotGzip(InvalidDataException ex) =>
+            new(new Status(StatusCode.InvalidArgument, $"the message is not valid gzip (grpc-encoding gzip): {ex.Message}"));
 
         private int Count(int read)
         {

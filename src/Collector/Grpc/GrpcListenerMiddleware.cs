@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
+using Collector.Host.Configuration;
 using Collector.Host.Metrics;
 using Collector.Host.SelfTelemetry;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+using Microsoft.Extensions.Options;
 
 namespace Collector.Host.Grpc;
 
@@ -15,10 +17,11 @@ namespace Collector.Host.Grpc;
 /// the gRPC spec wants; takes the endpoint away from a request that routing matched to an HTTP route, so that only
 /// gRPC is served here (<see cref="RefuseUnserved"/> answers it UNIMPLEMENTED after the access check, so a caller
 /// without a key cannot probe which methods exist); lifts Kestrel's body limits (streams are long-lived and idle);
+/// checks each message header of the request body as grpc-dotnet reads it (<see cref="FrameHeaderCheck"/>);
 /// counts and times every request by method and status, and opens the call's root span. After the response, a client
 /// still sending gets the end of it at once (<see cref="UnfinishedRequestDrain"/>).
 /// </summary>
-public sealed class GrpcListenerMiddleware(RequestMetrics metrics, TimeProvider time)
+public sealed class GrpcListenerMiddleware(RequestMetrics metrics, TimeProvider time, IOptions<CollectorOptions> options)
 {
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
@@ -43,8 +46,18 @@ public sealed class GrpcListenerMiddleware(RequestMetrics metrics, TimeProvider 
                 }
 
                 DisableBodyLimits(context);
+                var body = FrameHeaderCheck.Install(context, options.Value.MaxReceiveMessageBytes);
                 span = method is null ? null : HostActivity.StartCall(method);
-                await next(context);
+                try
+                {
+                    await next(context);
+                }
+                finally
+                {
+                    // The drain below reads what is left of the body as it is, headers and all.
+                    context.Features.Set(body);
+                }
+
                 code = StatusLabel(context, out var status, out var message);
                 HostActivity.EndCall(span, status, message);
                 span = null;

@@ -9,12 +9,14 @@ using Grpc.Core;
 namespace Collector.Host.Grpc;
 
 /// <summary>
-/// telemetry.v1.Collector, served by grpc-dotnet (<see cref="IngestMethods"/> binds it), in front of <see cref="IngestService"/>. Stream reads batches as they
-/// come and ingests each at once, while a second loop sends their Acks in order as the log commits them. Reading never
-/// waits for a commit; at most <see cref="MaxPendingAcks"/> batches wait for theirs, which is the stream's
-/// backpressure. However the stream ends, the Acks of every batch ingested before go out first: a refused batch ends
-/// it with its own status after them, a failed log with UNAVAILABLE, and the collector stopping stops the reading and
-/// ends it UNAVAILABLE once the pending Acks are written. Send is one batch, answered once the log commits it.
+/// telemetry.v1.Collector, served by grpc-dotnet (<see cref="IngestMethods"/> binds it), in front of
+/// <see cref="IngestService"/>. Stream reads batches as they come and ingests each at once, while a second loop sends
+/// their Acks in order as the log commits them. Reading never waits for a commit; at most
+/// <see cref="MaxPendingAcks"/> batches wait for theirs, which is the stream's backpressure, and a stream holds no
+/// ingest memory between batches. However the stream ends, the Acks of every batch ingested before go out first: a
+/// refused batch ends it with its own status after them, a failed log with UNAVAILABLE, and the collector stopping
+/// stops the reading and ends it UNAVAILABLE once the pending Acks are written. Send is one batch, answered once the
+/// log commits it.
 /// </summary>
 public sealed class IngestGrpcService(IngestService ingest, IHostApplicationLifetime lifetime)
 {
@@ -30,14 +32,13 @@ public sealed class IngestGrpcService(IngestService ingest, IHostApplicationLife
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var pending = Channel.CreateBounded<PendingAck>(new BoundedChannelOptions(MaxPendingAcks) { SingleReader = true, SingleWriter = true });
         var acks = SendAcksAsync(responses, pending.Reader, context, reading);
-        var scratch = ingest.RentScratch();
         Exception? readFailure = null;
         try
         {
             while (await requests.MoveNext(reading.Token))
             {
                 using var payload = requests.Current;
-                var pendingAck = ingest.Ingest(payload.Span, scratch, bucket: bucket);
+                var pendingAck = Ingest(payload, bucket);
 
                 // Not the stopping token: a batch ingested as the stop comes still gets its Ack.
                 await pending.Writer.WriteAsync(pendingAck, context.CancellationToken);
@@ -50,7 +51,6 @@ public sealed class IngestGrpcService(IngestService ingest, IHostApplicationLife
         finally
         {
             pending.Writer.TryComplete();
-            ingest.ReturnScratch(scratch);
         }
 
         // Acks of every batch ingested before the end (or the bad one) go out before the status.
@@ -79,14 +79,12 @@ public sealed class IngestGrpcService(IngestService ingest, IHostApplicationLife
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         PendingAck pending;
-        var scratch = ingest.RentScratch();
         try
         {
-            pending = ingest.Ingest(request.Span, scratch, bucket: ApiCaller.Of(context.GetHttpContext()).Bucket);
+            pending = Ingest(request, ApiCaller.Of(context.GetHttpContext()).Bucket);
         }
         finally
         {
-            ingest.ReturnScratch(scratch);
             request.Dispose();
         }
 
@@ -95,6 +93,23 @@ public sealed class IngestGrpcService(IngestService ingest, IHostApplicationLife
         // Recorded when grpc-dotnet has the response; it writes it as soon as this returns.
         ingest.AckWritten(pending);
         return ack;
+    }
+
+    /// <summary>
+    /// One batch into the log, with working memory borrowed for just that long: a stream that idles between batches
+    /// holds none (a thousand idle streams that each once sent a large batch held about half a megabyte each).
+    /// </summary>
+    private PendingAck Ingest(IngestPayload payload, EventRateBucket? bucket)
+    {
+        var scratch = ingest.RentScratch();
+        try
+        {
+            return ingest.Ingest(payload.Span, scratch, bucket: bucket);
+        }
+        finally
+        {
+            ingest.ReturnScratch(scratch);
+        }
     }
 
     /// <summary>Writes Acks in order as their commits land; returns the status to end with when the log failed.</summary>

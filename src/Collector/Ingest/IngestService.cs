@@ -24,15 +24,26 @@ public sealed class IngestService(
     private readonly byte[] _nodeIdUtf8 = System.Text.Encoding.UTF8.GetBytes(identity.NodeId);
 
     private readonly ConcurrentBag<IngestScratch> _scratchPool = [];
+    private int _scratchesOut;
 
     public DurableLog Log => log;
 
-    /// <summary>Working memory for one call; give it back with <see cref="ReturnScratch"/> when the call ends.</summary>
-    public IngestScratch RentScratch() =>
-        _scratchPool.TryTake(out var scratch) ? scratch : new IngestScratch(logOptions.TargetEntryBytes, log.MaxEntryBytes);
+    /// <summary>
+    /// Working memory rented and not yet given back. A scratch grows to the largest batch it has held (up to the
+    /// log's largest entry), so whatever keeps one while it waits (an idle stream) holds that much memory.
+    /// </summary>
+    public int ScratchesOut => Volatile.Read(ref _scratchesOut);
+
+    /// <summary>Working memory for one batch or request; give it back with <see cref="ReturnScratch"/> as soon as it is ingested.</summary>
+    public IngestScratch RentScratch()
+    {
+        Interlocked.Increment(ref _scratchesOut);
+        return _scratchPool.TryTake(out var scratch) ? scratch : new IngestScratch(logOptions.TargetEntryBytes, log.MaxEntryBytes);
+    }
 
     public void ReturnScratch(IngestScratch scratch)
     {
+        Interlocked.Decrement(ref _scratchesOut);
         if (_scratchPool.Count < Environment.ProcessorCount * 4)
         {
             _scratchPool.Add(scratch);

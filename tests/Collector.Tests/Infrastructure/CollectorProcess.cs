@@ -24,6 +24,9 @@ internal sealed partial class CollectorProcess : IDisposable
 
     public int ProcessId => _child.Process.Id;
 
+    /// <summary>Whether the process has ended (a crash, when nothing stopped it).</summary>
+    public bool HasExited => _child.Process.HasExited;
+
     public static Task<CollectorProcess> StartAsync(string dataDir, params string[] extraArgs) =>
         StartAsync(dataDir, FreePort.Next(), FreePort.Next(), extraArgs);
 

@@ -31,6 +31,16 @@ internal static class RawGrpc
     public static async Task<RawResponse> PostAsync(Uri server, string path, HttpContent content, IDictionary<string, string>? headers = null)
     {
         using var http = new HttpClient(new SocketsHttpHandler());
+        return await PostAsync(http, server, path, content, headers, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// The same on a client the caller keeps (one HTTP/2 connection for many requests, as a fuzzer sends them). The
+    /// body goes out exactly as <paramref name="content"/> writes it; only HTTP/2's own framing is added.
+    /// </summary>
+    public static async Task<RawResponse> PostAsync(HttpClient http, Uri server, string path, HttpContent content, IDictionary<string, string>? headers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(http);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server, path))
         {
             Content = content,
@@ -43,8 +53,8 @@ internal static class RawGrpc
             request.Headers.TryAddWithoutValidation(name, value);
         }
 
-        using var response = await http.SendAsync(request);
-        var bytes = await response.Content.ReadAsByteArrayAsync();
+        using var response = await http.SendAsync(request, cancellationToken);
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         var inHeaders = response.Headers.TryGetValues("grpc-status", out var headerStatus);
         var status = inHeaders ? headerStatus!.First() : response.TrailingHeaders.TryGetValues("grpc-status", out var trailerStatus) ? trailerStatus.First() : null;
         var message = response.Headers.TryGetValues("grpc-message", out var m1) ? m1.First()

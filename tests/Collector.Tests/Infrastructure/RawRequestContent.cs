@@ -3,15 +3,27 @@ using System.Net.Http.Headers;
 
 namespace Collector.Tests.Infrastructure;
 
-/// <summary>A gRPC request body written one byte per write and flush: every frame arrives split across DATA frames.</summary>
+/// <summary>
+/// A request body written in pieces, each its own write and flush, so each goes out in DATA frames of its own: by
+/// default one byte per piece (every frame split across DATA frames), or cut where the caller says (a message split
+/// anywhere, or several messages in one piece).
+/// </summary>
 internal sealed class TrickledContent : HttpContent
 {
     private readonly byte[] _body;
+    private readonly int[] _cuts;
 
     public TrickledContent(byte[] body)
+        : this(body, Enumerable.Range(1, Math.Max(0, body.Length - 1)), RawGrpc.ContentType)
+    {
+    }
+
+    /// <summary>Cut before each offset in <paramref name="cuts"/>; no Content-Type header when <paramref name="contentType"/> is null.</summary>
+    public TrickledContent(byte[] body, IEnumerable<int> cuts, string? contentType)
     {
         _body = body;
-        Headers.ContentType = new MediaTypeHeaderValue(RawGrpc.ContentType);
+        _cuts = [.. cuts.Where(cut => cut > 0 && cut < body.Length).Distinct().Order(), body.Length];
+        Headers.ContentType = contentType is null ? null : MediaTypeHeaderValue.Parse(contentType);
     }
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
@@ -19,10 +31,12 @@ internal sealed class TrickledContent : HttpContent
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
-        for (var i = 0; i < _body.Length; i++)
+        var from = 0;
+        foreach (var cut in _cuts)
         {
-            await stream.WriteAsync(_body.AsMemory(i, 1), cancellationToken);
+            await stream.WriteAsync(_body.AsMemory(from, cut - from), cancellationToken);
             await stream.FlushAsync(cancellationToken);
+            from = cut;
         }
     }
 

@@ -1,0 +1,93 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Collector.Host.Grpc;
+using Grpc.Core;
+
+namespace Collector.Tests.Ingest;
+
+/// <summary>The check of each message header as the request body is read: byte-level, on a pipe, no server.</summary>
+public sealed class FrameHeaderCheckTests
+{
+    private const int Limit = 100;
+
+    [Fact]
+    public async Task ReadAsync_WholeFramesInOneRead_PassedThroughUntouched()
+    {
+        var (pipe, check) = Checked();
+        byte[] body = [
+            0x00, 0x00, 0x00, 0x00, 0x02, 0xAA, 0xBB, // not compressed, length 2, message
+            0x01, 0x00, 0x00, 0x00, 0x00,             // compressed, length 0
+        ];
+        await pipe.Writer.WriteAsync(body);
+
+        var read = await check.ReadAsync();
+
+        Assert.Equal(body, read.Buffer.ToArray());
+    }
+
+    [Fact]
+    public async Task ReadAsync_BadFlagAtTheStart_InternalAndNothingTaken()
+    {
+        var (pipe, check) = Checked();
+        await pipe.Writer.WriteAsync(new byte[] { 0x02, 0x00, 0x00, 0x00, 0x00 }); // flag 2, length 0
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => check.ReadAsync().AsTask());
+
+        Assert.Equal((StatusCode.Internal, FrameHeaderCheck.BadFlagMessage), (error.StatusCode, error.Status.Detail));
+        Assert.True(pipe.Reader.TryRead(out var left));
+        Assert.Equal(5, left.Buffer.Length);
+    }
+
+    [Fact]
+    public async Task ReadAsync_BadHeaderAfterAGoodFrame_FailsOnlyOnceTheGoodFrameIsTaken()
+    {
+        var (pipe, check) = Checked();
+        await pipe.Writer.WriteAsync(new byte[]
+        {
+            0x00, 0x00, 0x00, 0x00, 0x01, 0x42, // a good frame of one byte
+            0x00, 0x00, 0x00, 0x00, 0x65,       // length 101: over the limit of 100
+        });
+
+        var first = await check.ReadAsync();
+        check.AdvanceTo(first.Buffer.GetPosition(6));
+        var error = await Assert.ThrowsAsync<RpcException>(() => check.ReadAsync().AsTask());
+
+        Assert.Equal((StatusCode.ResourceExhausted, FrameHeaderCheck.TooLargeMessage), (error.StatusCode, error.Status.Detail));
+    }
+
+    [Fact]
+    public async Task ReadAsync_HeaderSplitAcrossReads_CheckedOnceWhole()
+    {
+        var (pipe, check) = Checked();
+        await pipe.Writer.WriteAsync(new byte[] { 0x00, 0x00, 0x00 }); // a header's first three bytes
+        var partial = await check.ReadAsync();
+        check.AdvanceTo(partial.Buffer.Start, partial.Buffer.End);
+
+        await pipe.Writer.WriteAsync(new byte[] { 0x00, 0x03, 0x01, 0x02, 0x03, 0xFF, 0x00 }); // length 3, message, then flag 0xFF
+        var whole = await check.ReadAsync();
+
+        // The first frame is whole and good; the next header is not whole yet, so nothing fails.
+        Assert.Equal(10, whole.Buffer.Length);
+        check.AdvanceTo(whole.Buffer.GetPosition(8), whole.Buffer.End);
+        await pipe.Writer.WriteAsync(new byte[] { 0x00, 0x00, 0x00 });
+        var error = await Assert.ThrowsAsync<RpcException>(() => check.ReadAsync().AsTask());
+        Assert.Equal(StatusCode.Internal, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task ReadAsync_LengthOfFourGibibytes_ResourceExhaustedNotAnOverflow()
+    {
+        var (pipe, check) = Checked();
+        await pipe.Writer.WriteAsync(new byte[] { 0x00, 0xFF, 0xFF, 0xFF, 0xFF }); // length 2^32 - 1
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => check.ReadAsync().AsTask());
+
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+    }
+
+    private static (Pipe Pipe, FrameHeaderCheck Check) Checked()
+    {
+        var pipe = new Pipe();
+        return (pipe, new FrameHeaderCheck(pipe.Reader, Limit));
+    }
+}
