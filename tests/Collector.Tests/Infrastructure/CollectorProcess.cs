@@ -59,8 +59,6 @@ internal sealed partial class CollectorProcess : IDisposable
     /// <summary>Waits until /healthcheck answers 2xx; fails with the output if the process exits first or takes over 60 s.</summary>
     public Task WaitUntilHealthyAsync() => _child.WaitForHttpAsync(new Uri(HttpUri, "/healthcheck"), TimeSpan.FromSeconds(60), "collector");
 
-    public bool HasExited => _child.Process.HasExited;
-
     public int ExitCode => _child.Process.ExitCode;
 
     /// <summary>
