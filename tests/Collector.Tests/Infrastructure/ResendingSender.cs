@@ -1,14 +1,20 @@
+using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Net.Client;
 using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Tests.Infrastructure;
 
-/// <summary>One source streaming flat out to whatever collector is current; after a failure it resends from the first unacknowledged sequence.</summary>
+/// <summary>
+/// One source streaming to whatever collector is current, flat out or at <see cref="EventsPerSecond"/>; after a
+/// failure it resends from the first unacknowledged sequence.
+/// </summary>
 internal sealed class ResendingSender(string source, int batchEvents)
 {
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _acked;
     private long _sentThrough;
+    private long _paced;
 
     public string Source => source;
 
@@ -19,6 +25,9 @@ internal sealed class ResendingSender(string source, int batchEvents)
     public ulong SentThrough => (ulong)Interlocked.Read(ref _sentThrough);
 
     public int Failures { get; private set; }
+
+    /// <summary>A steady rate (resends included) instead of flat out; 0 for flat out. A sender held up never makes up more than a second.</summary>
+    public int EventsPerSecond { get; init; }
 
     private volatile bool _finishing;
 
@@ -56,6 +65,7 @@ internal sealed class ResendingSender(string source, int batchEvents)
         var next = Acked + 1;
         while (!reading.IsCompleted && !stop.IsCancellationRequested && !_finishing)
         {
+            await PaceAsync(stop);
             InterlockedMax(ref _sentThrough, (long)next + batchEvents - 1);
             if (!await call.RequestStream.TryWriteAsync(Events.Batch(source, next, batchEvents, offset: (int)next - 1)))
             {
@@ -67,6 +77,22 @@ internal sealed class ResendingSender(string source, int batchEvents)
 
         await call.RequestStream.CompleteAsync();
         await reading;
+    }
+
+    private async Task PaceAsync(CancellationToken stop)
+    {
+        if (EventsPerSecond <= 0)
+        {
+            return;
+        }
+
+        _paced = Math.Max(_paced, (long)((_clock.Elapsed.TotalSeconds - 1) * EventsPerSecond));
+        var wait = TimeSpan.FromSeconds((double)_paced / EventsPerSecond) - _clock.Elapsed;
+        _paced += batchEvents;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, stop);
+        }
     }
 
     private static void InterlockedMax(ref long location, long value)
