@@ -103,6 +103,9 @@ public sealed class CollectorOptions
 
     public double ClickHouseMaxBackoffMs { get; set; } = 5000;
 
+    /// <summary>The longest one ClickHouse request may take (a hung server ends in this, then the batcher retries).</summary>
+    public double ClickHouseTimeoutMs { get; set; } = 30_000;
+
     public int RetentionRawDays { get; set; } = 60;
 
     public int RetentionRollupDays { get; set; } = 400;

@@ -190,6 +190,11 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
 
         CheckBackoff(nameof(options.ClickHouseMinBackoffMs), options.ClickHouseMinBackoffMs, nameof(options.ClickHouseMaxBackoffMs), options.ClickHouseMaxBackoffMs, errors);
 
+        if (options.ClickHouseTimeoutMs is < 100 or > 3_600_000 || !double.IsFinite(options.ClickHouseTimeoutMs))
+        {
+            errors.Add($"{Key(nameof(options.ClickHouseTimeoutMs))} must be between 100 and 3600000 (was {options.ClickHouseTimeoutMs})");
+        }
+
         if (options.RetentionRawDays < 1 || options.RetentionRollupDays < 1)
         {
             errors.Add($"{Key(nameof(options.RetentionRawDays))} and {Key(nameof(options.RetentionRollupDays))} must be at least 1");

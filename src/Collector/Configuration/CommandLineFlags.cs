@@ -50,6 +50,7 @@ public static class CommandLineFlags
         new("--clickhouse-batch-delay-ms", "ClickHouseBatchDelayMs", "1000", "Longest an event waits for its insert"),
         new("--clickhouse-min-backoff-ms", "ClickHouseMinBackoffMs", "100", "First retry delay after a failed ClickHouse call"),
         new("--clickhouse-max-backoff-ms", "ClickHouseMaxBackoffMs", "5000", "Longest retry delay while ClickHouse fails (the backoff doubles up to it, with jitter), so the most storing lags behind a recovered ClickHouse"),
+        new("--clickhouse-timeout-ms", "ClickHouseTimeoutMs", "30000", "Longest one ClickHouse request may take, answer included; a hung server fails the request then, and the batcher checks what was stored before it retries"),
         new("--retention-raw-days", "RetentionRawDays", "60", "Days raw events are kept (whole days dropped)"),
         new("--retention-rollup-days", "RetentionRollupDays", "400", "Days rollups are kept (whole months dropped)"),
         new("--otel-endpoint", "OtelEndpoint", "OTEL_EXPORTER_OTLP_ENDPOINT, else off", "Send the collector's own traces and metrics over OTLP to this endpoint"),

@@ -23,6 +23,7 @@ public static class StorageRegistration
             Database = options.ClickHouseDatabase,
             User = options.ClickHouseUser,
             Password = options.ClickHousePassword,
+            Timeout = TimeSpan.FromMilliseconds(options.ClickHouseTimeoutMs),
         };
         services.AddSingleton(clickHouse);
         services.AddSingleton(_ => new ClickHouseClient(clickHouse));

@@ -14,7 +14,9 @@ namespace Collector.Storage.ClickHouse;
 /// reset data dir, another collector on the same database) use the same addresses. At start
 /// the batcher asks for the highest address already stored past its cursor; batches up to there, which the last
 /// run may have inserted before it could mark them done, insert only the rows ClickHouse does not have. The
-/// same check runs after any failed insert, since a failure does not prove that nothing was stored.
+/// same check runs after any failed insert, since a failure does not prove that nothing was stored. An insert that got
+/// no answer may even be run by ClickHouse after the check (a hung server goes on with what waited in its sockets), so
+/// inserts run in sessions, and the session of an unanswered insert is fenced before the check (see InsertSessions).
 /// </summary>
 public sealed class ClickHouseBatcher(
     DurableLog log,
@@ -24,10 +26,12 @@ public sealed class ClickHouseBatcher(
     ClickHouseBatcherCounters counters,
     LogConsumers consumers,
     DeadLetterFile deadLetters,
-    ILogger<ClickHouseBatcher> logger) : BackgroundService
+    ILogger<ClickHouseBatcher> logger,
+    TimeProvider time) : BackgroundService
 {
     public const string CursorName = "clickhouse";
 
+    private readonly InsertSessions _sessions = new(log.DataDirectory, log.Identity.Id, time);
     private Task _countingBacklog = Task.CompletedTask;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -71,6 +75,9 @@ public sealed class ClickHouseBatcher(
         }
 
         await RetryAsync(schema.EnsureAsync, retry, stoppingToken);
+
+        // Before anything is checked: the last insert of the run before (this process's or a killed one's) may still be waiting to run.
+        await RetryAsync(ct => _sessions.FenceAsync(client, ct), retry, stoppingToken);
         var insertedThrough = await RetryAsync(ct => FindInsertedThroughAsync(cursor.CompletedUntilAddress, ct), retry, stoppingToken);
         var reader = new BatchReader(cursor, new EventRowEncoder(options.Node, log.Identity.Id), options, counters, logger);
 
@@ -193,7 +200,7 @@ public sealed class ClickHouseBatcher(
             try
             {
                 var started = Stopwatch.GetTimestamp();
-                await client.InsertRowBinaryAsync(EventsTable.Name, EventsTable.Columns, batch.Slice(first, count), cancellationToken);
+                await client.InsertRowBinaryAsync(EventsTable.Name, EventsTable.Columns, batch.Slice(first, count), cancellationToken, session: _sessions.Next());
                 counters.Inserted(count, Stopwatch.GetElapsedTime(started));
                 retry.Reset();
                 return;
@@ -214,6 +221,12 @@ public sealed class ClickHouseBatcher(
                         // Someone dropped a table (or the database): put the schema back before retrying.
                         await RetryAsync(schema.EnsureAsync, retry, cancellationToken);
                     }
+                }
+
+                if (ex.HttpStatus is null)
+                {
+                    // No answer: the insert may still run later, after the check below, unless its session is fenced first.
+                    await RetryAsync(ct => _sessions.FenceAsync(client, ct), retry, cancellationToken);
                 }
 
                 var stored = await RetryAsync(ct => StoredRowsAsync(batch, first, count, ct), retry, cancellationToken);

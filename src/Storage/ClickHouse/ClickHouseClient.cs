@@ -16,8 +16,11 @@ public sealed class ClickHouseClient : IDisposable
 {
     private const int MaxErrorChars = 4096;
 
-    // Parameters this client sets itself, or that would change who the request runs as.
-    private static readonly HashSet<string> ReservedParameters = new(StringComparer.OrdinalIgnoreCase) { "query", "database", "query_id", "user", "password" };
+    // Parameters this client sets itself, or that would change who the request runs as or the session it runs in.
+    private static readonly HashSet<string> ReservedParameters = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "query", "database", "query_id", "user", "password", "session_id", "session_timeout", "session_check",
+    };
 
     private readonly ClickHouseOptions _options;
     private readonly HttpClient _http;
@@ -57,10 +60,11 @@ public sealed class ClickHouseClient : IDisposable
 
     /// <summary>Runs a statement that returns no rows (DDL, ALTER, INSERT ... SELECT).</summary>
     /// <param name="useDatabase">False to run without the <c>database</c> parameter, e.g. the CREATE DATABASE that makes it.</param>
-    public Task ExecuteAsync(string sql, CancellationToken cancellationToken = default, string? queryId = null, IReadOnlyDictionary<string, string>? settings = null, bool useDatabase = true)
+    /// <param name="session">The session to run in (a SET then stays with it), or none.</param>
+    public Task ExecuteAsync(string sql, CancellationToken cancellationToken = default, string? queryId = null, IReadOnlyDictionary<string, string>? settings = null, bool useDatabase = true, ClickHouseSession? session = null)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        var uri = BuildUri(insert: null, queryId, settings, useDatabase);
+        var uri = BuildUri(insert: null, queryId, settings, useDatabase, session);
         return SendAsync(new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent(sql, Encoding.UTF8) }, DrainAsync, cancellationToken);
     }
 
@@ -71,13 +75,14 @@ public sealed class ClickHouseClient : IDisposable
     public Task<IReadOnlyList<JsonElement>> QueryAsync(string sql, CancellationToken cancellationToken = default, string? queryId = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        var uri = BuildUri(insert: null, queryId, settings, useDatabase: true);
+        var uri = BuildUri(insert: null, queryId, settings, useDatabase: true, session: null);
         var body = sql.TrimEnd().TrimEnd(';') + " FORMAT JSONEachRow";
         return SendAsync(new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent(body, Encoding.UTF8) }, JsonEachRow.ReadAsync, cancellationToken);
     }
 
     /// <summary>Inserts rows already encoded in RowBinary, in <paramref name="columns"/> order, into the configured database.</summary>
-    public Task InsertRowBinaryAsync(string table, IReadOnlyList<string> columns, ReadOnlyMemory<byte> rows, CancellationToken cancellationToken = default, string? queryId = null)
+    /// <param name="session">The session to insert in (see <see cref="InsertSessions"/>), or none.</param>
+    public Task InsertRowBinaryAsync(string table, IReadOnlyList<string> columns, ReadOnlyMemory<byte> rows, CancellationToken cancellationToken = default, string? queryId = null, ClickHouseSession? session = null)
     {
         ArgumentNullException.ThrowIfNull(columns);
         if (columns.Count == 0)
@@ -87,7 +92,7 @@ public sealed class ClickHouseClient : IDisposable
 
         var columnList = string.Join(", ", columns.Select(SqlText.Identifier));
         var insert = $"INSERT INTO {Database}.{SqlText.Identifier(table)} ({columnList}) FORMAT RowBinary";
-        var uri = BuildUri(insert, queryId, settings: null, useDatabase: true);
+        var uri = BuildUri(insert, queryId, settings: null, useDatabase: true, session);
         return SendAsync(new HttpRequestMessage(HttpMethod.Post, uri) { Content = new RowBinaryContent(rows, _options.CompressRequests) }, DrainAsync, cancellationToken);
     }
 
@@ -124,7 +129,7 @@ public sealed class ClickHouseClient : IDisposable
         return true;
     }
 
-    private Uri BuildUri(string? insert, string? queryId, IReadOnlyDictionary<string, string>? settings, bool useDatabase)
+    private Uri BuildUri(string? insert, string? queryId, IReadOnlyDictionary<string, string>? settings, bool useDatabase, ClickHouseSession? session)
     {
         var uri = new StringBuilder(_baseUrl).Append('/');
         var separator = '?';
@@ -147,6 +152,15 @@ public sealed class ClickHouseClient : IDisposable
         if (queryId is not null)
         {
             Add("query_id", queryId);
+        }
+
+        if (session is { } inSession)
+        {
+            Add("session_id", inSession.Id);
+            if (inSession.Timeout is { } timeout)
+            {
+                Add("session_timeout", ((long)timeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
         }
 
         foreach (var (name, value) in settings ?? new Dictionary<string, string>(StringComparer.Ordinal))

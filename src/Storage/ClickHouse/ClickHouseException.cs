@@ -61,7 +61,9 @@ public sealed class ClickHouseException : Exception
             text = StripDecoration(text[(6 + length)..]);
         }
 
-        var kind = ClickHouseErrorCodes.Classify(code, httpStatus);
+        // A full disk on the server comes under whatever code the failed write had (18.16: 1000, a Poco file error);
+        // it passes like any outage, and is no fault of the request.
+        var kind = text.Contains("no space left on device", StringComparison.OrdinalIgnoreCase) ? ClickHouseErrorKind.Transient : ClickHouseErrorCodes.Classify(code, httpStatus);
         return new ClickHouseException(kind, code, text.Length == 0 ? "(empty response)" : text, httpStatus);
     }
 

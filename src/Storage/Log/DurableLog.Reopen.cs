@@ -152,10 +152,28 @@ public sealed partial class DurableLog
         {
             return null;
         }
+        catch (CommitFailureException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // FASTER fails the waits on a failed commit a moment before the commit loop marks the generation faulted
+            // (the torture suite's full disk found a ClickHouse batcher that took this as its own failure and
+            // restarted, critically, until the disk had room): below, the mark is waited for, then the reopen.
+        }
         finally
         {
             generation.Exit();
         }
+
+        await WhenMarkedFaultedAsync(generation, cancellationToken);
+        return null;
+    }
+
+    /// <summary>Waits until the commit loop has marked <paramref name="generation"/> faulted, or a second at most (never a tight loop).</summary>
+    private static async Task WhenMarkedFaultedAsync(LogGeneration generation, CancellationToken cancellationToken)
+    {
+        using var marked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, generation.Faulted);
+        marked.CancelAfter(TimeSpan.FromSeconds(1));
+        await Task.Delay(Timeout.InfiniteTimeSpan, marked.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     internal static bool TryGetNextInGeneration(LogGeneration generation, FasterLogScanIterator iterator, out IMemoryOwner<byte> owner, out LogRecord record)

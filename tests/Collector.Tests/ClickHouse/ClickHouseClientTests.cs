@@ -112,6 +112,34 @@ public sealed class ClickHouseClientTests(ClickHouseFixture fixture)
     }
 
     [Fact]
+    public async Task InsertRowBinaryAsync_InSession_SessionIdAndTimeoutInUrl()
+    {
+        using var handler = new CapturingHandler();
+        using var client = new ClickHouseClient(new ClickHouseOptions { Url = new Uri("http://clickhouse.invalid:8123/"), Database = "telemetry" }, handler);
+
+        await client.InsertRowBinaryAsync("samples", SampleRows.Columns, SampleRows.Encode(("a", 1, 1.0, 1, [])), session: new ClickHouseSession("collector-log-7", TimeSpan.FromSeconds(1)));
+        var insert = handler.Request!.RequestUri!.Query;
+        await client.ExecuteAsync("SET readonly = 1", useDatabase: false, session: new ClickHouseSession("collector-log-7"));
+
+        Assert.EndsWith("FORMAT%20RowBinary&session_id=collector-log-7&session_timeout=1", insert, StringComparison.Ordinal);
+        Assert.Equal("?session_id=collector-log-7", handler.Request!.RequestUri!.Query);
+    }
+
+    [Theory]
+    [InlineData("session_id")]
+    [InlineData("session_timeout")]
+    [InlineData("session_check")]
+    public async Task QueryAsync_SessionParameterAsSetting_ArgumentException(string name)
+    {
+        using var handler = new CapturingHandler();
+        using var client = new ClickHouseClient(new ClickHouseOptions { Url = new Uri("http://clickhouse.invalid/") }, handler);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => client.QueryAsync("SELECT 1", settings: new Dictionary<string, string>(StringComparer.Ordinal) { [name] = "x" }));
+
+        Assert.Null(handler.Request);
+    }
+
+    [Fact]
     public async Task InsertRowBinaryAsync_InvalidIdentifier_ThrowsBeforeSending()
     {
         using var handler = new CapturingHandler();

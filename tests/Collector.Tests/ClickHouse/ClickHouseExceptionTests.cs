@@ -17,6 +17,17 @@ public sealed class ClickHouseExceptionTests
         Assert.Equal("ClickHouse error 33 (HTTP 500): Cannot read all data. Bytes read: 2. Bytes expected: 5.: (at row 1)", error.Message);
     }
 
+    [Theory]
+    [InlineData(1000, "Code: 1000, e.code() = 28, e.displayText() = File access error: no space left on device: /var/lib/clickhouse/data/telemetry/events/tmp_insert_20261207_4_4_0, e.what() = File access error\n")]
+    [InlineData(76, "Code: 76, e.displayText() = DB::ErrnoException: Cannot open file /var/lib/clickhouse/data/telemetry/events/tmp_insert_20261207_3_3_0/path.bin, errno: 28, strerror: No space left on device, e.what() = DB::ErrnoException\n")]
+    public void FromResponse_ServerDiskFull_TransientWhateverTheCode(int code, string body)
+    {
+        // As 18.16 answered inserts once its data dir's file system was full (DiskFullUnderLoadTests); 76 alone is CANNOT_OPEN_FILE, permanent.
+        var error = ClickHouseException.FromResponse(500, codeHeader: null, body);
+
+        Assert.Equal((code, ClickHouseErrorKind.Transient), (error.Code, error.Kind));
+    }
+
     [Fact]
     public void FromResponse_NewerServerWithHeader_CodeFromHeaderAndVersionStripped()
     {
@@ -46,6 +57,7 @@ public sealed class ClickHouseExceptionTests
     [InlineData(202, ClickHouseErrorKind.Transient)] // TOO_MANY_SIMULTANEOUS_QUERIES
     [InlineData(241, ClickHouseErrorKind.Transient)] // MEMORY_LIMIT_EXCEEDED
     [InlineData(252, ClickHouseErrorKind.Transient)] // TOO_MANY_PARTS
+    [InlineData(373, ClickHouseErrorKind.Transient)] // SESSION_IS_LOCKED: the session's insert still runs (InsertSessions)
     [InlineData(6, ClickHouseErrorKind.BadData)] // CANNOT_PARSE_TEXT
     [InlineData(27, ClickHouseErrorKind.BadData)] // CANNOT_PARSE_INPUT_ASSERTION_FAILED
     [InlineData(53, ClickHouseErrorKind.BadData)] // TYPE_MISMATCH

@@ -34,6 +34,17 @@ public sealed class ConfigurationTests
         Assert.DoesNotContain("secret", failures, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(99)]
+    [InlineData(3_600_001)]
+    [InlineData(double.NaN)]
+    public void Validate_ClickHouseTimeoutOutOfRange_ErrorWithKey(double timeoutMs)
+    {
+        var result = new CollectorOptionsValidator().Validate(null, new CollectorOptions { ClickHouseTimeoutMs = timeoutMs });
+
+        Assert.Contains("Collector:ClickHouseTimeoutMs must be between 100 and 3600000", string.Join("\n", result.Failures ?? []), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Flags_KnownFlagsMapToKeys_UnknownIsAnError()
     {

@@ -6,7 +6,8 @@ namespace Collector.Tests.Infrastructure;
 
 /// <summary>
 /// A private clickhouse-server (Debian's 18.16) as a plain child process: its own data directory under /tmp and free
-/// loopback ports, so it never touches a server someone else runs.
+/// loopback ports, so it never touches a server someone else runs. Its table data may live elsewhere (a small
+/// loop-mounted disk a test fills); logs and temporary files stay in its own directory.
 /// </summary>
 internal sealed partial class ClickHouseServer : IAsyncDisposable
 {
@@ -28,7 +29,10 @@ internal sealed partial class ClickHouseServer : IAsyncDisposable
 
     private string ConfigPath => Path.Combine(_directory, "config.xml");
 
-    public static async Task<ClickHouseServer> StartAsync()
+    private string UsersPath => Path.Combine(_directory, "users.xml");
+
+    /// <summary>Starts a server whose table data lives in <paramref name="dataPath"/> (created if missing), or in its own directory.</summary>
+    public static async Task<ClickHouseServer> StartAsync(string? dataPath = null)
     {
         Assert.True(File.Exists(Binary), $"{Binary} is missing: run scripts/install-deps.sh");
         var directory = Path.Combine(Path.GetTempPath(), $"clickhouse-test-{Guid.NewGuid():N}");
@@ -44,9 +48,14 @@ internal sealed partial class ClickHouseServer : IAsyncDisposable
             Directory.CreateDirectory(Path.Combine(directory, sub));
         }
 
+        if (dataPath is not null)
+        {
+            Directory.CreateDirectory(dataPath);
+        }
+
         var server = new ClickHouseServer(directory, httpPort);
-        ClickHouseServerConfig.Server(directory, httpPort, tcpPort).Save(server.ConfigPath);
-        ClickHouseServerConfig.Users(CollectorPassword).Save(Path.Combine(directory, "users.xml"));
+        ClickHouseServerConfig.Server(directory, httpPort, tcpPort, dataPath).Save(server.ConfigPath);
+        ClickHouseServerConfig.Users(CollectorPassword).Save(server.UsersPath);
         await server.StartProcessAsync();
         return server;
     }
@@ -85,6 +94,34 @@ internal sealed partial class ClickHouseServer : IAsyncDisposable
 
         process.Kill();
         await process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGSTOP: the process stays and its sockets keep accepting connections, but it answers nothing (a hung server).</summary>
+    public void Pause() => Assert.Equal(0, SendSignal(_process!.Id, 19));
+
+    /// <summary>SIGCONT after <see cref="Pause"/>: the server goes on with whatever waited in its sockets.</summary>
+    public void Resume() => Assert.Equal(0, SendSignal(_process!.Id, 18));
+
+    /// <summary>
+    /// Makes the <c>collector</c> user read-only (every INSERT refused with code 164) or writable again, as an operator
+    /// editing users.xml would; the server reloads the file by itself within seconds. Waits until the change is in force.
+    /// </summary>
+    public async Task SetCollectorReadOnlyAsync(bool readOnly)
+    {
+        ClickHouseServerConfig.Users(CollectorPassword, collectorReadOnly: readOnly).Save(UsersPath);
+        using var client = CreateClient("default", "collector", CollectorPassword);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var rows = await client.QueryAsync("SELECT value FROM system.settings WHERE name = 'readonly'");
+            if (rows[0].GetProperty("value").GetString() == (readOnly ? "1" : "0"))
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"clickhouse-server did not reload {UsersPath} in 30 s");
+            await Task.Delay(200);
+        }
     }
 
     /// <summary>Stops the server if it runs and starts it again on the same directory and ports.</summary>

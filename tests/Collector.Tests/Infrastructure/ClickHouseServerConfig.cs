@@ -4,11 +4,12 @@ namespace Collector.Tests.Infrastructure;
 
 /// <summary>
 /// The smallest configuration 18.16 starts with: every path inside one directory, loopback only, no interserver port;
-/// users <c>default</c> (no password) and <c>collector</c> (a password), both without quota limits.
+/// users <c>default</c> (no password) and <c>collector</c> (a password), both without quota limits. The table data may
+/// be put elsewhere (a test's small file system).
 /// </summary>
 internal static class ClickHouseServerConfig
 {
-    public static XDocument Server(string directory, int httpPort, int tcpPort)
+    public static XDocument Server(string directory, int httpPort, int tcpPort, string? dataPath = null)
     {
         string Dir(string name) => Path.Combine(directory, name) + "/";
         return new XDocument(new XElement(
@@ -22,7 +23,7 @@ internal static class ClickHouseServerConfig
             new XElement("http_port", httpPort),
             new XElement("tcp_port", tcpPort),
             new XElement("listen_host", "127.0.0.1"),
-            new XElement("path", Dir("data")),
+            new XElement("path", dataPath is null ? Dir("data") : dataPath.TrimEnd('/') + "/"),
             new XElement("tmp_path", Dir("tmp")),
             new XElement("user_files_path", Dir("user_files")),
             new XElement("format_schema_path", Dir("format_schemas")),
@@ -35,20 +36,21 @@ internal static class ClickHouseServerConfig
             new XElement("max_concurrent_queries", 100)));
     }
 
-    public static XDocument Users(string collectorPassword)
+    /// <param name="collectorReadOnly">Puts <c>collector</c> in a profile with <c>readonly = 1</c>: it may query, not insert.</param>
+    public static XDocument Users(string collectorPassword, bool collectorReadOnly = false)
     {
-        static XElement User(string name, string password) => new(
+        static XElement User(string name, string password, string profile) => new(
             name,
             new XElement("password", password),
             new XElement("networks", new XElement("ip", "127.0.0.1")),
-            new XElement("profile", "default"),
+            new XElement("profile", profile),
             new XElement("quota", "default"));
 
         var unlimited = new[] { "queries", "errors", "result_rows", "read_rows", "execution_time" }.Select(limit => new XElement(limit, 0));
         return new XDocument(new XElement(
             "yandex",
-            new XElement("profiles", new XElement("default")),
+            new XElement("profiles", new XElement("default"), new XElement("read_only", new XElement("readonly", 1))),
             new XElement("quotas", new XElement("default", new XElement("interval", new XElement("duration", 3600), unlimited))),
-            new XElement("users", User("default", string.Empty), User("collector", collectorPassword))));
+            new XElement("users", User("default", string.Empty, "default"), User("collector", collectorPassword, collectorReadOnly ? "read_only" : "default"))));
     }
 }

@@ -27,6 +27,16 @@ internal sealed partial class CollectorProcess : IDisposable
     /// <summary>Whether the process has ended (a crash, when nothing stopped it).</summary>
     public bool HasExited => _child.Process.HasExited;
 
+    /// <summary>CPU time the process has used so far (user and system): how hard it works while a test watches it.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _child.Process.Refresh();
+            return _child.Process.TotalProcessorTime;
+        }
+    }
+
     public static Task<CollectorProcess> StartAsync(string dataDir, params string[] extraArgs) =>
         StartAsync(dataDir, FreePort.Next(), FreePort.Next(), extraArgs);
 
@@ -113,12 +123,13 @@ internal sealed partial class CollectorProcess : IDisposable
         return (child.Process.ExitCode, child.Output);
     }
 
-    /// <summary>GET /healthcheck as JSON.</summary>
+    /// <summary>GET /healthcheck as JSON, whether it answers 200 (healthy) or 503 (unhealthy, with the reason).</summary>
     public async Task<JsonElement> HealthAsync()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var text = await http.GetStringAsync(new Uri(HttpUri, "/healthcheck"));
-        return JsonDocument.Parse(text).RootElement.Clone();
+        using var response = await http.GetAsync(new Uri(HttpUri, "/healthcheck"));
+        Assert.True(response.IsSuccessStatusCode || response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable, $"/healthcheck answered {(int)response.StatusCode}");
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 
     /// <summary>Polls /healthcheck until <paramref name="condition"/> holds; fails with the last answer after the timeout.</summary>

@@ -6,13 +6,16 @@ using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 namespace Collector.Tests.Infrastructure;
 
 /// <summary>
-/// One source streaming to whatever collector is current, flat out or at most <paramref name="eventsPerSecond"/>; after
-/// a failure it resends from the first unacknowledged sequence.
+/// One source streaming to whatever collector is current, flat out or at a steady <paramref name="eventsPerSecond"/>
+/// (resends included; a sender held up never makes up more than a second); after a failure it resends from the first
+/// unacknowledged sequence.
 /// </summary>
 internal sealed class ResendingSender(string source, int batchEvents, int eventsPerSecond = 0)
 {
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _acked;
     private long _sentThrough;
+    private long _paced;
 
     public string Source => source;
 
@@ -58,14 +61,9 @@ internal sealed class ResendingSender(string source, int batchEvents, int events
             }
         }, CancellationToken.None);
         var next = Acked + 1;
-        var pace = Stopwatch.StartNew();
-        for (var batches = 0; !reading.IsCompleted && !stop.IsCancellationRequested && !_finishing; batches++)
+        while (!reading.IsCompleted && !stop.IsCancellationRequested && !_finishing)
         {
-            if (eventsPerSecond > 0 && TimeSpan.FromSeconds((double)batches * batchEvents / eventsPerSecond) - pace.Elapsed is { Ticks: > 0 } ahead)
-            {
-                await Task.Delay(ahead, CancellationToken.None);
-            }
-
+            await PaceAsync(stop);
             InterlockedMax(ref _sentThrough, (long)next + batchEvents - 1);
             if (!await call.RequestStream.TryWriteAsync(Events.Batch(source, next, batchEvents, offset: (int)next - 1)))
             {
@@ -77,6 +75,22 @@ internal sealed class ResendingSender(string source, int batchEvents, int events
 
         await call.RequestStream.CompleteAsync();
         await reading;
+    }
+
+    private async Task PaceAsync(CancellationToken stop)
+    {
+        if (eventsPerSecond <= 0)
+        {
+            return;
+        }
+
+        _paced = Math.Max(_paced, (long)((_clock.Elapsed.TotalSeconds - 1) * eventsPerSecond));
+        var wait = TimeSpan.FromSeconds((double)_paced / eventsPerSecond) - _clock.Elapsed;
+        _paced += batchEvents;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, stop);
+        }
     }
 
     private static void InterlockedMax(ref long location, long value)

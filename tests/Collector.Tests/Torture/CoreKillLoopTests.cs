@@ -56,12 +56,11 @@ public sealed class CoreKillLoopTests(ClickHouseFixture fixture, ITestOutputHelp
         }
 
         var segments = SegmentLayout.SegmentNumbers(_data.Path);
-        DeliveryOracle.ReportThenAssert(
-            $"kill -9 at random moments, during start and shutdown ({profile}, {Sources} resending sources)",
-            $"{plan.Count} kills, seed {seed}",
-            await DeliveryOracle.FromClickHouseAsync(fixture.Server, _database, loop.Senders),
-            $"{loop.Figures(plan)}; the batcher caught up {catchUp.TotalSeconds:F1} s after the senders stopped; segment files left: {segments.Count}, lowest segment.{segments.FirstOrDefault()}",
-            output);
+        var oracle = await ClickHouseOracle.CheckAsync(fixture.Server, _database, loop.Senders);
+        var figures = $"{loop.Figures(plan)}; the batcher caught up {catchUp.TotalSeconds:F1} s after the senders stopped; segment files left: {segments.Count}, lowest segment.{segments.FirstOrDefault()}; {oracle.Rollups}";
+        output.WriteLine($"{figures}\n{oracle.Details}");
+        TortureReport.Add($"kill -9 at random moments, during start and shutdown ({profile}, {Sources} resending sources)", $"{plan.Count} kills, seed {seed}", oracle.Acknowledged, oracle.Lost, oracle.Duplicated, figures);
+        oracle.AssertExactlyOnce(profile);
         loop.AssertKillsLanded(plan);
     }
 }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using Collector.Storage.ClickHouse;
 using Collector.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -17,7 +15,7 @@ internal sealed record SourceTally(ResendingSender Sender, long Stored, long Dis
 /// <summary>
 /// The oracle of the kill loops: every acknowledged event stored exactly once, nothing stored that was not sent (no
 /// sequence past what a sender sent, no source no sender has), and every event's contents as sent (its message and
-/// its "n" attribute name its sequence). The tallies come from a log read offline or from ClickHouse; the figures go
+/// its "n" attribute name its sequence). The tallies come from a log read offline (ClickHouseOracle counts a core's ClickHouse the same way); the figures go
 /// to the torture report before anything is asserted, so a failing run reports what it lost.
 /// </summary>
 internal static class DeliveryOracle
@@ -39,36 +37,6 @@ internal static class DeliveryOracle
                 events.LongCount(e => !IsAsSent(e.Sequence, e.Event.Message, e.Event.Attributes.GetValueOrDefault("n"))));
         }).ToList();
         return (tallies, stored.LongCount(e => tallies.All(t => t.Sender.Source != e.SourceId)));
-    }
-
-    /// <summary>The tallies from the events table of <paramref name="database"/>, counted by ClickHouse (a full run stores millions).</summary>
-    public static async Task<(List<SourceTally> Tallies, long Strangers)> FromClickHouseAsync(ClickHouseServer server, string database, IReadOnlyList<ResendingSender> senders)
-    {
-        using var client = server.CreateClient(database);
-        var tallies = new List<SourceTally>();
-        foreach (var sender in senders)
-        {
-            var rows = await client.QueryAsync(
-                "SELECT count() AS stored, uniqExact(sequence) AS distinct_sequences, "
-                + $"uniqExactIf(sequence, sequence >= 1 AND sequence <= {SqlText.Literal((long)sender.Acked)}) AS acknowledged_stored, "
-                + "min(sequence) AS lowest, max(sequence) AS highest, "
-                + "countIf(sequence = 0 OR message != concat('inference ', toString(sequence - 1), ' finished') "
-                + "OR attribute_values[indexOf(attribute_keys, 'n')] != toString(sequence - 1)) AS altered "
-                + $"FROM events WHERE source_id = {SqlText.Literal(sender.Source)}");
-            var row = rows.Single();
-            tallies.Add(new SourceTally(
-                sender,
-                Number(row, "stored"),
-                Number(row, "distinct_sequences"),
-                Number(row, "acknowledged_stored"),
-                (ulong)Number(row, "lowest"),
-                (ulong)Number(row, "highest"),
-                Number(row, "altered")));
-        }
-
-        var known = string.Join(", ", senders.Select(s => SqlText.Literal(s.Source)));
-        var strangers = await client.QueryAsync($"SELECT count() AS n FROM events WHERE source_id NOT IN ({known})");
-        return (tallies, Number(strangers.Single(), "n"));
     }
 
     /// <summary>Reports the run, writes each source's tally to the test output, then asserts the oracle.</summary>
@@ -95,10 +63,4 @@ internal static class DeliveryOracle
 
     private static bool IsAsSent(ulong sequence, string message, string? n) =>
         sequence >= 1 && message == Events.Valid((int)sequence - 1).Message && n == ((int)sequence - 1).ToString(CultureInfo.InvariantCulture);
-
-    private static long Number(JsonElement row, string column)
-    {
-        var value = row.GetProperty(column);
-        return value.ValueKind == JsonValueKind.String ? long.Parse(value.GetString()!, CultureInfo.InvariantCulture) : value.GetInt64();
-    }
 }
