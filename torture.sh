@@ -45,7 +45,7 @@ if [[ $mode == full ]]; then
     echo "# Reliability: the torture suite's figures"
     echo
     echo "Written by \`./torture.sh --full\` (started $started) on $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB,"
-    echo "$(. /etc/os-release && echo "$PRETTY_NAME"), ClickHouse $(dpkg-query -W -f="${Version}" clickhouse-server 2>/dev/null || echo unknown)."
+    echo "$(. /etc/os-release && echo "$PRETTY_NAME"), ClickHouse $(dpkg-query -W -f='${Version}' clickhouse-server 2>/dev/null || echo unknown)."
     echo "\"lost\" counts acknowledged events missing from where they belong (the log or ClickHouse) other than those"
     echo "a damage destroyed on purpose, which the figures name; \"duplicated\" counts events stored more than once."
     echo

@@ -32,11 +32,13 @@ public sealed class ConnectionLoadTests(ITestOutputHelper output) : IDisposable
     /// <summary>
     /// The whole load three times. The first round grows the runtime's heap and Kestrel's buffer pools to their working
     /// size (in a five-round run the memory left after each round measured 250, 315, 325, 371 and 361 MiB); a leak
-    /// shows as a last round that ends well above the one before it.
+    /// shows as a last round that ends well above anything the rounds before it reached. Not above the round just
+    /// before: what a round leaves depends on when the GC last ran (a full run left 409, 385 and 509 MiB, having
+    /// reached 473 MiB in its second round).
     /// </summary>
     private const int Rounds = 3;
 
-    /// <summary>What a round after the first may leave above the one before it: less than 100 KB per idle stream.</summary>
+    /// <summary>What the last round may leave above the earlier rounds' highest: less than 100 KB per idle stream.</summary>
     private const long LevelSlack = 96L << 20;
 
     /// <summary>How long the well-behaved sender streams alone before the abuse, for its undisturbed throughput.</summary>
@@ -74,7 +76,7 @@ public sealed class ConnectionLoadTests(ITestOutputHelper output) : IDisposable
         var figures = ProcessFigures.Sample(pid, TimeSpan.FromMilliseconds(200));
         var acknowledged = new Dictionary<string, ulong> { ["warm-up"] = 1 };
         var rounds = new List<string>();
-        var (filesAfter, rssAfter) = (new int[Rounds], new long[Rounds]);
+        var (filesAfter, rssAfter, rssIdleByRound) = (new int[Rounds], new long[Rounds], new long[Rounds]);
         var abuseFrom = sender.Now;
         var shortSeconds = 0.0;
         for (var round = 0; round < Rounds; round++)
@@ -87,6 +89,7 @@ public sealed class ConnectionLoadTests(ITestOutputHelper output) : IDisposable
             using var idleChannel = GrpcChannel.ForAddress(collector.GrpcUri, new GrpcChannelOptions { HttpHandler = idleHandler });
             var idle = await OpenIdleStreamsAsync(new TelemetryCollector.CollectorClient(idleChannel), round);
             var (filesIdle, rssIdle) = (ProcessFigures.OpenFiles(pid), ProcessFigures.RssBytes(pid));
+            rssIdleByRound[round] = rssIdle;
             var shortStarted = Stopwatch.StartNew();
             var shortAcked = await Task.WhenAll(Enumerable.Range(0, ShortConnectionWorkers).Select(w => ShortConnectionsAsync(collector, round, w)));
             var roundShortSeconds = shortStarted.Elapsed.TotalSeconds;
@@ -146,7 +149,8 @@ public sealed class ConnectionLoadTests(ITestOutputHelper output) : IDisposable
         Assert.True(figures.PeakRssBytes < rssBefore + (512L << 20), $"memory grew without bound under the load: {report}");
         Assert.All(filesAfter, files => Assert.True(files <= filesBefore + FilesSlack, $"open files not given back: {report}"));
         Assert.True(filesAfter[^1] <= filesAfter[^2] + 2, $"the last round left more open files behind than the one before: {report}");
-        Assert.True(rssAfter[^1] <= rssAfter[^2] + LevelSlack, $"the last round left more memory behind than the one before: {report}");
+        var earlierHighest = Enumerable.Range(0, Rounds - 1).Max(r => Math.Max(rssIdleByRound[r], rssAfter[r]));
+        Assert.True(rssAfter[^1] <= earlierHighest + LevelSlack, $"the last round left more memory behind than the rounds before it reached: {report}");
     }
 
     /// <summary>
