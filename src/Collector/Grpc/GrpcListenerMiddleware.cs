@@ -101,8 +101,9 @@ public sealed class GrpcListenerMiddleware(RequestMetrics metrics, TimeProvider 
 
         if (!IsGrpcContentType(request.ContentType))
         {
-            // The spec's answer: 415, so that no HTTP client mistakes the error for success.
-            GrpcRefusal.Write(context, StatusCode.Internal, $"content-type '{request.ContentType}' is not application/grpc", StatusCodes.Status415UnsupportedMediaType);
+            // The spec's answer: 415, so that no HTTP client mistakes the error for success; the grpc-status a client's
+            // fault gets, not INTERNAL (kept for the collector's own failures).
+            GrpcRefusal.Write(context, StatusCode.InvalidArgument, $"content-type '{request.ContentType}' is not application/grpc", StatusCodes.Status415UnsupportedMediaType);
             return false;
         }
 

@@ -26,14 +26,14 @@ public sealed class FrameHeaderCheckTests
     }
 
     [Fact]
-    public async Task ReadAsync_BadFlagAtTheStart_InternalAndNothingTaken()
+    public async Task ReadAsync_BadFlagAtTheStart_InvalidArgumentAndNothingTaken()
     {
         var (pipe, check) = Checked();
         await pipe.Writer.WriteAsync(new byte[] { 0x02, 0x00, 0x00, 0x00, 0x00 }); // flag 2, length 0
 
         var error = await Assert.ThrowsAsync<RpcException>(() => check.ReadAsync().AsTask());
 
-        Assert.Equal((StatusCode.Internal, FrameHeaderCheck.BadFlagMessage), (error.StatusCode, error.Status.Detail));
+        Assert.Equal((StatusCode.InvalidArgument, FrameHeaderCheck.BadFlagMessage), (error.StatusCode, error.Status.Detail));
         Assert.True(pipe.Reader.TryRead(out var left));
         Assert.Equal(5, left.Buffer.Length);
     }
@@ -71,7 +71,7 @@ public sealed class FrameHeaderCheckTests
         check.AdvanceTo(whole.Buffer.GetPosition(8), whole.Buffer.End);
         await pipe.Writer.WriteAsync(new byte[] { 0x00, 0x00, 0x00 });
         var error = await Assert.ThrowsAsync<RpcException>(() => check.ReadAsync().AsTask());
-        Assert.Equal(StatusCode.Internal, error.StatusCode);
+        Assert.Equal((StatusCode.InvalidArgument, FrameHeaderCheck.BadFlagMessage), (error.StatusCode, error.Status.Detail));
     }
 
     [Fact]
@@ -83,6 +83,75 @@ public sealed class FrameHeaderCheckTests
         var error = await Assert.ThrowsAsync<RpcException>(() => check.ReadAsync().AsTask());
 
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task ReadAsync_BodyEndsInsideAMessageAfterAGoodOne_FailsOnlyOnceTheGoodOneIsTaken()
+    {
+        var (pipe, check) = Checked();
+        await pipe.Writer.WriteAsync(new byte[]
+        {
+            0x00, 0x00, 0x00, 0x00, 0x01, 0x42, // a good frame of one byte
+            0x00, 0x00, 0x00, 0x00, 0x04, 0x01, // length 4, one byte of it
+        });
+        await pipe.Writer.CompleteAsync();
+
+        var first = await check.ReadAsync();
+        Assert.Equal(12, first.Buffer.Length);
+        check.AdvanceTo(first.Buffer.GetPosition(6), first.Buffer.End);
+        var error = await Assert.ThrowsAsync<RpcException>(() => check.ReadAsync().AsTask());
+
+        Assert.Equal((StatusCode.InvalidArgument, FrameHeaderCheck.CutMessage), (error.StatusCode, error.Status.Detail));
+    }
+
+    [Fact]
+    public async Task ReadAsync_BodyEndsInsideAHeader_InvalidArgument()
+    {
+        var (pipe, check) = Checked();
+        await pipe.Writer.WriteAsync(new byte[] { 0x00, 0x00, 0x00 });
+        await pipe.Writer.CompleteAsync();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => check.ReadAsync().AsTask());
+
+        Assert.Equal((StatusCode.InvalidArgument, FrameHeaderCheck.CutMessage), (error.StatusCode, error.Status.Detail));
+    }
+
+    [Fact]
+    public async Task ReadAsync_MessageNotWholeYet_BodyNotComplete_NothingFails()
+    {
+        var (pipe, check) = Checked();
+        await pipe.Writer.WriteAsync(new byte[] { 0x00, 0x00, 0x00, 0x00, 0x04, 0x01 });
+
+        var read = await check.ReadAsync();
+
+        Assert.Equal(6, read.Buffer.Length);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x00, 0x00, 0x00, 0x00, 0x00 })] // a second (empty) message
+    [InlineData(new byte[] { 0x00 })]                         // a byte after the message
+    public async Task ReadAsync_SingleMessageCallWithMoreAfterIt_InvalidArgumentAtOnce(byte[] after)
+    {
+        var pipe = new Pipe();
+        var check = new FrameHeaderCheck(pipe.Reader, Limit, singleMessage: true);
+        byte[] body = [0x00, 0x00, 0x00, 0x00, 0x01, 0x42, .. after];
+        await pipe.Writer.WriteAsync(body);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => check.ReadAsync().AsTask());
+
+        Assert.Equal((StatusCode.InvalidArgument, FrameHeaderCheck.SecondMessage), (error.StatusCode, error.Status.Detail));
+    }
+
+    [Fact]
+    public async Task ReadAsync_CompressedMessageOnACallWithoutEncoding_InvalidArgument()
+    {
+        var pipe = new Pipe();
+        var check = new FrameHeaderCheck(pipe.Reader, Limit, compressionNamed: false);
+        await pipe.Writer.WriteAsync(new byte[] { 0x01, 0x00, 0x00, 0x00, 0x01, 0x42 });
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => check.ReadAsync().AsTask());
+
+        Assert.Equal((StatusCode.InvalidArgument, FrameHeaderCheck.NoEncodingMessage), (error.StatusCode, error.Status.Detail));
     }
 
     private static (Pipe Pipe, FrameHeaderCheck Check) Checked()

@@ -2,14 +2,17 @@ using Collector.Host.Grpc;
 using Collector.Protocol.Telemetry.V1;
 using Collector.Tests.Infrastructure;
 using Google.Protobuf;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Collector.Tests.Ingest;
 
 /// <summary>
 /// Frames the raw-frame fuzzer (Torture/RawRequestFuzzTests) found answered UNKNOWN on unary calls and INTERNAL
 /// "internal error; see the collector's log" on streams: a compressed flag other than 0 or 1, a length prefix of 2 GiB
-/// or more, gzip bytes that do not inflate. Each now gets its documented status on every way in, nothing of it is
-/// stored, and the collector goes on serving.
+/// or more, gzip bytes that do not inflate; and the framing faults grpc-dotnet answers INTERNAL (counted as the
+/// collector's own failure): a frame cut short, a compressed message on a call without grpc-encoding, a second message
+/// on a unary call. Each now gets its documented client error on every way in, nothing of it is stored, nothing is
+/// counted in collector_errors_total, and the collector goes on serving.
 /// </summary>
 public sealed class MalformedFrameTests : CollectorTest
 {
@@ -22,7 +25,7 @@ public sealed class MalformedFrameTests : CollectorTest
 
     [Theory]
     [MemberData(nameof(Methods))]
-    public async Task CompressedFlagTwo_Internal_UnexpectedFlag(string method)
+    public async Task CompressedFlagTwo_InvalidArgument_UnexpectedFlag(string method)
     {
         byte[] frame = [
             0x02,                   // compressed flag: neither 0 nor 1
@@ -32,13 +35,13 @@ public sealed class MalformedFrameTests : CollectorTest
 
         var response = await RawGrpc.PostAsync(Collector.GrpcUri, method, frame);
 
-        Assert.Equal(("13", FrameHeaderCheck.BadFlagMessage), (response.GrpcStatus, response.GrpcMessage));
+        Assert.Equal(("3", FrameHeaderCheck.BadFlagMessage), (response.GrpcStatus, response.GrpcMessage));
         await AssertNothingStoredAndStillServesAsync();
     }
 
     [Theory]
     [MemberData(nameof(Methods))]
-    public async Task CompressedFlagFF_AfterAGoodFrame_Internal_GoodOneAckedOnStreamOnly(string method)
+    public async Task CompressedFlagFF_AfterAGoodFrame_InvalidArgument_GoodOneAckedOnStreamOnly(string method)
     {
         var good = RawGrpc.Frame(method.EndsWith("/Export", StringComparison.Ordinal) ? [] : Events.Batch("flag-ff", 0, 2).ToByteArray());
         byte[] bad = [
@@ -48,7 +51,7 @@ public sealed class MalformedFrameTests : CollectorTest
 
         var response = await RawGrpc.PostAsync(Collector.GrpcUri, method, [.. good, .. bad]);
 
-        Assert.Equal("13", response.GrpcStatus);
+        Assert.Equal("3", response.GrpcStatus);
         var acks = RawGrpc.Messages(response.Body);
         if (method.EndsWith("/Stream", StringComparison.Ordinal))
         {
@@ -59,7 +62,8 @@ public sealed class MalformedFrameTests : CollectorTest
         }
         else
         {
-            // A unary call reads its whole body first: grpc-dotnet finds data after the message, or the check the flag.
+            // A unary call takes one message: what follows it is refused before the first is ingested.
+            Assert.Equal(FrameHeaderCheck.SecondMessage, response.GrpcMessage);
             Assert.Empty(acks);
             Assert.Empty(await LogContents.ReadAsync(Collector.App.Log));
         }
@@ -91,6 +95,55 @@ public sealed class MalformedFrameTests : CollectorTest
 
         Assert.Equal("3", response.GrpcStatus);
         Assert.StartsWith("the message is not valid gzip", response.GrpcMessage, StringComparison.Ordinal);
+        await AssertNothingStoredAndStillServesAsync();
+    }
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public async Task FrameCutShort_InvalidArgument_NotACollectorError(string method)
+    {
+        var frame = RawGrpc.Frame(method.EndsWith("/Export", StringComparison.Ordinal) ? [] : Events.Batch("cut", 1, 2).ToByteArray());
+
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, method, frame.AsSpan(0, frame.Length - 1).ToArray());
+
+        Assert.Equal(("3", FrameHeaderCheck.CutMessage), (response.GrpcStatus, response.GrpcMessage));
+        await AssertNothingStoredAndStillServesAsync();
+        Assert.Equal(0, Collector.App.Services.GetRequiredService<Collector.Host.Metrics.RequestMetrics>().GrpcInternalErrors);
+    }
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public async Task CompressedMessageWithoutGrpcEncoding_InvalidArgument(string method)
+    {
+        byte[] frame = [0x01, 0x00, 0x00, 0x00, 0x01, 0x00];
+
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, method, frame);
+
+        Assert.Equal(("3", FrameHeaderCheck.NoEncodingMessage), (response.GrpcStatus, response.GrpcMessage));
+        await AssertNothingStoredAndStillServesAsync();
+    }
+
+    [Theory]
+    [InlineData("/telemetry.v1.Collector/Send")]
+    [InlineData("/opentelemetry.proto.collector.logs.v1.LogsService/Export")]
+    public async Task TwoMessagesOnAUnaryCall_InvalidArgument(string method)
+    {
+        var frame = RawGrpc.Frame(method.EndsWith("/Export", StringComparison.Ordinal) ? [] : Events.Batch("two", 1, 2).ToByteArray());
+
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, method, [.. frame, .. frame]);
+
+        Assert.Equal(("3", FrameHeaderCheck.SecondMessage), (response.GrpcStatus, response.GrpcMessage));
+        await AssertNothingStoredAndStillServesAsync();
+    }
+
+    [Theory]
+    [InlineData("/telemetry.v1.Collector/Send")]
+    [InlineData("/opentelemetry.proto.collector.logs.v1.LogsService/Export")]
+    public async Task NoMessageOnAUnaryCall_InvalidArgument(string method)
+    {
+        var response = await RawGrpc.PostAsync(Collector.GrpcUri, method, []);
+
+        Assert.Equal(("3", FrameHeaderCheck.NoMessage), (response.GrpcStatus, response.GrpcMessage));
         await AssertNothingStoredAndStillServesAsync();
     }
 
