@@ -13,7 +13,9 @@ namespace Collector.Host.Grpc;
 /// </summary>
 public sealed class BoundedGzipCompressionProvider(int maxReceiveMessageBytes) : ICompressionProvider
 {
-    public string EncodingName => "gzip";
+    public const string Name = "gzip";
+
+    public string EncodingName => Name;
 
     public Stream CreateCompressionStream(Stream stream, CompressionLevel? compressionLevel) =>
         new GZipStream(stream, compressionLevel ?? CompressionLevel.Fastest, leaveOpen: true);

@@ -15,6 +15,8 @@ namespace Collector.Host.Grpc;
 /// (counted as the collector's own failure, collector_errors_total{component="grpc"}), and for the flag and for lengths
 /// of 2 GiB and more throws plain exceptions that end a unary call UNKNOWN (it reads the request before any
 /// interceptor runs). A malformed request is the client's fault: it gets a client error, whatever way in it took.
+/// A compressed message in an encoding the collector lacks ends the call UNIMPLEMENTED here too: grpc-dotnet answers
+/// it by setting grpc-accept-encoding, which throws once a stream's response has started (after its first Acks).
 /// <para>
 /// Only headers are read, never a message body: <c>_nextHeader</c> is the body offset of the next header not yet
 /// passed, <c>_consumed</c> the body offset where the buffer the caller last read begins. A reader that took part of
@@ -32,11 +34,14 @@ public sealed class FrameHeaderCheck : PipeReader
     public const string NoMessage = "a unary call carries one message, and the request body holds none";
 
     private const int HeaderSize = 5;
+    private const string AcceptedEncodings = "identity,gzip";
 
     private readonly PipeReader _body;
     private readonly int _maxMessageBytes;
     private readonly bool _singleMessage;
     private readonly bool _compressionNamed;
+    private readonly string? _unsupportedEncoding;
+    private readonly HttpResponse? _response;
     private ReadOnlySequence<byte> _lastRead;
     private long _consumed;
     private long _nextHeader;
@@ -46,13 +51,17 @@ public sealed class FrameHeaderCheck : PipeReader
     /// <param name="maxMessageBytes">The receive limit.</param>
     /// <param name="singleMessage">Whether the method takes one message (unary, server streaming).</param>
     /// <param name="compressionNamed">Whether the call names a grpc-encoding other than identity, so a message may be compressed.</param>
-    public FrameHeaderCheck(PipeReader body, int maxMessageBytes, bool singleMessage = false, bool compressionNamed = true)
+    /// <param name="unsupportedEncoding">The grpc-encoding the call names when the collector cannot inflate it.</param>
+    /// <param name="response">The call's response, to name the encodings there are while its headers can still be set.</param>
+    public FrameHeaderCheck(PipeReader body, int maxMessageBytes, bool singleMessage = false, bool compressionNamed = true, string? unsupportedEncoding = null, HttpResponse? response = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         _body = body;
         _maxMessageBytes = maxMessageBytes;
         _singleMessage = singleMessage;
         _compressionNamed = compressionNamed;
+        _unsupportedEncoding = unsupportedEncoding;
+        _response = response;
     }
 
     /// <summary>Puts the check in front of the request body of <paramref name="context"/>; returns what restores it.</summary>
@@ -64,7 +73,10 @@ public sealed class FrameHeaderCheck : PipeReader
         var singleMessage = method?.Type is MethodType.Unary or MethodType.ServerStreaming;
         var encoding = context.Request.Headers["grpc-encoding"].ToString();
         var compressionNamed = encoding.Length > 0 && !string.Equals(encoding, "identity", StringComparison.OrdinalIgnoreCase);
-        context.Features.Set<IRequestBodyPipeFeature>(new CheckedBody(new FrameHeaderCheck(original.Reader, maxMessageBytes, singleMessage, compressionNamed)));
+
+        // grpc-dotnet looks its providers up by exact name.
+        var unsupported = compressionNamed && !string.Equals(encoding, BoundedGzipCompressionProvider.Name, StringComparison.Ordinal) ? encoding : null;
+        context.Features.Set<IRequestBodyPipeFeature>(new CheckedBody(new FrameHeaderCheck(original.Reader, maxMessageBytes, singleMessage, compressionNamed, unsupported, context.Response)));
         return original;
     }
 
@@ -137,6 +149,7 @@ public sealed class FrameHeaderCheck : PipeReader
             var fault = _singleMessage && _nextHeader > 0 ? new Status(StatusCode.InvalidArgument, SecondMessage)
                 : header[0] > 1 ? new Status(StatusCode.InvalidArgument, BadFlagMessage)
                 : header[0] == 1 && !_compressionNamed ? new Status(StatusCode.InvalidArgument, NoEncodingMessage)
+                : header[0] == 1 && _unsupportedEncoding is { } encoding ? new Status(StatusCode.Unimplemented, $"grpc-encoding '{encoding}' is not supported; supported encodings: {AcceptedEncodings}")
                 : length > (uint)_maxMessageBytes ? new Status(StatusCode.ResourceExhausted, TooLargeMessage)
                 : (Status?)null;
             if (fault is { } status)
@@ -178,6 +191,11 @@ public sealed class FrameHeaderCheck : PipeReader
         {
             // Found again at the start of a later read, once the messages before it are taken.
             return;
+        }
+
+        if (status.StatusCode == StatusCode.Unimplemented && _response is { HasStarted: false })
+        {
+            _response.Headers["grpc-accept-encoding"] = AcceptedEncodings;
         }
 
         // Nothing of this read is taken, so that what reads the body after the call (the drain) may read on.

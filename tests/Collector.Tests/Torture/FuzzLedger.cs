@@ -44,8 +44,23 @@ internal sealed class FuzzLedger(string test, int seed)
         }
     }
 
-    public void AssertNoFailures() =>
-        Assert.True(_failures.Count == 0, $"{_failures.Count} wrong answers in {Inputs} inputs{(_failures.Count >= 10 ? " (stopped at ten)" : "")}:\n\n{string.Join("\n\n", _failures)}");
+    public void AssertNoFailures(string? collectorOutput = null) =>
+        Assert.True(_failures.Count == 0, $"{_failures.Count} wrong answers in {Inputs} inputs{(_failures.Count >= 10 ? " (stopped at ten)" : "")}:\n\n{string.Join("\n\n", _failures)}{CollectorFailures(collectorOutput)}");
+
+    /// <summary>The collector's own failures in its log (an INTERNAL answer's exception is there, not in the answer).</summary>
+    private static string CollectorFailures(string? output)
+    {
+        if (output is null)
+        {
+            return "";
+        }
+
+        var lines = output.Split('\n');
+        var failures = lines.Select((line, i) => (line, i)).Where(l => l.line.StartsWith("fail:", StringComparison.Ordinal) || l.line.StartsWith("crit:", StringComparison.Ordinal))
+            .SelectMany(l => lines.Skip(l.i).Take(25))
+            .Take(200);
+        return "\n\nthe collector's failures in its log:\n" + string.Join('\n', failures);
+    }
 
     /// <summary>One request and its answer: a gRPC method path or HTTP route, and a gRPC status name or HTTP status number.</summary>
     public void Answered(string method, string code) => _requests[(method, code)] = _requests.GetValueOrDefault((method, code)) + 1;
@@ -65,7 +80,7 @@ internal sealed class FuzzLedger(string test, int seed)
     /// </summary>
     private async Task AssertMetricsAgreeAsync(CollectorProcess collector)
     {
-        AssertNoFailures();
+        AssertNoFailures(collector.Output);
         Assert.False(collector.HasExited, $"the collector died during the fuzz run ({Seed}):\n{collector.Output}");
         await collector.HealthAsync();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
