@@ -224,7 +224,7 @@ public sealed partial class DurableLog : IAsyncDisposable
         Directory.CreateDirectory(directory);
         return new FasterLogSettings
         {
-            LogDevice = Devices.CreateLogDevice(Path.Combine(directory, "log", "segment"), preallocateFile: false, deleteOnClose: false),
+            LogDevice = new SegmentDevice(Path.Combine(directory, "log", "segment")),
             LogCommitDir = Path.Combine(directory, CommitsDirectoryName),
             PageSizeBits = geometry.PageBits,
             MemorySizeBits = geometry.PageBits + 2,
