@@ -27,5 +27,8 @@ internal sealed class LoadRun
 
     public string? Text(string path) => _summary.Text(path);
 
+    /// <summary>The collector's CPU over the run in cores: its CPU seconds over the run's elapsed seconds.</summary>
+    public double? CollectorCores => Markdown.Divide(Number("collector_cpu_s"), Number("elapsed_s"));
+
     public static LoadRun Load(string directory) => new(directory, JsonFields.Load(Path.Combine(directory, "summary.json")));
 }

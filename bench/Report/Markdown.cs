@@ -12,6 +12,10 @@ internal static class Markdown
 
     public static string Nanoseconds(double? value) => value is { } v ? v.ToString(v < 100 ? "N1" : "N0", CultureInfo.InvariantCulture) + " ns" : Missing;
 
+    public static string Microseconds(double? value) => value is { } v ? v.ToString("N2", CultureInfo.InvariantCulture) + " µs" : Missing;
+
+    public static string Percent(double? value) => value is { } v ? v.ToString("N2", CultureInfo.InvariantCulture) + " %" : Missing;
+
     public static string Milliseconds(double? value) => value is { } v ? v.ToString(v < 10 ? "N2" : "N1", CultureInfo.InvariantCulture) + " ms" : Missing;
 
     public static string Bytes(double? value) => value is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) + " B" : Missing;

@@ -5,8 +5,9 @@ namespace Collector.Bench.Report;
 
 /// <summary>
 /// What one bench/run-all run left in its artifacts folder, by the names the script gives them:
-/// machine.txt, commands.txt, notes.txt, failures.txt, finished.txt, micro/ (BenchmarkDotNet), raw-append.json, load/rate-N/ and load/sustained/ (the load
-/// tool's --out folders), queries.txt (bench/queries/latency.sh's output after a "# dataset" line).
+/// machine.txt, commands.txt, notes.txt, failures.txt, finished.txt, micro/ (BenchmarkDotNet), raw-append.json, load/rate-N/ (with
+/// ClickHouse), load/edge-N/ (without) and load/sustained/ (the load tool's --out folders), disk-sync.json (bench/DiskSync),
+/// idle.json (an idle collector's CPU), queries.txt (bench/queries/latency.sh's output after a "# dataset" line).
 /// </summary>
 internal sealed partial class RunArtifacts
 {
@@ -27,10 +28,10 @@ internal sealed partial class RunArtifacts
         Micro = MicroResults.Load(Path.Combine(Folder, "micro"));
         RawAppend = JsonFields.Load(RawAppendFile);
         Sustained = LoadRun.Load(Path.Combine(Folder, "load", "sustained"));
-        var loads = Path.Combine(Folder, "load");
-        RateRuns = Directory.Exists(loads)
-            ? [.. Directory.EnumerateDirectories(loads, "rate-*").Select(LoadRun.Load).Where(r => r.Exists).OrderBy(r => r.Number("offered_rate") ?? double.MaxValue)]
-            : [];
+        RateRuns = LoadRuns("rate-*");
+        EdgeRuns = LoadRuns("edge-*");
+        DiskSync = JsonFields.Load(DiskSyncFile);
+        Idle = JsonFields.Load(IdleFile);
         ReadQueries();
     }
 
@@ -58,7 +59,21 @@ internal sealed partial class RunArtifacts
 
     public LoadRun Sustained { get; }
 
+    /// <summary>Open-loop runs against a collector with ClickHouse (core profile), by offered rate.</summary>
     public IReadOnlyList<LoadRun> RateRuns { get; }
+
+    /// <summary>Open-loop runs against a collector without ClickHouse (edge profile), by offered rate.</summary>
+    public IReadOnlyList<LoadRun> EdgeRuns { get; }
+
+    public string DiskSyncFile => Path.Combine(Folder, "disk-sync.json");
+
+    /// <summary>bench/DiskSync's output: write + fdatasync latency on the filesystem of the collectors' data dirs.</summary>
+    public System.Text.Json.JsonElement? DiskSync { get; }
+
+    public string IdleFile => Path.Combine(Folder, "idle.json");
+
+    /// <summary>An idle collector's CPU, written by bench/run-all.</summary>
+    public System.Text.Json.JsonElement? Idle { get; }
 
     public string QueriesFile => Path.Combine(Folder, "queries.txt");
 
@@ -75,14 +90,23 @@ internal sealed partial class RunArtifacts
     public void CopyCharts(string chartsFolder, string resultsFile)
     {
         Directory.CreateDirectory(chartsFolder);
-        foreach (var run in RateRuns.Append(Sustained).Where(r => File.Exists(r.ChartFile)))
+        foreach (var run in RateRuns.Concat(EdgeRuns).Append(Sustained).Where(r => File.Exists(r.ChartFile)))
         {
             var target = Path.Combine(chartsFolder, $"load-{run.Name}.svg");
             File.Copy(run.ChartFile, target, overwrite: true);
-            var title = string.Equals(run.Name, "sustained", StringComparison.Ordinal) ? "closed loop (sustained)" : $"{run.Number("offered_rate"):N0} events/s offered";
+            var profile = run.Name.StartsWith("edge-", StringComparison.Ordinal) ? "edge profile (no ClickHouse)" : "with ClickHouse";
+            var title = string.Equals(run.Name, "sustained", StringComparison.Ordinal) ? "closed loop (sustained)" : $"{run.Number("offered_rate"):N0} events/s offered, {profile}";
             var link = Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(resultsFile))!, target).Replace('\\', '/');
             Charts.Add((title, link));
         }
+    }
+
+    private LoadRun[] LoadRuns(string pattern)
+    {
+        var loads = Path.Combine(Folder, "load");
+        return Directory.Exists(loads)
+            ? [.. Directory.EnumerateDirectories(loads, pattern).Select(LoadRun.Load).Where(r => r.Exists).OrderBy(r => r.Number("offered_rate") ?? double.MaxValue)]
+            : [];
     }
 
     private string[] ReadLines(string name)
