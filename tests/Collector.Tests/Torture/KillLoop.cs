@@ -38,6 +38,7 @@ internal sealed class KillLoop
     private double _lastStartMs = 1000;
     private int _shutdownKillDelayMaxMs = 150;
     private int _shutdownRetries;
+    private int _startRetries;
 
     public KillLoop(string sourcePrefix, int sources, int batchEvents, int seed)
     {
@@ -87,7 +88,14 @@ internal sealed class KillLoop
             var moment = round < plan.Count ? plan[round] : (KillMoment?)null;
             if (moment == KillMoment.DuringStart)
             {
-                await KillDuringStartAsync(launch());
+                if (!await KillDuringStartAsync(launch()) && _startKillsBeforeListening == 0 && _startRetries < 3)
+                {
+                    // The start had reached "Now listening" by the time the kill landed (the phase it waited for
+                    // passes in a few ms on a quiet machine): the same round again, so the plan's start kill does land.
+                    _startRetries++;
+                    round--;
+                }
+
                 continue;
             }
 
@@ -176,8 +184,8 @@ internal sealed class KillLoop
         return collector;
     }
 
-    /// <summary>Kills a start at one of its phases (in turn) or after a random part of the last start's time.</summary>
-    private async Task KillDuringStartAsync(CollectorProcess collector)
+    /// <summary>Kills a start at one of its phases (in turn) or after a random part of the last start's time; whether the kill came before it listened.</summary>
+    private async Task<bool> KillDuringStartAsync(CollectorProcess collector)
     {
         using (collector)
         {
@@ -202,7 +210,9 @@ internal sealed class KillLoop
             await collector.KillAsync();
 
             // The output is read to its end by now: whether it said it listens tells where the kill landed.
-            _startKillsBeforeListening += collector.Output.Contains("Now listening on", StringComparison.Ordinal) ? 0 : 1;
+            var beforeListening = !collector.Output.Contains("Now listening on", StringComparison.Ordinal);
+            _startKillsBeforeListening += beforeListening ? 1 : 0;
+            return beforeListening;
         }
     }
 
