@@ -5,7 +5,9 @@ using System.Text;
 namespace Collector.Storage.Log;
 
 /// <summary>
-/// One FASTER commit record, <c>commits/log-commits/commit.N.0</c>, as FasterLog 2.6.5 writes it (little-endian):
+/// One commit record as FasterLog 2.6.5 serialises it, behind an int32 length (little-endian), as it is stored in a slot
+/// of <c>commits/log-commits/commit-records</c> (see CommitRecordSlots) or, by older collectors, in a file
+/// <c>commits/log-commits/commit.N.0</c>:
 /// <code>
 ///   int32 length of what follows
 ///   int32 version (1)        int64 checksum (begin ^ until ^ commit ^ cursor count ^ cookie length ^ cookie xor)
@@ -27,6 +29,9 @@ internal sealed record CommitRecord(long Number, long BeginAddress, long UntilAd
         var parts = fileName.Split('.');
         return parts is ["commit", var number, "0"] && long.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
     }
+
+    /// <summary>The commit number a record's bytes (<c>int32 length</c>, then FASTER's metadata) name, or null when they are too short to.</summary>
+    public static long? NumberIn(ReadOnlySpan<byte> record) => record.Length >= 40 ? BinaryPrimitives.ReadInt64LittleEndian(record[32..]) : null;
 
     /// <summary>Reads a record file's bytes; null and the reason when they are not a well-formed record.</summary>
     public static CommitRecord? TryParse(long number, ReadOnlySpan<byte> file, out string problem)

@@ -36,17 +36,18 @@ internal static class CommitRecovery
     {
         givenUpBytes = 0;
         var files = ListRecords(commitDirectory);
-        var rejected = new List<(string Path, string Problem, CommitRecord? Record)>();
+        var rejected = new List<(StoredRecord Stored, string Problem, CommitRecord? Record)>();
         var unfinishedOnly = true;
-        foreach (var (number, path) in files)
+        foreach (var stored in files)
         {
-            var bytes = File.ReadAllBytes(path);
-            var record = CommitRecord.TryParse(number, bytes, out var problem);
-            problem = record is null ? problem : CommitRecordCheck.Problem(record, segments, pageBits) ?? string.Empty;
+            var (number, path) = (stored.Number, stored.Name);
+            var problem = stored.Damage ?? string.Empty;
+            var record = stored.Damage is null ? CommitRecord.TryParse(number, stored.Bytes, out problem) : null;
+            problem = stored.Damage ?? (record is null ? problem : CommitRecordCheck.Problem(record, segments, pageBits) ?? string.Empty);
             if (record is null || problem.Length > 0)
             {
-                rejected.Add((path, problem, record));
-                unfinishedOnly &= IsUnfinished(bytes);
+                rejected.Add((stored, problem, record));
+                unfinishedOnly &= stored.Unfinished;
                 StorageLog.CommitRecordRejected(logger, path, problem);
                 continue;
             }
@@ -67,7 +68,7 @@ internal static class CommitRecovery
             // A rejected record that claims a plausible end past what is there now may be right: the files lost data.
             var claimed = rejected.Select(r => r.Record?.UntilAddress ?? 0).Where(segments.IsPlausibleAddress).DefaultIfEmpty(end).Max();
             givenUpBytes = Math.Max(0, claimed - end);
-            MoveAside(commitDirectory, rejected.Select(r => r.Path));
+            MoveAside(commitDirectory, rejected.Select(r => r.Stored));
             StorageLog.RecoveredFromOlderRecord(logger, path, record.UntilAddress, end, Path.Combine(commitDirectory, DamagedDirectoryName), givenUpBytes);
             return record with { UntilAddress = end };
         }
@@ -78,21 +79,22 @@ internal static class CommitRecovery
             return null;
         }
 
-        if (files is [(1, _)] && rejected is [{ Record: null }] && unfinishedOnly)
+        if (rejected is [{ Record: null }] && ((files is [{ Number: 1 }] && unfinishedOnly) || (files is [{ Slot: 1 }] && first is null)))
         {
             // Killed while writing the log's very first record: no commit ever completed, so nothing was
-            // acknowledged. A crash, not damage: the log starts empty, as after any kill before a commit.
-            MoveAside(commitDirectory, rejected.Select(r => r.Path));
-            StorageLog.FirstRecordUnfinished(logger, rejected[0].Path);
+            // acknowledged. A crash, not damage: the log starts empty, as after any kill before a commit. So does a
+            // first record torn in its slot (a power loss while it was written) while no entry was ever stored.
+            MoveAside(commitDirectory, rejected.Select(r => r.Stored));
+            StorageLog.FirstRecordUnfinished(logger, rejected[0].Stored.Name);
             return null;
         }
 
         if (!repair)
         {
-            throw Refusal(commitDirectory, rejected.Select(r => (r.Path, r.Problem)).ToList(), first);
+            throw Refusal(commitDirectory, rejected.Select(r => (r.Stored.Name, r.Problem)).ToList(), first);
         }
 
-        return Repair(commitDirectory, segments, rejected.Select(r => (r.Path, r.Record)).ToList(), first, logger, out givenUpBytes);
+        return Repair(commitDirectory, segments, rejected.Select(r => (r.Stored, r.Record)).ToList(), first, logger, out givenUpBytes);
     }
 
     /// <summary>A record file FASTER did not finish writing: empty, or shorter than its own length prefix says.</summary>
@@ -102,7 +104,7 @@ internal static class CommitRecovery
     /// Whether the record before <paramref name="number"/> should be there and is not: the newest two are kept, so a
     /// lone record, or a gap in the numbers, means a newer record went missing (or an older one, which costs nothing).
     /// </summary>
-    private static bool HasGapBefore(List<(long Number, string Path)> files, long number) =>
+    private static bool HasGapBefore(List<StoredRecord> files, long number) =>
         files.Count > 0 && number == files[0].Number && number > 1 && (files.Count == 1 || files[1].Number != number - 1);
 
     private static DamagedLogException Refusal(string commitDirectory, List<(string Path, string Problem)> rejected, long? first)
@@ -127,9 +129,9 @@ internal static class CommitRecovery
     }
 
     /// <summary>--repair: the newest record whose begin still reads, its end moved to the last intact entry, its cursors kept within it.</summary>
-    private static CommitRecord Repair(string commitDirectory, LogSegmentFiles segments, List<(string Path, CommitRecord? Record)> rejected, long? first, ILogger logger, out long givenUpBytes)
+    private static CommitRecord Repair(string commitDirectory, LogSegmentFiles segments, List<(StoredRecord Stored, CommitRecord? Record)> rejected, long? first, ILogger logger, out long givenUpBytes)
     {
-        foreach (var (path, record) in rejected)
+        foreach (var (stored, record) in rejected)
         {
             if (record is null || record.BeginAddress < CommitRecordCheck.FirstAddress || BeginThatReads(record, segments, first) is not { } readableBegin)
             {
@@ -143,16 +145,16 @@ internal static class CommitRecovery
             var slowest = record.Cursors.Count == 0 ? record.BeginAddress : record.Cursors.Values.Min();
             givenUpBytes = Math.Max(0, record.UntilAddress - end) + Math.Max(0, readableBegin - Math.Max(slowest, record.BeginAddress));
             var cursors = record.Cursors.ToDictionary(c => c.Key, c => Math.Clamp(c.Value, readableBegin, end), StringComparer.Ordinal);
-            MoveAside(commitDirectory, rejected.Select(r => r.Path));
-            StorageLog.LogRepaired(logger, path, readableBegin, end, givenUpBytes);
+            MoveAside(commitDirectory, rejected.Select(r => r.Stored));
+            StorageLog.LogRepaired(logger, stored.Name, readableBegin, end, givenUpBytes);
             return record with { BeginAddress = readableBegin, UntilAddress = end, Cursors = cursors };
         }
 
         // No record to start from: the log begins at the lowest segment's first entry, every consumer with it.
-        var begin = first ?? throw Refusal(commitDirectory, rejected.Select(r => (r.Path, "no record is readable")).ToList(), first);
+        var begin = first ?? throw Refusal(commitDirectory, rejected.Select(r => (r.Stored.Name, "no record is readable")).ToList(), first);
         var recovered = segments.ScanForward(begin);
         givenUpBytes = 0;
-        MoveAside(commitDirectory, rejected.Select(r => r.Path));
+        MoveAside(commitDirectory, rejected.Select(r => r.Stored));
         StorageLog.LogRepaired(logger, "the segment files (no commit record)", begin, recovered, 0);
         return new CommitRecord(1, begin, recovered, new Dictionary<string, long>(StringComparer.Ordinal), null);
     }
@@ -189,8 +191,15 @@ internal static class CommitRecovery
         return end;
     }
 
-    /// <summary>commit.N.0 files, newest first.</summary>
-    private static List<(long Number, string Path)> ListRecords(string commitDirectory)
+    /// <summary>
+    /// A stored commit record: from a slot of the slot file, or a file of an older collector (<c>commit.N.0</c>).
+    /// <paramref name="Damage"/> says why a slot's bytes are not a record (its CRC fails); <paramref name="Unfinished"/>
+    /// marks a record file FASTER did not finish writing (a kill while it wrote; a slot is written in one go).
+    /// </summary>
+    private sealed record StoredRecord(long Number, byte[] Bytes, string Name, int? Slot, bool Unfinished, string? Damage);
+
+    /// <summary>The stored records, newest first; a slot that fails its CRC counts as the newest (it may be).</summary>
+    private static List<StoredRecord> ListRecords(string commitDirectory)
     {
         var directory = Path.Combine(commitDirectory, "log-commits");
         if (!Directory.Exists(directory))
@@ -198,23 +207,36 @@ internal static class CommitRecovery
             return [];
         }
 
-        return Directory.EnumerateFiles(directory)
+        var slotFile = Path.Combine(directory, CommitRecordSlots.FileName);
+        var slots = CommitRecordSlots.Read(directory).Select(slot => slot.Whole
+            ? new StoredRecord(CommitRecord.NumberIn(slot.Bytes) ?? 0, slot.Bytes, $"{slotFile} slot {slot.Slot}", slot.Slot, false, null)
+            : new StoredRecord(long.MaxValue, slot.Bytes, $"{slotFile} slot {slot.Slot}", slot.Slot, false, "its CRC-32 does not match: torn or damaged"));
+        var files = Directory.EnumerateFiles(directory)
             .Select(path => (Number: CommitRecord.NumberOf(Path.GetFileName(path)), Path: path))
             .Where(file => file.Number is not null)
-            .Select(file => (file.Number!.Value, file.Path))
-            .OrderByDescending(file => file.Value)
-            .ToList();
+            .Select(file => File.ReadAllBytes(file.Path) is var bytes
+                ? new StoredRecord(file.Number!.Value, bytes, file.Path, null, IsUnfinished(bytes), null)
+                : null!);
+        return slots.Concat(files).OrderByDescending(record => record.Number).ToList();
     }
 
-    /// <summary>Out of FASTER's way (its next commit may reuse the number), but kept for whoever looks into it.</summary>
-    private static void MoveAside(string commitDirectory, IEnumerable<string> paths)
+    /// <summary>Out of the way of the next commits (a file's number may be reused, a slot rewritten), but kept for whoever looks into it.</summary>
+    private static void MoveAside(string commitDirectory, IEnumerable<StoredRecord> records)
     {
         var damaged = Path.Combine(commitDirectory, DamagedDirectoryName);
         Directory.CreateDirectory(damaged);
-        foreach (var path in paths)
+        var stamp = DateTime.UtcNow.ToString("yyyyMMddTHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var record in records)
         {
-            var target = Path.Combine(damaged, $"{Path.GetFileName(path)}.{DateTime.UtcNow:yyyyMMddTHHmmssfff}");
-            File.Move(path, target, overwrite: true);
+            if (record.Slot is { } slot)
+            {
+                File.WriteAllBytes(Path.Combine(damaged, $"{CommitRecordSlots.FileName}.slot{slot}.{stamp}"), record.Bytes);
+                CommitRecordSlots.Clear(Path.Combine(commitDirectory, "log-commits"), slot);
+            }
+            else
+            {
+                File.Move(record.Name, Path.Combine(damaged, $"{Path.GetFileName(record.Name)}.{stamp}"), overwrite: true);
+            }
         }
     }
 }

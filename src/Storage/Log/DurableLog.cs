@@ -6,6 +6,12 @@
 //   Commits are group commits run by one loop: it commits as soon as entries wait and no commit is running,
 //   at most once per CommitInterval; what arrives during a commit goes into the next one. Waiters are woken by
 //   the loop itself after each commit (FASTER's own commit wait added a whole extra commit cycle).
+// - Durability: an Ack means on the disk. The segment files and the commit records are written O_SYNC (FileOptions.
+//   WriteThrough): a write returns only once its data, and the metadata needed to read it back, are on stable storage
+//   (SegmentDevice, CommitRecordSlots). A commit completes only after every page it covers and then its record are
+//   written that way, so what a commit covers survives kill -9 and power loss alike (as far as the disk honours
+//   flushes). Segment writes run on one dedicated thread, the record write on FASTER's commit thread: no pool thread
+//   blocks on the disk.
 // - After kill -9, FASTER recovers to the last commit: entries past it were never acknowledged and are never
 //   read back (unless the newest record went missing, below). Every entry carries a FASTER checksum, so a torn
 //   write cannot be read as data.
@@ -25,8 +31,9 @@
 //
 // On-disk layout
 //   <data-dir>/log/         segment files (SegmentBytes each), entries in FASTER's framing
-//   <data-dir>/commits/     FASTER commit records (newest two kept), which carry the named cursors' positions;
-//                           commits/damaged/ holds records recovery rejected
+//   <data-dir>/commits/     log-commits/commit-records: the commit records, two slots (newest two; see
+//                           CommitRecordSlots), which carry the named cursors' positions; commits/damaged/ holds
+//                           records recovery rejected
 //   <data-dir>/dedup.ckpt   per-source handled sequence as of a committed log address (see DedupCheckpoint)
 //   <data-dir>/log-id       this log's identity (see LogIdentity), made with the log
 //   <data-dir>/log-geometry its page and segment sizes (see LogGeometry), fixed when the log is made

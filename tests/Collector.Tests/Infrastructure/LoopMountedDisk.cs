@@ -45,6 +45,13 @@ internal sealed class LoopMountedDisk : IDisposable
         File.Delete(Filler + "-crumbs");
     }
 
+    /// <summary>
+    /// Makes <paramref name="file"/> immutable (chattr +i) or not: every write to it then fails with EPERM, even through a
+    /// handle opened before, as on a disk that refuses writes (the kernel checks it on each write since Linux 5.3).
+    /// </summary>
+    public static void SetImmutable(string file, bool immutable) =>
+        Assert.Equal(0, Run("chattr", immutable ? "+i" : "-i", file));
+
     private static void FillWith(string path, int blockBytes)
     {
         var block = new byte[blockBytes];

@@ -7,11 +7,12 @@ namespace Collector.Tests.Storage;
 
 /// <summary>
 /// A commit whose record cannot be written is not a commit. The collector's commit records live on a small loop-mounted
-/// ext4 (a symlink from the data dir; root, as CI runs) that is filled while the log's pages still have room: FASTER's
-/// own record store only logs such a failed write, and FasterLog took the commit as done, so the collector acknowledged
-/// batches no record covered, and two such empty records pruned the last good one, leaving a log that was refused at
-/// the next start (exit 3). Now nothing is acknowledged while records cannot be written, ingest resumes once they can,
-/// and after a kill -9 every acknowledged event is in the log exactly once.
+/// ext4 (a symlink from the data dir; root, as CI runs), where the slot file is made immutable (every write fails, as
+/// on a failing disk) or the disk is filled. FASTER's own record store only logged a failed write, and FasterLog took
+/// the commit as done, so the collector acknowledged batches no record covered, and two such empty records pruned the
+/// last good one, leaving a log that was refused at the next start (exit 3). Now nothing is acknowledged while records
+/// cannot be written, ingest resumes once they can, and after a kill -9 every acknowledged event is in the log exactly
+/// once. The slots are allocated when the log is made, so once it exists a full disk does not stop its records.
 /// </summary>
 public sealed class CommitRecordWriteTests : IDisposable
 {
@@ -29,7 +30,7 @@ public sealed class CommitRecordWriteTests : IDisposable
     [Fact]
     public async Task RecordsCannotBeWritten_NothingAcknowledged_ResumesOnceWritable_KilledRestartHoldsEveryAcknowledgedEventOnce()
     {
-        LinkRecordsToTheLoopDisk();
+        var slots = Path.Combine(LinkRecordsToTheLoopDisk(), CommitRecordFile.SlotFileName);
         ulong acked;
         using (var collector = await CollectorProcess.StartAsync(_data.Path))
         {
@@ -38,19 +39,23 @@ public sealed class CommitRecordWriteTests : IDisposable
             acked = (await client.SendAsync(Events.Batch(Source, 1, 100))).DurableThrough;
             Assert.Equal(100UL, acked);
 
-            _recordDisk.Fill();
+            LoopMountedDisk.SetImmutable(slots, immutable: true);
+            try
+            {
+                var refused = await Assert.ThrowsAsync<RpcException>(() => client.SendAsync(Events.Batch(Source, 101, 100)).ResponseAsync);
+                Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
+                Assert.Contains("commit record", refused.Status.Detail, StringComparison.Ordinal);
+                Assert.Contains("did not reach the disk whole", refused.Status.Detail, StringComparison.Ordinal);
+                var again = await Assert.ThrowsAsync<RpcException>(() => client.SendAsync(Events.Batch(Source, 101, 100)).ResponseAsync);
+                Assert.Equal(StatusCode.Unavailable, again.StatusCode);
+                Assert.Equal(100UL, acked);
+            }
+            finally
+            {
+                LoopMountedDisk.SetImmutable(slots, immutable: false);
+            }
 
-            // The old code acknowledged both, each with an empty record; the second pruned the last good one.
-            var refused = await Assert.ThrowsAsync<RpcException>(() => client.SendAsync(Events.Batch(Source, 101, 100)).ResponseAsync);
-            Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
-            Assert.Contains("commit record", refused.Status.Detail, StringComparison.Ordinal);
-            Assert.Contains("did not reach the disk whole", refused.Status.Detail, StringComparison.Ordinal);
-            var again = await Assert.ThrowsAsync<RpcException>(() => client.SendAsync(Events.Batch(Source, 101, 100)).ResponseAsync);
-            Assert.Equal(StatusCode.Unavailable, again.StatusCode);
-            Assert.Equal(100UL, acked);
-
-            _recordDisk.Free();
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
             while (acked < 200)
             {
                 try
@@ -71,7 +76,27 @@ public sealed class CommitRecordWriteTests : IDisposable
         // Starts (not refused for want of a good record) and holds every acknowledged event once.
         var stored = (await LogContents.ReadDirectoryAsync(_data.Path)).Where(e => e.SourceId == Source).Select(e => e.Sequence).ToList();
         Assert.Equal(Enumerable.Range(1, (int)acked).Select(i => (ulong)i), stored);
-        Assert.All(CommitRecordFile.All(_data.Path), path => Assert.True(new FileInfo(path).Length > 0, $"{path} is empty"));
+        Assert.Equal(CommitRecordFile.All(_data.Path), CommitRecordFile.Whole(_data.Path));
+    }
+
+    [Fact]
+    public async Task RecordDiskFull_OnceTheLogExists_RecordsStillWritten_EveryAcknowledgedEventKeptAfterKill()
+    {
+        LinkRecordsToTheLoopDisk();
+        using (var collector = await CollectorProcess.StartAsync(_data.Path))
+        {
+            using var channel = GrpcChannel.ForAddress(collector.GrpcUri);
+            var client = new TelemetryCollector.CollectorClient(channel);
+            Assert.Equal(100UL, (await client.SendAsync(Events.Batch(Source, 1, 100))).DurableThrough);
+
+            _recordDisk.Fill();
+            Assert.Equal(200UL, (await client.SendAsync(Events.Batch(Source, 101, 100))).DurableThrough);
+            Assert.Equal(300UL, (await client.SendAsync(Events.Batch(Source, 201, 100))).DurableThrough);
+            await collector.KillAsync();
+        }
+
+        var stored = (await LogContents.ReadDirectoryAsync(_data.Path)).Where(e => e.SourceId == Source).Select(e => e.Sequence).ToList();
+        Assert.Equal(Enumerable.Range(1, 300).Select(i => (ulong)i), stored);
     }
 
     [Fact]

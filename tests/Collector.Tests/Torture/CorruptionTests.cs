@@ -226,11 +226,11 @@ public sealed class CorruptionTests(ClickHouseFixture fixture, ITestOutputHelper
                 CommitRecordFile.Damage(records[0], CommitRecordFile.UntilOffset, end => end + 4096);
                 return new(none, Refused: false);
             case "newest-commit-record-deleted":
-                newerTorn.ForEach(File.Delete);
-                File.Delete(records[0]);
+                newerTorn.ForEach(CommitRecordFile.Delete);
+                CommitRecordFile.Delete(records[0]);
                 return new(none, Refused: false);
             case "every-commit-record-deleted":
-                CommitRecordFile.All(_data.Path).ForEach(File.Delete);
+                CommitRecordFile.DeleteAll(_data.Path);
                 return new(none, Refused: true);
             case "dedup-checkpoint-corrupted":
                 Assert.True(File.Exists(checkpoint), "the clean stop wrote a dedup checkpoint");
