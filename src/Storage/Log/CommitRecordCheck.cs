@@ -6,7 +6,8 @@ namespace Collector.Storage.Log;
 /// <code>
 ///   64 &lt;= begin &lt;= every cursor &lt;= until &lt;= what the segment files hold
 ///   begin, each cursor: a readable entry (valid checksum) unless it is at until
-///   until: the end of an entry, found by walking the entries of its page from the page's start (or from begin)
+///   until: the end of an entry, found by walking the entries of its page by their length fields from the page's
+///          start (or from begin)
 /// </code>
 /// The walk reads at most one page, so the check costs the same however long the log is.
 /// </summary>
@@ -55,7 +56,9 @@ internal static class CommitRecordCheck
         var at = Math.Max(begin, until & ~((1L << pageBits) - 1));
         while (at < until)
         {
-            if (segments.TryReadEntry(at, out var problem) is not { } entry)
+            // By length fields alone: a damaged payload on the way is the readers' to step over and count (a flipped
+            // byte in an entry before the end failed every record, and the start was refused), not a wrong end.
+            if (segments.TryLocateEntry(at, out var problem) is not { } entry)
             {
                 return $"the committed end {until} is not the end of an entry: {problem}";
             }
