@@ -184,6 +184,13 @@ public sealed partial class DurableLog
             {
                 if (iterator.GetNext(MemoryPool<byte>.Shared, out owner, out var length, out var address, out var next))
                 {
+                    if (generation.DamagedInRecoveredPage.Contains(address))
+                    {
+                        // Read from memory, unchecked by FASTER: damaged on disk, so damaged here (see DurableLog.Damage.cs).
+                        owner.Dispose();
+                        throw new FasterException($"the entry at {address} fails its checksum (in the page recovered into memory)");
+                    }
+
                     record = new LogRecord(address, next, owner.Memory[..length]);
                     return true;
                 }
@@ -371,7 +378,10 @@ public sealed partial class DurableLog
             throw;
         }
 
-        var next = new LogGeneration(log, settings.LogDevice, settings.LogCommitManager, failed.Number + 1);
+        var next = new LogGeneration(log, settings.LogDevice, settings.LogCommitManager, failed.Number + 1)
+        {
+            DamagedInRecoveredPage = DamageInRecoveredPage(log, Geometry, directory),
+        };
         Action<long>[] handlers;
         lock (_reopenHandlers)
         {

@@ -82,7 +82,10 @@ public sealed partial class DurableLog : IAsyncDisposable
             unit: "s",
             description: "Time of one group commit of the durable log (flush and commit record), in seconds.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = StorageMetrics.FastDurationBounds });
-        _current = new LogGeneration(log, device, commitRecords, 0);
+        _current = new LogGeneration(log, device, commitRecords, 0)
+        {
+            DamagedInRecoveredPage = DamageInRecoveredPage(log, geometry, Path.GetFullPath(options.DataDirectory)),
+        };
         _directoryLock = directoryLock;
         _options = options;
         _logger = logger;

@@ -41,6 +41,9 @@ internal sealed class LogGeneration : IDisposable
     /// <summary>The commit records' manager (RetainingCommitManager), disposed with the log.</summary>
     public ILogCommitManager CommitRecords { get; }
 
+    /// <summary>Addresses of entries in the page recovered into memory that fail their checksum on disk (see DurableLog.Damage.cs).</summary>
+    public IReadOnlySet<long> DamagedInRecoveredPage { get; init; } = new HashSet<long>();
+
     /// <summary>Counts the openings of the log in this run, from 0.</summary>
     public int Number { get; }
 

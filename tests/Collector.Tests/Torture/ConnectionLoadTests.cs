@@ -116,7 +116,8 @@ public sealed class ConnectionLoadTests(ITestOutputHelper output) : IDisposable
             }
 
             // Closed connections leave nothing behind; memory is read once it stops falling.
-            (filesAfter[round], _) = await ProcessFigures.WaitUntilAsync(pid, (files, _) => files <= filesBefore + FilesSlack, TimeSpan.FromSeconds(60));
+            await ProcessFigures.WaitUntilAsync(pid, (files, _) => files <= filesBefore + FilesSlack, TimeSpan.FromSeconds(60));
+            filesAfter[round] = await SettledOpenFilesAsync(pid);
             rssAfter[round] = await SettledRssAsync(pid);
             rounds.Add(FormattableString.Invariant($"round {round + 1}: {filesIdle} open files and {ProcessFigures.MiB(rssIdle)} with the idle streams, ")
                 + FormattableString.Invariant($"{ShortConnections / Rounds:N0} short connections in {roundShortSeconds:F1} s, then {filesAfter[round]} open files and {ProcessFigures.MiB(rssAfter[round])}")
@@ -158,15 +159,25 @@ public sealed class ConnectionLoadTests(ITestOutputHelper output) : IDisposable
     /// load: the runtime keeps the heap it grew and Kestrel its pinned buffers for reuse (after a forced full GC the
     /// live heap measured 62 MB of some 300 MB resident), which is why the test compares rounds, not before and after.
     /// </summary>
-    private static async Task<long> SettledRssAsync(int pid)
+    private static Task<long> SettledRssAsync(int pid) => SettledLowestAsync(() => ProcessFigures.RssBytes(pid), 1L << 20, steadyReadings: 12, TimeSpan.FromSeconds(30));
+
+    /// <summary>
+    /// Open files once the count has stopped falling for 2 s: the first reading under the slack can still hold sockets
+    /// Kestrel is closing (a round once read 3 more than the one before, all of them gone a moment later).
+    /// </summary>
+    private static async Task<int> SettledOpenFilesAsync(int pid) =>
+        (int)await SettledLowestAsync(() => ProcessFigures.OpenFiles(pid), 1, steadyReadings: 8, TimeSpan.FromSeconds(20));
+
+    /// <summary>The lowest reading, once <paramref name="steadyReadings"/> readings 250 ms apart in a row did not fall by <paramref name="step"/> or more.</summary>
+    private static async Task<long> SettledLowestAsync(Func<long> read, long step, int steadyReadings, TimeSpan limit)
     {
-        var lowest = ProcessFigures.RssBytes(pid);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        for (var steady = 0; steady < 12 && DateTime.UtcNow < deadline; steady++)
+        var lowest = read();
+        var deadline = DateTime.UtcNow + limit;
+        for (var steady = 0; steady < steadyReadings && DateTime.UtcNow < deadline; steady++)
         {
             await Task.Delay(250);
-            var now = ProcessFigures.RssBytes(pid);
-            if (now < lowest - (1L << 20))
+            var now = read();
+            if (now <= lowest - step)
             {
                 (lowest, steady) = (now, 0);
             }
