@@ -40,7 +40,7 @@ public sealed class ResultsReportTests : IDisposable
         Assert.Contains("**Steps that failed in this run** (their figures read n/a): micro --filter (exit 1); latency.sh (exit 2).", text, StringComparison.Ordinal);
         // No ingest suite in these artifacts: the figure is missing, not zero.
         Assert.Contains("| Collector ingest CPU per event (parse + validate + dedup + append), 500-event batches | n/a | n/a | n/a |", text, StringComparison.Ordinal);
-        Assert.Contains("![50,000 events/s offered](results/load-rate-50000.svg)", text, StringComparison.Ordinal);
+        Assert.Contains("![50,000 events/s offered, with ClickHouse](results/load-rate-50000.svg)", text, StringComparison.Ordinal);
         Assert.Equal("<svg xmlns=\"http://www.w3.org/2000/svg\"/>", await File.ReadAllTextAsync(Path.Combine(_root.Path, "bench", "results", "load-rate-50000.svg")));
     }
 
