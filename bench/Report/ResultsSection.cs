@@ -34,6 +34,7 @@ internal sealed class ResultsSection(RunArtifacts run, IReadOnlyList<GoalCheck> 
         Machine();
         Headline();
         new EdgeProfileSection(run, goals, _text).Render();
+        new FloorSection(run, _text).Render();
         Rates();
         Queries();
         Charts();

@@ -6,7 +6,8 @@ namespace Collector.Bench.Report;
 /// <summary>
 /// What one bench/run-all run left in its artifacts folder, by the names the script gives them:
 /// machine.txt, commands.txt, notes.txt, failures.txt, finished.txt, micro/ (BenchmarkDotNet), raw-append.json, load/rate-N/ (with
-/// ClickHouse), load/edge-N/ (without) and load/sustained/ (the load tool's --out folders), disk-sync.json (bench/DiskSync),
+/// ClickHouse), load/edge-N/ (without), load/floor-N/ (against bench/GrpcFloor) and load/sustained/ (the load tool's --out
+/// folders), disk-sync.json (bench/DiskSync),
 /// idle.json (an idle collector's CPU), queries.txt (bench/queries/latency.sh's output after a "# dataset" line).
 /// </summary>
 internal sealed partial class RunArtifacts
@@ -30,6 +31,7 @@ internal sealed partial class RunArtifacts
         Sustained = LoadRun.Load(Path.Combine(Folder, "load", "sustained"));
         RateRuns = LoadRuns("rate-*");
         EdgeRuns = LoadRuns("edge-*");
+        FloorRuns = LoadRuns("floor-*");
         DiskSync = JsonFields.Load(DiskSyncFile);
         Idle = JsonFields.Load(IdleFile);
         ReadQueries();
@@ -64,6 +66,15 @@ internal sealed partial class RunArtifacts
 
     /// <summary>Open-loop runs against a collector without ClickHouse (edge profile), by offered rate.</summary>
     public IReadOnlyList<LoadRun> EdgeRuns { get; }
+
+    /// <summary>
+    /// Open-loop runs against bench/GrpcFloor (Kestrel + grpc-dotnet answering each batch at once, no log), by offered
+    /// rate: the least CPU per event and ack latency the collector's stack allows on this machine.
+    /// </summary>
+    public IReadOnlyList<LoadRun> FloorRuns { get; }
+
+    /// <summary>The floor run at <paramref name="offeredRate"/>, or null when there is none.</summary>
+    public LoadRun? FloorAt(double? offeredRate) => FloorRuns.FirstOrDefault(r => r.Number("offered_rate") == offeredRate);
 
     public string DiskSyncFile => Path.Combine(Folder, "disk-sync.json");
 
