@@ -10,7 +10,7 @@ if (args.Length != 4)
     return 2;
 }
 
-var stored = StoredEntries.Load(args[0], maxBytes: 256L << 20);
+var stored = await StoredEntries.LoadAsync(args[0], maxBytes: 256L << 20);
 var duration = TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture));
 var work = Path.Combine(args[1], "raw-append-log");
 try

@@ -1,5 +1,5 @@
 using Collector.Storage.Log;
-using FASTER.core;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Collector.Bench.RawAppend;
 
@@ -26,18 +26,23 @@ internal sealed class StoredEntries
 
     public long EntryBytes => Entries.Sum(e => (long)e.Length);
 
-    /// <summary>Reads committed entries from the start of the log, up to <paramref name="maxBytes"/> in total.</summary>
-    public static StoredEntries Load(string dataDirectory, long maxBytes)
+    /// <summary>
+    /// Reads committed entries from the start of the log, up to <paramref name="maxBytes"/> in total, through the
+    /// collector's own recovery (its commit records are its own, not FASTER's record files).
+    /// </summary>
+    public static async Task<StoredEntries> LoadAsync(string dataDirectory, long maxBytes)
     {
-        var settings = DurableLog.CreateFasterSettings(new DurableLogOptions(), dataDirectory);
-        using var device = settings.LogDevice;
-        using var log = new FasterLog(settings);
-        using var iterator = log.Scan(log.BeginAddress, log.CommittedUntilAddress);
+        await using var log = DurableLog.Open(new DurableLogOptions { DataDirectory = dataDirectory }, NullLogger.Instance);
         var entries = new List<byte[]>();
         long events = 0, eventBytes = 0, total = 0;
-        while (total < maxBytes && iterator.GetNext(out var entry, out var length, out _, out _))
+        await foreach (var record in log.ReadCommittedAsync(log.BeginAddress))
         {
-            var bytes = entry.AsSpan(0, length).ToArray();
+            if (total >= maxBytes)
+            {
+                break;
+            }
+
+            var bytes = record.Bytes.ToArray();
             var reader = new LoggedEventReader(bytes);
             while (reader.TryReadNext(out _, out var eventSpan))
             {
