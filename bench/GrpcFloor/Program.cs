@@ -23,13 +23,8 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 var collector = new CollectorOptions();
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
-    // As src/Collector/Hosting/CollectorApp.cs ConfigureKestrel sets up its gRPC listener (cleartext: HTTP/2 only).
-    kestrel.AddServerHeader = false;
-    kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
-    kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
-    kestrel.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
-    kestrel.Limits.Http2.InitialStreamWindowSize = 2 * 1024 * 1024;
-    SecurityRegistration.ApplyLimits(kestrel.Limits, collector);
+    // The collector's own server settings; its gRPC listener in cleartext is HTTP/2 only.
+    CollectorApp.ApplyServerSettings(kestrel, collector);
     kestrel.Listen(ListenAddress.Parse(grpcUrl.ToString()), listen => listen.Protocols = HttpProtocols.Http2);
 });
 builder.Services.AddGrpc(grpc =>

@@ -196,16 +196,25 @@ public sealed class CollectorApp : IAsyncDisposable
         ForwarderInstruments.Register(meter, services);
     }
 
+    /// <summary>
+    /// The collector's Kestrel settings apart from its listeners: HTTP/2 keep-alive and flow-control windows and the
+    /// security limits. Public so that bench/GrpcFloor measures the gRPC stack set up exactly the same way.
+    /// </summary>
+    public static void ApplyServerSettings(KestrelServerOptions kestrel, CollectorOptions options)
+    {
+        kestrel.AddServerHeader = false;
+        kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
+        kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
+        kestrel.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
+        kestrel.Limits.Http2.InitialStreamWindowSize = 2 * 1024 * 1024;
+        SecurityRegistration.ApplyLimits(kestrel.Limits, options);
+    }
+
     private static void ConfigureKestrel(WebApplicationBuilder builder, CollectorOptions options)
     {
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
-            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
-            kestrel.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
-            kestrel.Limits.Http2.InitialStreamWindowSize = 2 * 1024 * 1024;
-            SecurityRegistration.ApplyLimits(kestrel.Limits, options);
+            ApplyServerSettings(kestrel, options);
 
             kestrel.Listen(ListenAddress.Parse(options.GrpcUrl), listen =>
             {
