@@ -7,8 +7,8 @@
 //   at most once per CommitInterval; what arrives during a commit goes into the next one. Waiters are woken by
 //   the loop itself after each commit (FASTER's own commit wait added a whole extra commit cycle).
 // - Durability: an Ack means on the disk. The segment files and the commit records are written O_SYNC (FileOptions.
-//   WriteThrough): a write returns only once its data, and the metadata needed to read it back, are on stable storage
-//   (SegmentDevice, CommitRecordSlots). A commit completes only after every page it covers and then its record are
+//   WriteThrough; aligned segment writes also O_DIRECT, past the page cache): a write returns only once its data, and
+//   the metadata needed to read it back, are on stable storage (SegmentDevice, CommitRecordSlots). A commit completes only after every page it covers and then its record are
 //   written that way, so what a commit covers survives kill -9 and power loss alike (as far as the disk honours
 //   flushes). Segment writes run on one dedicated thread, the record write on FASTER's commit thread: no pool thread
 //   blocks on the disk.

@@ -10,6 +10,9 @@
 // - Writes are durable when their callback runs: every file is opened O_SYNC (FileOptions.WriteThrough), so a
 //   pwrite returns only once its data and the metadata to read it back (the file's size) are on the disk. FASTER
 //   calls a commit done only after the flush callbacks of every page it covers, so an Ack still means on disk.
+// - Aligned writes (all of FASTER's, whose pages and flushes are sector-aligned) go through a second handle with
+//   O_DIRECT where Linux allows it (DirectIo): no copy into the page cache, half the kernel CPU of a 1 MiB write on
+//   the bench machine. Reads and any unaligned write use the buffered handle; the kernel keeps the two coherent.
 // - Writes are done in the order FASTER issued them, by one dedicated thread: no pool thread ever blocks on the disk,
 //   and a write never waits behind a busy pool. Reads go to the pool (consumers reading back the log, recovery).
 // - A failed write or read is reported to FASTER with a non-zero error code, never thrown into FASTER's caller:
@@ -27,7 +30,7 @@ internal sealed class SegmentDevice : StorageDeviceBase
     private const uint SectorBytes = 512;
     private const uint UnknownError = uint.MaxValue;
 
-    private readonly ConcurrentDictionary<int, SafeFileHandle> _files = new();
+    private readonly ConcurrentDictionary<int, SegmentFile> _files = new();
     private readonly Queue<PendingWrite> _writes = new();
     private readonly object _writesLock = new();
     private readonly Thread _writer;
@@ -83,7 +86,7 @@ internal sealed class SegmentDevice : StorageDeviceBase
         callback(result);
     }
 
-    public override long GetFileSize(int segment) => segmentSize > 0 ? segmentSize : RandomAccess.GetLength(FileOf(segment));
+    public override long GetFileSize(int segment) => segmentSize > 0 ? segmentSize : RandomAccess.GetLength(FileOf(segment).Buffered);
 
     public override void Dispose()
     {
@@ -105,7 +108,7 @@ internal sealed class SegmentDevice : StorageDeviceBase
 
     private string SegmentPath(int segment) => GetSegmentFilename(FileName, segment);
 
-    private SafeFileHandle FileOf(int segment)
+    private SegmentFile FileOf(int segment)
     {
         if (_files.TryGetValue(segment, out var file))
         {
@@ -115,8 +118,7 @@ internal sealed class SegmentDevice : StorageDeviceBase
         // Under a lock so that a read and a write of a new segment never both open it (one handle would leak).
         lock (_files)
         {
-            return _files.GetOrAdd(segment, static (id, device) => File.OpenHandle(
-                device.SegmentPath(id), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, FileOptions.WriteThrough), this);
+            return _files.GetOrAdd(segment, static (id, device) => SegmentFile.Open(device.SegmentPath(id)), this);
         }
     }
 
@@ -152,6 +154,40 @@ internal sealed class SegmentDevice : StorageDeviceBase
 
     private static uint ErrorCode(Exception failure) => failure is IOException { HResult: var code } && (code & 0xFFFF) != 0 ? (uint)(code & 0xFFFF) : UnknownError;
 
+    /// <summary>
+    /// A segment file's handles, both O_SYNC: buffered for reads and for writes O_DIRECT cannot take, and direct
+    /// (no page-cache copy) for aligned writes where the system allows it. Linux keeps the two coherent: a direct
+    /// write drops the range from the page cache.
+    /// </summary>
+    private sealed class SegmentFile(SafeFileHandle buffered, SafeFileHandle? direct) : IDisposable
+    {
+        public SafeFileHandle Buffered { get; } = buffered;
+
+        public SafeFileHandle? Direct { get; } = direct;
+
+        public static SegmentFile Open(string path)
+        {
+            var buffered = OpenHandle(path);
+            var direct = OpenHandle(path);
+            if (!DirectIo.TryEnable(direct))
+            {
+                direct.Dispose();
+                direct = null;
+            }
+
+            return new SegmentFile(buffered, direct);
+        }
+
+        public void Dispose()
+        {
+            Buffered.Dispose();
+            Direct?.Dispose();
+        }
+
+        private static SafeFileHandle OpenHandle(string path) =>
+            File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, FileOptions.WriteThrough);
+    }
+
     private readonly record struct PendingWrite(IntPtr Source, int Segment, long Offset, uint Length, DeviceIOCompletionCallback Callback, object Context)
     {
         public unsafe void Run(SegmentDevice device)
@@ -159,7 +195,9 @@ internal sealed class SegmentDevice : StorageDeviceBase
             uint error = 0;
             try
             {
-                RandomAccess.Write(device.FileOf(Segment), new ReadOnlySpan<byte>((void*)Source, (int)Length), Offset);
+                var file = device.FileOf(Segment);
+                var handle = file.Direct is { } direct && DirectIo.IsAligned(Source, Offset, Length) ? direct : file.Buffered;
+                RandomAccess.Write(handle, new ReadOnlySpan<byte>((void*)Source, (int)Length), Offset);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
@@ -179,7 +217,7 @@ internal sealed class SegmentDevice : StorageDeviceBase
             try
             {
                 var buffer = new Span<byte>((void*)Destination, (int)Length);
-                var file = device.FileOf(Segment);
+                var file = device.FileOf(Segment).Buffered;
                 while (read < buffer.Length)
                 {
                     var got = RandomAccess.Read(file, buffer[read..], Offset + read);
