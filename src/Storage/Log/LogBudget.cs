@@ -33,11 +33,19 @@ public sealed class LogBudget(DurableLog log, LogConsumers consumers, DedupCheck
     private long _droppedEvents;
     private long _droppedBytes;
 
+    // The receive time of the entry at the log's begin, as last read: while the begin has not moved, a tick within the
+    // byte budget needs no read. Reading it meant a scan from the begin, which lies on disk: FASTER read a whole page
+    // into a new 2-page frame every second (16 MiB of pinned allocations a second, gen2 collections, the ack tail).
+    private OldestEntry? _oldest;
+
     /// <summary>Events dropped by the budget before every consumer had them, since start.</summary>
     public long DroppedEvents => Interlocked.Read(ref _droppedEvents);
 
     /// <summary>Log bytes (entries) the budget dropped since start, whether or not consumers still needed them.</summary>
     public long DroppedBytes => Interlocked.Read(ref _droppedBytes);
+
+    /// <summary>How often the budget read the log from its begin since start (a tick within budget reads nothing).</summary>
+    internal long Scans { get; private set; }
 
     /// <summary>Drops the oldest entries until the log fits its budget again; returns the new begin, or null when it fits.</summary>
     public async Task<long?> EnforceAsync(CancellationToken cancellationToken)
@@ -46,6 +54,12 @@ public sealed class LogBudget(DurableLog log, LogConsumers consumers, DedupCheck
         var committed = log.CommittedUntilAddress;
         var sizeTarget = committed - begin > options.BudgetBytes ? committed - (long)(options.BudgetBytes * RefillFraction) : long.MinValue;
         var oldestAllowed = (ulong)Math.Max(0, (time.GetUtcNow() - options.BudgetAge).ToUnixTimeMilliseconds()) * 1_000_000UL;
+        if (committed <= begin
+            || (sizeTarget == long.MinValue && _oldest is { } oldest && oldest.IsAt(log.Generation, begin) && oldest.Received >= oldestAllowed))
+        {
+            return null;
+        }
+
         var (dropped, heldBack) = await FindDroppableAsync(begin, committed, sizeTarget, oldestAllowed, cancellationToken);
         if (heldBack)
         {
@@ -82,9 +96,15 @@ public sealed class LogBudget(DurableLog log, LogConsumers consumers, DedupCheck
         var limit = Math.Min(committed, reports.TryGetValue(LogConsumers.Dedup, out var dedup) ? dedup : begin);
         var neededFrom = reports.Where(r => !string.Equals(r.Key, LogConsumers.Dedup, StringComparison.Ordinal)).Select(r => r.Value).DefaultIfEmpty(begin).Min();
         var dropped = new DroppedRange();
+        var generation = log.Generation;
+        Scans++;
         await foreach (var record in log.ReadCommittedAsync(begin, cancellationToken))
         {
             var received = ReceivedUnixNano(record);
+            if (record.Address == begin)
+            {
+                _oldest = new OldestEntry(generation, begin, received);
+            }
             if (record.Address >= sizeTarget && received >= oldestAllowed)
             {
                 return (dropped, false);
@@ -142,6 +162,12 @@ public sealed class LogBudget(DurableLog log, LogConsumers consumers, DedupCheck
         }
 
         return events;
+    }
+
+    private sealed record OldestEntry(int Generation, long Begin, ulong Received)
+    {
+        // A reopened log (a new generation) may have lost what lay at the same address: read it again then.
+        public bool IsAt(int generation, long begin) => Generation == generation && Begin == begin;
     }
 
     private sealed class DroppedRange
