@@ -116,6 +116,9 @@ internal sealed record LoadSummary
     /// <summary>The collector's CPU per accepted event, in µs: everything it did (HTTP/2, parse, validate, dedup, append, commit, Acks).</summary>
     public required double? CollectorCpuUsPerEvent { get; init; }
 
+    /// <summary>The same, from the end of the warm-up to the end of the run (JIT tier-up and first allocations left out); null without a warm-up.</summary>
+    public required double? CollectorCpuUsPerEventAfterWarmUp { get; init; }
+
     /// <summary>CPU seconds this tool used during the run (.NET client only; the Python peer is another process).</summary>
     public required double? ToolCpuS { get; init; }
 

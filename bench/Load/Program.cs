@@ -72,7 +72,8 @@ catch (InvalidOperationException ex)
 }
 
 var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
-var collectorCpu = options.CollectorPid is { } collectorPid && ProcessCpu.ReadSeconds(collectorPid) is { } cpuAfter && collectorCpuBefore is { } cpuBefore ? cpuAfter - cpuBefore : (double?)null;
+var collectorCpuAfter = options.CollectorPid is { } collectorPid ? ProcessCpu.ReadSeconds(collectorPid) : null;
+var collectorCpu = collectorCpuAfter is { } cpuAfter && collectorCpuBefore is { } cpuBefore ? cpuAfter - cpuBefore : (double?)null;
 var toolCpu = (Process.GetCurrentProcess().TotalProcessorTime - toolCpuBefore).TotalSeconds;
 var toolAllocated = GC.GetTotalAllocatedBytes() - toolAllocatedBefore;
 await stopReporting.CancelAsync();
@@ -123,6 +124,9 @@ var summary = new LoadSummary
     ScheduleLagMs = options.IsClosedLoop ? null : LatencySummary.Of(counters.ScheduleLag),
     CollectorCpuS = collectorCpu is { } cpu ? Math.Round(cpu, 2) : null,
     CollectorCpuUsPerEvent = collectorCpu is { } cpuTotal && counters.Accepted > 0 ? Math.Round(cpuTotal * 1e6 / counters.Accepted, 2) : null,
+    CollectorCpuUsPerEventAfterWarmUp = options.WarmUp > 0 && collectorCpuAfter is { } cpuEnd && reporter.WarmUpCollectorCpuS is { } cpuAtWarmUp && counters.Accepted > reporter.WarmUpAccepted
+        ? Math.Round((cpuEnd - cpuAtWarmUp) * 1e6 / (counters.Accepted - reporter.WarmUpAccepted), 2)
+        : null,
     ToolCpuS = options.PythonPeer ? null : Math.Round(toolCpu, 2),
     ToolAllocatedBytesPerEvent = options.PythonPeer || counters.Sent == 0 ? null : Math.Round((double)toolAllocated / counters.Sent, 2),
     CollectorPeakRssBytes = reporter.PeakRssBytes,

@@ -38,6 +38,12 @@ internal sealed class ProgressReporter(LoadCounters counters, int? collectorPid,
     /// <summary>Ack latency counts as they stood at the end of the warm-up (whole seconds, so at most one second more).</summary>
     public ReadOnlySpan<long> WarmUpCounts => _warmUp;
 
+    /// <summary>Events accepted by the end of the warm-up (the same sample as <see cref="WarmUpCounts"/>).</summary>
+    public long WarmUpAccepted { get; private set; }
+
+    /// <summary>The collector's CPU seconds (since it started) at the end of the warm-up; null without a pid.</summary>
+    public double? WarmUpCollectorCpuS { get; private set; }
+
     /// <summary>Highest VmRSS seen during the run.</summary>
     public long? MaxRssBytes { get; private set; }
 
@@ -112,6 +118,8 @@ internal sealed class ProgressReporter(LoadCounters counters, int? collectorPid,
         if (sample.Seconds <= warmUpSeconds + 0.5)
         {
             Array.Copy(_current, _warmUp, _current.Length);
+            WarmUpAccepted = accepted;
+            WarmUpCollectorCpuS = collectorPid is { } collector ? ProcessCpu.ReadSeconds(collector) : null;
         }
 
         (_lastTimestamp, _lastSent, _lastAccepted, _lastErrors) = (now, sent, accepted, errors);

@@ -55,6 +55,11 @@ internal static class SummaryFiles
             Row("collector CPU during the run (s) / per accepted event (µs)", $"{cpu:0.##} / {s.CollectorCpuUsPerEvent:0.##}");
         }
 
+        if (s.CollectorCpuUsPerEventAfterWarmUp is { } steady)
+        {
+            Row("collector CPU per accepted event after the warm-up (µs)", $"{steady:0.##}");
+        }
+
         if (s.ToolCpuS is { } toolCpu)
         {
             Row("load tool CPU during the run (s) / heap bytes allocated per event sent", $"{toolCpu:0.##} / {s.ToolAllocatedBytesPerEvent:0.##}");

@@ -45,11 +45,13 @@ public sealed class LoadToolTests(LoadToolCollectors collectors) : IClassFixture
 
         var run = await LoadToolRun.RunAsync(
             OutputDirectory("dotnet"),
-            "--target", target.GrpcUri.ToString(), "--rate", $"{Rate}", "--duration", "3", "--batch", "100",
+            "--target", target.GrpcUri.ToString(), "--rate", $"{Rate}", "--duration", "3", "--warm-up", "1", "--batch", "100",
             "--metrics-url", target.HttpUri.ToString(), "--collector-pid", $"{target.ProcessId}");
 
         Assert.True(run.ExitCode == 0, run.Describe());
         var summary = run.Summary;
+        Assert.True(summary.GetProperty("collector_cpu_us_per_event").GetDouble() > 0, run.Describe());
+        Assert.True(summary.GetProperty("collector_cpu_us_per_event_after_warm_up").GetDouble() > 0, run.Describe());
         var acked = summary.GetProperty("events_acked").GetInt64();
         Assert.True(acked >= Rate * 2, $"only {acked} events acked in 3 s at {Rate}/s\n{run.Describe()}");
         Assert.Equal(summary.GetProperty("events_sent").GetInt64(), acked);
