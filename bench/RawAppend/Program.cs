@@ -4,6 +4,8 @@ using Collector.Bench.RawAppend;
 
 // Raw FASTER append + commit throughput of the entries a collector stored, the baseline for sustained durable ingest.
 //   Collector.Bench.RawAppend <stopped collector data dir> <work dir> <seconds> <out.json>
+// Runs three times, each on a fresh log, and reports the median run: on the shared bench disk one run moved between
+// 4.0 M and 6.2 M events/s from one run-all to the next, and the baseline is the denominator of a goal.
 if (args.Length != 4)
 {
     Console.Error.WriteLine("usage: Collector.Bench.RawAppend <stopped collector data dir> <work dir> <seconds> <out.json>");
@@ -15,7 +17,14 @@ var duration = TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantC
 var work = Path.Combine(args[1], "raw-append-log");
 try
 {
-    var result = await new DurableAppendRun(stored, work, duration).RunAsync();
+    var results = new List<DurableAppendRun.Result>();
+    for (var run = 0; run < Runs; run++)
+    {
+        results.Add(await new DurableAppendRun(stored, Path.Combine(work, run.ToString(CultureInfo.InvariantCulture)), duration).RunAsync());
+    }
+
+    var ranked = results.OrderBy(r => r.Events / r.Seconds).ToList();
+    var result = ranked[Runs / 2];
     var summary = new
     {
         source_log = Path.GetFullPath(args[0]),
@@ -28,6 +37,8 @@ try
         commits = result.Commits,
         events_per_s = Math.Round(result.Events / result.Seconds),
         bytes_per_s = Math.Round(result.Bytes / result.Seconds),
+        runs = Runs,
+        runs_events_per_s = results.Select(r => Math.Round(r.Events / r.Seconds)).ToArray(),
     };
     var json = JsonSerializer.Serialize(summary);
     await File.WriteAllTextAsync(args[3], json + "\n");
@@ -40,4 +51,9 @@ finally
     {
         Directory.Delete(work, recursive: true);
     }
+}
+
+internal static partial class Program
+{
+    private const int Runs = 3;
 }
