@@ -7,7 +7,9 @@
 // Invariants
 // - Only where it works: Linux on x64 or arm64, and a filesystem that accepts the flag. Anywhere else TryEnable
 //   returns false and the caller keeps its buffered O_SYNC handle: the durability is the same, only the CPU differs.
-// - O_DIRECT needs the memory address, file offset and length aligned; IsAligned says when a write may use it.
+// - O_DIRECT needs the memory address, file offset and length aligned to the disk's logical sector. IsAligned checks
+//   512 bytes, FASTER's sector; a disk with larger sectors refuses such a write with EINVAL, which SegmentDevice
+//   answers by writing it buffered and writing direct no more.
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 

@@ -13,6 +13,8 @@
 // - Aligned writes (all of FASTER's, whose pages and flushes are sector-aligned) go through a second handle with
 //   O_DIRECT where Linux allows it (DirectIo): no copy into the page cache, half the kernel CPU of a 1 MiB write on
 //   the bench machine. Reads and any unaligned write use the buffered handle; the kernel keeps the two coherent.
+//   A disk with 4 KiB logical sectors refuses FASTER's 512-byte-aligned tails: the first refused write is written
+//   buffered instead and the device stops writing direct.
 // - Writes are done in the order FASTER issued them, by one dedicated thread: no pool thread ever blocks on the disk,
 //   and a write never waits behind a busy pool. Reads go to the pool (consumers reading back the log, recovery).
 // - A failed write or read is reported to FASTER with a non-zero error code, never thrown into FASTER's caller:
@@ -35,6 +37,10 @@ internal sealed class SegmentDevice : StorageDeviceBase
     private readonly object _writesLock = new();
     private readonly Thread _writer;
     private bool _stopping;
+
+    // Set once a direct write failed where the same write through the buffered handle then succeeded: the disk wants
+    // more alignment than FASTER's 512-byte sectors give (a 4 KiB-sector disk), so every later write goes buffered.
+    private volatile bool _directRefused;
 
     public SegmentDevice(string filePrefix)
         : base(filePrefix, SectorBytes, Devices.CAPACITY_UNSPECIFIED)
@@ -196,8 +202,28 @@ internal sealed class SegmentDevice : StorageDeviceBase
             try
             {
                 var file = device.FileOf(Segment);
-                var handle = file.Direct is { } direct && DirectIo.IsAligned(Source, Offset, Length) ? direct : file.Buffered;
-                RandomAccess.Write(handle, new ReadOnlySpan<byte>((void*)Source, (int)Length), Offset);
+                var bytes = new ReadOnlySpan<byte>((void*)Source, (int)Length);
+                if (file.Direct is { } direct && !device._directRefused && DirectIo.IsAligned(Source, Offset, Length))
+                {
+                    try
+                    {
+                        RandomAccess.Write(direct, bytes, Offset);
+                        bytes = default;
+                    }
+                    catch (IOException)
+                    {
+                        // Written again below through the page cache; if that works, the disk refused the alignment
+                        // (EINVAL), not the write, and direct writes stop. If it fails too, that failure is reported.
+                        RandomAccess.Write(file.Buffered, bytes, Offset);
+                        device._directRefused = true;
+                        bytes = default;
+                    }
+                }
+
+                if (!bytes.IsEmpty)
+                {
+                    RandomAccess.Write(file.Buffered, bytes, Offset);
+                }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
             {

@@ -10,15 +10,31 @@ internal sealed class LoopMountedDisk : IDisposable
 {
     private readonly TempDirectory _root;
     private readonly bool _mounted;
+    private readonly string? _loopDevice;
 
-    public LoopMountedDisk(string size = "64M")
+    /// <param name="size">The image's size, as truncate takes it.</param>
+    /// <param name="sectorBytes">The loop device's logical sector size: 4096 makes a disk like a 4Kn drive, on which
+    /// O_DIRECT needs 4 KiB alignment.</param>
+    public LoopMountedDisk(string size = "64M", int sectorBytes = 512)
     {
         _root = new TempDirectory("collector-loopdisk");
         var image = System.IO.Path.Combine(_root.Path, "disk.img");
         Directory.CreateDirectory(Path);
         Assert.True(Run("truncate", "-s", size, image) == 0, "truncate failed");
-        Assert.True(Run("mkfs.ext4", "-q", "-F", image) == 0, "mkfs.ext4 failed");
-        Assert.True(Run("mount", "-o", "loop", image, Path) == 0, "mount -o loop failed: this test needs root (CI runs as root); it does not pass without it");
+        if (sectorBytes == 512)
+        {
+            Assert.True(Run("mkfs.ext4", "-q", "-F", image) == 0, "mkfs.ext4 failed");
+            Assert.True(Run("mount", "-o", "loop", image, Path) == 0, "mount -o loop failed: this test needs root (CI runs as root); it does not pass without it");
+        }
+        else
+        {
+            var (code, device) = RunForOutput("losetup", "--find", "--show", "--sector-size", sectorBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), image);
+            Assert.True(code == 0, "losetup failed: this test needs root (CI runs as root); it does not pass without it");
+            _loopDevice = device.Trim();
+            Assert.True(Run("mkfs.ext4", "-q", "-F", _loopDevice) == 0, "mkfs.ext4 failed");
+            Assert.True(Run("mount", _loopDevice, Path) == 0, $"mount {_loopDevice} failed");
+        }
+
         _mounted = true;
     }
 
@@ -77,7 +93,20 @@ internal sealed class LoopMountedDisk : IDisposable
             Run("umount", "-l", Path);
         }
 
+        if (_loopDevice is not null)
+        {
+            Run("losetup", "-d", _loopDevice);
+        }
+
         _root.Dispose();
+    }
+
+    private static (int Code, string Output) RunForOutput(string file, params string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, args) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output);
     }
 
     private static int Run(string file, params string[] args)

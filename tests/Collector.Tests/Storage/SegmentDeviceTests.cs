@@ -67,6 +67,28 @@ public sealed unsafe class SegmentDeviceTests : IDisposable
         Assert.Equal(Bytes(_memory, 2 * Block), File.ReadAllBytes(SegmentPath(0)));
     }
 
+    [Fact]
+    public void OnA4KiBSectorDisk_WritesAlignedTo512Bytes_LandThroughThePageCache()
+    {
+        // FASTER flushes a page's tail from a 512-byte boundary; a 4Kn disk refuses such a direct write (EINVAL).
+        using var disk = new LoopMountedDisk("32M", sectorBytes: 4096);
+        using (var device = new SegmentDevice(Path.Combine(disk.Path, "log", "segment")))
+        {
+            Fill(_memory, 2 * Block, seed: 6);
+            Write(device, _memory, offset: 0, Block);
+            Write(device, _memory + 512, offset: Block + 512, 1024);
+            Write(device, _memory + Block, offset: 2 * Block, Block);
+
+            var expected = new byte[3 * Block];
+            new ReadOnlySpan<byte>(_memory, Block).CopyTo(expected);
+            new ReadOnlySpan<byte>(_memory + 512, 1024).CopyTo(expected.AsSpan(Block + 512));
+            new ReadOnlySpan<byte>(_memory + Block, Block).CopyTo(expected.AsSpan(2 * Block));
+            Assert.Equal(expected, Read(device, 0, 3 * Block));
+        }
+
+        Assert.Equal(3 * Block, new FileInfo(Path.Combine(disk.Path, "log", "segment.0")).Length);
+    }
+
     private static int DirectFlag => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 0x4000 : 0x10000;
 
     private string SegmentPath(int segment) => Path.Combine(_data.Path, "log", $"segment.{segment}");
