@@ -38,9 +38,9 @@ internal sealed class SegmentDevice : StorageDeviceBase
     private readonly Thread _writer;
     private bool _stopping;
 
-    // Set once a direct write failed where the same write through the buffered handle then succeeded: the disk wants
-    // more alignment than FASTER's 512-byte sectors give (a 4 KiB-sector disk), so every later write goes buffered.
-    private volatile bool _directRefused;
+    // Set once a direct write failed (above all: the disk wants more alignment than FASTER's 512-byte sectors give,
+    // a 4 KiB-sector disk): every later write of this device goes buffered. Read and set by the writer thread only.
+    private bool _directRefused;
 
     public SegmentDevice(string filePrefix)
         : base(filePrefix, SectorBytes, Devices.CAPACITY_UNSPECIFIED)
@@ -158,6 +158,28 @@ internal sealed class SegmentDevice : StorageDeviceBase
         }
     }
 
+    // False when the write is the buffered handle's: no direct handle, unaligned, or direct writes refused.
+    private bool TryWriteDirect(SegmentFile file, ReadOnlySpan<byte> bytes, IntPtr source, long offset)
+    {
+        if (file.Direct is not { } direct || _directRefused || !DirectIo.IsAligned(source, offset, (uint)bytes.Length))
+        {
+            return false;
+        }
+
+        try
+        {
+            RandomAccess.Write(direct, bytes, offset);
+            return true;
+        }
+        catch (IOException)
+        {
+            // The buffered write that follows tells which it was: if it lands, the disk refused the alignment (EINVAL),
+            // not the write; if it fails too, that failure is reported. Either way this device writes buffered now.
+            _directRefused = true;
+            return false;
+        }
+    }
+
     private static uint ErrorCode(Exception failure) => failure is IOException { HResult: var code } && (code & 0xFFFF) != 0 ? (uint)(code & 0xFFFF) : UnknownError;
 
     /// <summary>
@@ -203,24 +225,7 @@ internal sealed class SegmentDevice : StorageDeviceBase
             {
                 var file = device.FileOf(Segment);
                 var bytes = new ReadOnlySpan<byte>((void*)Source, (int)Length);
-                if (file.Direct is { } direct && !device._directRefused && DirectIo.IsAligned(Source, Offset, Length))
-                {
-                    try
-                    {
-                        RandomAccess.Write(direct, bytes, Offset);
-                        bytes = default;
-                    }
-                    catch (IOException)
-                    {
-                        // Written again below through the page cache; if that works, the disk refused the alignment
-                        // (EINVAL), not the write, and direct writes stop. If it fails too, that failure is reported.
-                        RandomAccess.Write(file.Buffered, bytes, Offset);
-                        device._directRefused = true;
-                        bytes = default;
-                    }
-                }
-
-                if (!bytes.IsEmpty)
+                if (!device.TryWriteDirect(file, bytes, Source, Offset))
                 {
                     RandomAccess.Write(file.Buffered, bytes, Offset);
                 }
