@@ -12,6 +12,7 @@ if (args.Length != 4)
     return 2;
 }
 
+const int Runs = 3;
 var stored = await StoredEntries.LoadAsync(args[0], maxBytes: 256L << 20);
 var duration = TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture));
 var work = Path.Combine(args[1], "raw-append-log");
@@ -51,9 +52,4 @@ finally
     {
         Directory.Delete(work, recursive: true);
     }
-}
-
-internal static partial class Program
-{
-    private const int Runs = 3;
 }

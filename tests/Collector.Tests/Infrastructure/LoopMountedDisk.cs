@@ -109,10 +109,5 @@ internal sealed class LoopMountedDisk : IDisposable
         return (process.ExitCode, output);
     }
 
-    private static int Run(string file, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, args) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })!;
-        process.WaitForExit();
-        return process.ExitCode;
-    }
+    private static int Run(string file, params string[] args) => RunForOutput(file, args).Code;
 }
