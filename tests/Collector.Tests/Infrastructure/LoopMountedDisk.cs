@@ -43,11 +43,25 @@ internal sealed class LoopMountedDisk : IDisposable
 
     private string Filler => System.IO.Path.Combine(Path, "filler");
 
-    /// <summary>Writes files until the file system has no space left, not even a block.</summary>
+    private string Reserve => System.IO.Path.Combine(Path, "filler-reserve");
+
+    /// <summary>
+    /// Writes files until the file system has no space left, not even a block. The first is a reserve of half the room
+    /// left (24 MiB at most), taken at once: a collector writing while the disk fills races the filler for the rest,
+    /// and the reserve is what <see cref="Free"/> is sure to give back (a log that took nearly all of it would leave
+    /// less room than it needs to take entries again, which is not what a test of a freed disk means to check).
+    /// </summary>
     public void Fill()
     {
-        // Megabytes first, then pages, then less than the smallest block (a small image gets 1 KiB blocks, and what
-        // a 4 KiB write leaves is room for three small files, such as commit records).
+        var room = new DriveInfo(Path).AvailableFreeSpace;
+        var reserve = Math.Min(24L << 20, room / 2) & ~4095L;
+        if (reserve > 0)
+        {
+            using var file = new FileStream(Reserve, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, PreallocationSize = reserve });
+        }
+
+        // Then megabytes, pages, and less than the smallest block (a small image gets 1 KiB blocks, and what a 4 KiB
+        // write leaves is room for three small files, such as commit records).
         FillWith(Filler, 1 << 20);
         FillWith(Filler + "-tail", 4096);
         FillWith(Filler + "-crumbs", 512);
@@ -56,6 +70,7 @@ internal sealed class LoopMountedDisk : IDisposable
     /// <summary>Deletes what <see cref="Fill"/> wrote.</summary>
     public void Free()
     {
+        File.Delete(Reserve);
         File.Delete(Filler);
         File.Delete(Filler + "-tail");
         File.Delete(Filler + "-crumbs");
