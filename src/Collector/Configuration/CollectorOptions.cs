@@ -73,6 +73,9 @@ public sealed class CollectorOptions
     /// <summary>Most bytes the durable log holds in any profile; the oldest entries go first beyond it, counted.</summary>
     public long LogBudgetBytes { get; set; } = 10L * 1024 * 1024 * 1024;
 
+    /// <summary>Resident memory at which ingest is refused (RESOURCE_EXHAUSTED / 429) instead of growing; 0 = a quarter of the memory available, at least 256 MiB.</summary>
+    public long MemoryLimitBytes { get; set; }
+
     /// <summary>Oldest entry the durable log keeps, in days (fractions allowed).</summary>
     public double LogBudgetDays { get; set; } = 30;
 

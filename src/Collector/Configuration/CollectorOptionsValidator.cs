@@ -149,6 +149,11 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
             errors.Add($"{Key(nameof(options.LogBudgetBytes))} must be at least 1048576 (was {options.LogBudgetBytes})");
         }
 
+        if (options.MemoryLimitBytes is < 0 or (> 0 and < 16L << 20))
+        {
+            errors.Add($"{Key(nameof(options.MemoryLimitBytes))} must be 0 (a quarter of the memory available) or at least 16777216 (16 MiB) (was {options.MemoryLimitBytes})");
+        }
+
         if (options.LogSegmentBytes is < 16L << 20 or > 4L << 30 || !long.IsPow2(options.LogSegmentBytes))
         {
             errors.Add($"{Key(nameof(options.LogSegmentBytes))} must be a power of two from 16777216 (16 MiB) to 4294967296 (4 GiB) (was {options.LogSegmentBytes})");

@@ -64,7 +64,7 @@ public sealed class GrpcCallInterceptor(ConcurrentCallLimit calls, IHostApplicat
     {
         if (GrpcErrors.StatusOf(exception) is { } status)
         {
-            return exception as RpcException ?? new RpcException(status);
+            return exception as RpcException ?? new RpcException(status, GrpcErrors.TrailersOf(exception));
         }
 
         var clientGone = context.GetHttpContext().RequestAborted.IsCancellationRequested;

@@ -17,7 +17,22 @@ public static class GrpcErrors
         RpcException rpc => rpc.Status,
         BatchRejectedException rejected => new Status(StatusCode.InvalidArgument, rejected.Message),
         RateLimitedException limited => new Status(StatusCode.ResourceExhausted, limited.Message),
+        OverMemoryLimitException overLimit => new Status(StatusCode.ResourceExhausted, overLimit.Message),
         DurableLogUnavailableException unavailable => new Status(StatusCode.Unavailable, unavailable.Message),
         _ => null,
     };
+
+    /// <summary>
+    /// The trailers that go with <see cref="StatusOf"/>: for a refusal that names a wait, grpc-retry-pushback-ms (gRPC's
+    /// retry hint, which gRPC clients with a retry policy honour) with it.
+    /// </summary>
+    public static Metadata TrailersOf(Exception exception) => exception switch
+    {
+        RateLimitedException { RetryAfter: var wait } when wait > TimeSpan.Zero => Pushback(wait),
+        OverMemoryLimitException { RetryAfter: var wait } when wait > TimeSpan.Zero => Pushback(wait),
+        _ => Metadata.Empty,
+    };
+
+    private static Metadata Pushback(TimeSpan wait) =>
+        new() { { "grpc-retry-pushback-ms", ((long)Math.Ceiling(wait.TotalMilliseconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) } };
 }

@@ -18,7 +18,7 @@ namespace Collector.Host.Grpc;
 /// stops the reading and ends it UNAVAILABLE once the pending Acks are written. Send is one batch, answered once the
 /// log commits it.
 /// </summary>
-public sealed class IngestGrpcService(IngestService ingest, IHostApplicationLifetime lifetime)
+public sealed class IngestGrpcService(IngestService ingest, MemoryLimit memory, IHostApplicationLifetime lifetime)
 {
     public const int MaxPendingAcks = 256;
 
@@ -97,10 +97,12 @@ public sealed class IngestGrpcService(IngestService ingest, IHostApplicationLife
 
     /// <summary>
     /// One batch into the log, with working memory borrowed for just that long: a stream that idles between batches
-    /// holds none (a thousand idle streams that each once sent a large batch held about half a megabyte each).
+    /// holds none (a thousand idle streams that each once sent a large batch held about half a megabyte each). Over
+    /// the memory limit the batch is refused before anything of it is stored.
     /// </summary>
     private PendingAck Ingest(IngestPayload payload, EventRateBucket? bucket)
     {
+        memory.ThrowIfOver();
         var scratch = ingest.RentScratch();
         try
         {

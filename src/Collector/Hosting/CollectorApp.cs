@@ -169,6 +169,12 @@ public sealed class CollectorApp : IAsyncDisposable
         services.AddHostedService(sp => sp.GetRequiredService<LogBudget>());
         services.AddSecurity(options);
         services.AddSingleton<IngestCounters>();
+        services.AddSingleton(sp => new MemoryLimit(
+            options.MemoryLimitBytes > 0 ? options.MemoryLimitBytes : MemoryLimit.DefaultLimitBytes(),
+            ResidentMemory.ReadBytes,
+            sp.GetRequiredService<ILogger<MemoryLimit>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IMeterFactory>()));
         services.AddSingleton<IngestService>();
         services.AddSingleton<UnsequencedIngest>();
         services.AddSingleton<OtlpLogsReceiver>();
@@ -192,6 +198,9 @@ public sealed class CollectorApp : IAsyncDisposable
         services.GetRequiredService<PrometheusExporter>();
         var meter = meters.Create(PrometheusExporter.MeterName);
         ObservableTotals.Register(meter, services);
+
+        // Its gauges are registered when it is made: made now, so /metrics has them before the first batch.
+        services.GetRequiredService<MemoryLimit>();
         StorageInstruments.Register(meter, services);
         ForwarderInstruments.Register(meter, services);
     }

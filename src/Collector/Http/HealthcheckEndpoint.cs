@@ -37,6 +37,7 @@ public static class HealthcheckEndpoint
                     rejected = counters.Rejected,
                     loops = counters.Loops,
                 },
+                memory = MemoryStatus(services.GetRequiredService<MemoryLimit>()),
                 forwarder = ForwarderStatus(services),
                 security = SecurityStatus(services),
                 clickhouse = batcher is null ? null : new
@@ -53,6 +54,14 @@ public static class HealthcheckEndpoint
             };
             return Results.Json(body, statusCode: fault is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
+
+    private static object MemoryStatus(MemoryLimit memory) => new
+    {
+        resident_bytes = memory.ResidentBytes,
+        limit_bytes = memory.LimitBytes,
+        over_limit = memory.OverLimit,
+        refused_requests = memory.RefusedRequests,
+    };
 
     private static object SecurityStatus(IServiceProvider services)
     {

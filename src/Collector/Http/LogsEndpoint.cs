@@ -64,6 +64,12 @@ public static class LogsEndpoint
             context.Response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             return OtlpError(protobuf, StatusCodes.Status429TooManyRequests, ex.Message);
         }
+        catch (OverMemoryLimitException ex)
+        {
+            // The collector is over its memory limit; nothing of the request was stored.
+            context.Response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return OtlpError(protobuf, StatusCodes.Status429TooManyRequests, ex.Message);
+        }
         catch (BatchRejectedException ex)
         {
             // IngestService refused a batch the mapping built; the mapping checks what it can, this is the rest.

@@ -11,7 +11,7 @@ public readonly record struct IngestOutcome(int Accepted, int Rejected, string? 
 /// become one unsequenced EventBatch (first_sequence 0, stored every time: a client's retry stores them again),
 /// go through <see cref="IngestService"/> like any batch, and count as done when the log has committed them.
 /// </summary>
-public sealed class UnsequencedIngest(IngestService ingest, IngestCounters counters)
+public sealed class UnsequencedIngest(IngestService ingest, IngestCounters counters, MemoryLimit memory)
 {
     /// <summary>Records the ways in refused before ingest (bad ids, broken limits) in the protocol's rejected count.</summary>
     public void CountRefused(IngestProtocol protocol, int refused)
@@ -25,10 +25,12 @@ public sealed class UnsequencedIngest(IngestService ingest, IngestCounters count
     /// <summary>
     /// Ingests every batch and waits until all are durable. Throws DurableLogUnavailableException when the log fails,
     /// and RateLimitedException when the caller's <paramref name="bucket"/> cannot pay for the
-    /// whole request: taken once, up front, so a refused request stores nothing and its retry is clean.
+    /// whole request, OverMemoryLimitException over the memory limit: both decided once, up front, so a refused
+    /// request stores nothing and its retry is clean.
     /// </summary>
     public async Task<IngestOutcome> IngestAsync(IReadOnlyList<SourceEvents> batches, IngestProtocol protocol, Security.EventRateBucket? bucket, CancellationToken cancellationToken)
     {
+        memory.ThrowIfOver();
         bucket?.Take(batches.Sum(b => b.Events.Count));
         var pending = new List<PendingAck>(batches.Count);
         var scratch = ingest.RentScratch();
