@@ -1,5 +1,4 @@
 using Collector.Host.Ingest;
-using Collector.Host.Security;
 using Collector.Storage.Log;
 using Grpc.Core;
 
@@ -16,8 +15,7 @@ public static class GrpcErrors
     {
         RpcException rpc => rpc.Status,
         BatchRejectedException rejected => new Status(StatusCode.InvalidArgument, rejected.Message),
-        RateLimitedException limited => new Status(StatusCode.ResourceExhausted, limited.Message),
-        OverMemoryLimitException overLimit => new Status(StatusCode.ResourceExhausted, overLimit.Message),
+        PushBackException pushBack => new Status(StatusCode.ResourceExhausted, pushBack.Message),
         DurableLogUnavailableException unavailable => new Status(StatusCode.Unavailable, unavailable.Message),
         _ => null,
     };
@@ -28,8 +26,7 @@ public static class GrpcErrors
     /// </summary>
     public static Metadata TrailersOf(Exception exception) => exception switch
     {
-        RateLimitedException { RetryAfter: var wait } when wait > TimeSpan.Zero => Pushback(wait),
-        OverMemoryLimitException { RetryAfter: var wait } when wait > TimeSpan.Zero => Pushback(wait),
+        PushBackException { RetryAfter: var wait } when wait > TimeSpan.Zero => Pushback(wait),
         _ => Metadata.Empty,
     };
 

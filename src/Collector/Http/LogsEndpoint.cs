@@ -58,15 +58,10 @@ public static class LogsEndpoint
             context.Response.Headers.RetryAfter = "1";
             return OtlpError(protobuf, StatusCodes.Status503ServiceUnavailable, ex.Message);
         }
-        catch (RateLimitedException ex)
+        catch (PushBackException ex)
         {
-            // The key is over its event rate; nothing of the request was stored. OTLP/HTTP exporters honour Retry-After.
-            context.Response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return OtlpError(protobuf, StatusCodes.Status429TooManyRequests, ex.Message);
-        }
-        catch (OverMemoryLimitException ex)
-        {
-            // The collector is over its memory limit; nothing of the request was stored.
+            // The key is over its event rate, or the collector over its memory limit; nothing of the request was
+            // stored. OTLP/HTTP exporters honour Retry-After.
             context.Response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             return OtlpError(protobuf, StatusCodes.Status429TooManyRequests, ex.Message);
         }
