@@ -97,11 +97,11 @@ internal static class Issue16Goals
     {
         var rate = run.RateAt(offered);
         var growing = rate?.Text("freshness_backlog.growing");
-        string Window(string which) => $"{Milliseconds(rate?.Number($"freshness_backlog.{which}_p99_ms"))} from {Count(rate?.Number($"freshness_backlog.{which}_from_s"))} s";
+        string Window(string which) => $"{Milliseconds(rate?.Number($"freshness_backlog.{which}_p99_ms"))} from {Seconds(1000 * rate?.Number($"freshness_backlog.{which}_from_s"))}";
         var unseen = rate?.Number("freshness_backlog.last_unseen") is > 0 and var n ? $", {Count(n)} batches of the last window never seen" : string.Empty;
         return new GoalCheck(
             $"Core profile: no growing backlog over the {Count(rate?.Number("duration_s"))} s run at {Count(offered)} events/s",
-            growing is null ? Missing : $"freshness p99 of {Count(rate?.Number("freshness_backlog.window_s"))} s windows: {Window("first")}, {Window("last")}{unseen}",
+            growing is null ? Missing : $"freshness p99 of {Seconds(1000 * rate?.Number("freshness_backlog.window_s"))} windows: {Window("first")}, {Window("last")}{unseen}",
             $"last window's p99 ≤ the first's + {Seconds(rate?.Number("freshness_backlog.margin_ms"))}, every batch seen",
             growing switch { "false" => true, "true" => false, _ => null },
             $"{Source(run, rate, "core run")} freshness_backlog (growing, first_p99_ms, last_p99_ms), freshness_series");
