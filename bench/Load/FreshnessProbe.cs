@@ -44,22 +44,25 @@ internal sealed class FreshnessProbe(Uri clickHouse, string database, IReadOnlyL
     /// <summary>True once every acknowledged batch has been seen in ClickHouse.</summary>
     public bool AllVisible() => _polls.Count > 0 && streams.All(s => s.Acks is not { Count: > 0 } acks || (_polls[^1].MaxSequence.TryGetValue(s.SourceId, out var max) && max >= acks[^1].LastSequence));
 
-    /// <summary>Ack-to-visible times in ms, one per acknowledged batch.</summary>
-    public double[] FreshnessMs()
+    /// <summary>Every acknowledged batch: when its Ack came (a Stopwatch timestamp) and its ack-to-visible time in ms, null if never seen.</summary>
+    public List<(long Acked, double? FreshnessMs)> Batches()
     {
-        var result = new List<double>();
+        var result = new List<(long, double?)>();
         foreach (var stream in streams)
         {
+            // A stream's Acks come in order of time and sequence, so each batch is first seen no earlier than the one before.
+            var poll = 0;
             foreach (var (last, acked) in stream.Acks ?? [])
             {
-                var visible = _polls.FirstOrDefault(p => p.MaxSequence.TryGetValue(stream.SourceId, out var max) && max >= last && p.Timestamp >= acked);
-                if (visible.Timestamp != 0)
+                while (poll < _polls.Count && !(_polls[poll].Timestamp >= acked && _polls[poll].MaxSequence.TryGetValue(stream.SourceId, out var max) && max >= last))
                 {
-                    result.Add(Stopwatch.GetElapsedTime(acked, visible.Timestamp).TotalMilliseconds);
+                    poll++;
                 }
+
+                result.Add((acked, poll < _polls.Count ? Stopwatch.GetElapsedTime(acked, _polls[poll].Timestamp).TotalMilliseconds : null));
             }
         }
 
-        return [.. result.Order()];
+        return result;
     }
 }

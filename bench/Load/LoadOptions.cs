@@ -64,6 +64,9 @@ internal sealed record LoadOptions
 
     public string Database { get; init; } = "telemetry";
 
+    /// <summary>Seconds to wait after the run for every acknowledged batch to be visible in ClickHouse; those never seen have no freshness.</summary>
+    public double FreshnessWait { get; init; } = 60;
+
     public bool IsClosedLoop => Rate <= 0;
 
     /// <summary>How long sending lasts at most, in seconds (infinite when only an event count bounds it).</summary>
@@ -97,6 +100,7 @@ internal sealed record LoadOptions
           --python-peer             send through Debian's python3-grpcio (bench/Load/load_peer.py) instead
           --clickhouse-url URL      measure ack-to-visible freshness in ClickHouse (.NET client only)
           --clickhouse-database DB  the collector's ClickHouse database [telemetry]
+          --freshness-wait S        after sending, wait at most S seconds for every acked batch to be visible [60]
           --quiet                   no live progress on stderr
           --help                    this text
 
@@ -156,6 +160,7 @@ internal sealed record LoadOptions
                 "--out" => options with { OutputDirectory = value },
                 "--clickhouse-url" => options with { ClickHouse = ParseUri(name, value) },
                 "--clickhouse-database" => options with { Database = value },
+                "--freshness-wait" => options with { FreshnessWait = ParseDouble(name, value, allowZero: true) },
                 _ => throw new UsageException($"unknown option {name} (see --help)"),
             };
         }

@@ -37,7 +37,7 @@ internal sealed record LatencySummary(long Batches, double P50, double P99, doub
 /// <summary>The /metrics check as written to summary.json.</summary>
 internal sealed record MetricsCheckSummary(bool Agrees, string Url, IngestTotals CollectorDelta, IngestTotals ToolAcked);
 
-/// <summary>Ack-to-visible times in ClickHouse, in ms.</summary>
+/// <summary>Ack-to-visible times in ClickHouse, in ms, of the batches seen there (Batches of them).</summary>
 internal sealed record FreshnessSummary(int Batches, double P50, double P99, double Max);
 
 /// <summary>
@@ -134,6 +134,12 @@ internal sealed record LoadSummary
     public required MetricsCheckSummary? MetricsCheck { get; init; }
 
     public required FreshnessSummary? FreshnessMs { get; init; }
+
+    /// <summary>Whether freshness grew from the start of the run to its end (see <see cref="FreshnessTrend"/>); null without ClickHouse.</summary>
+    public required FreshnessBacklog? FreshnessBacklog { get; init; }
+
+    /// <summary>Freshness per second of the run, by when each batch's Ack came; null without ClickHouse.</summary>
+    public required IReadOnlyList<FreshnessSecond>? FreshnessSeries { get; init; }
 
     public required IReadOnlyList<SecondSample> Series { get; init; }
 }

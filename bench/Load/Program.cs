@@ -80,13 +80,14 @@ await stopReporting.CancelAsync();
 await reporting;
 
 var waitForRows = Stopwatch.GetTimestamp();
-while (probe is not null && !probe.AllVisible() && Stopwatch.GetElapsedTime(waitForRows) < TimeSpan.FromSeconds(60))
+while (probe is not null && !probe.AllVisible() && Stopwatch.GetElapsedTime(waitForRows) < TimeSpan.FromSeconds(options.FreshnessWait))
 {
     await Task.Delay(50);
 }
 
 await stopProbe.CancelAsync();
 await probing;
+var freshness = probe?.Batches().Select(b => (AckedS: Stopwatch.GetElapsedTime(started, b.Acked).TotalSeconds, b.FreshnessMs)).ToList();
 
 MetricsComparison? comparison = null;
 if (metrics is not null && before is { } totalsBefore)
@@ -132,7 +133,9 @@ var summary = new LoadSummary
     CollectorPeakRssBytes = reporter.PeakRssBytes,
     CollectorMaxRssBytes = reporter.MaxRssBytes,
     MetricsCheck = comparison is null ? null : new MetricsCheckSummary(comparison.Agrees, options.MetricsUrl!.ToString(), comparison.Collector, comparison.Tool),
-    FreshnessMs = probe is null ? null : Freshness(probe.FreshnessMs()),
+    FreshnessMs = freshness is null ? null : Freshness([.. freshness.Where(b => b.FreshnessMs is not null).Select(b => b.FreshnessMs!.Value).Order()]),
+    FreshnessBacklog = freshness is null ? null : FreshnessTrend.Backlog(freshness, options.WarmUp, double.IsFinite(options.SendSeconds) ? options.SendSeconds : elapsed),
+    FreshnessSeries = freshness is null ? null : FreshnessTrend.Series(freshness),
     Series = reporter.Samples,
 };
 
@@ -172,6 +175,6 @@ static double SteadyRate(IReadOnlyList<SecondSample> samples, double rampUp)
 
 static FreshnessSummary Freshness(double[] sorted)
 {
-    double Percentile(double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    double Percentile(double q) => FreshnessTrend.Percentile(sorted, q) ?? 0;
     return new FreshnessSummary(sorted.Length, Percentile(0.50), Percentile(0.99), Percentile(1));
 }

@@ -81,6 +81,13 @@ internal static class SummaryFiles
             Row("freshness into ClickHouse p50 / p99 / max (ms)", $"{fresh.P50:0.#} / {fresh.P99:0.#} / {fresh.Max:0.#}");
         }
 
+        if (s.FreshnessBacklog is { } backlog)
+        {
+            Row(
+                $"freshness p99, first {N(backlog.WindowS)} s after the warm-up / last {N(backlog.WindowS)} s (ms)",
+                $"{backlog.FirstP99Ms:0.#} / {backlog.LastP99Ms:0.#}{(backlog.LastUnseen > 0 ? $", {N(backlog.LastUnseen)} batches never seen" : string.Empty)}: {(backlog.Growing ? "**backlog growing**" : "no growing backlog")}");
+        }
+
         if (chart is not null)
         {
             md.AppendLine().Append(CultureInfo.InvariantCulture, $"![throughput and ack latency over time]({chart})").AppendLine();

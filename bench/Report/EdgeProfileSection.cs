@@ -21,14 +21,7 @@ internal sealed class EdgeProfileSection(RunArtifacts run, IReadOnlyList<GoalChe
         text.AppendLine("### Issue 15 goals (edge profile)").AppendLine();
         var probed = run.DiskSync.Text("directory") is { } directory ? $"`{run.Relative(directory)}/`" : Missing;
         text.AppendLine(CultureInfo.InvariantCulture, $"Edge profile: a fresh collector without ClickHouse per run (so the collector alone is measured). The ack bound is built from the disk's own 64 KiB append + fdatasync p99, measured in this run by `bench/DiskSync` in {probed}, beside the collectors' data dirs (`bench/artifacts/collector-*/data`), so on the log's filesystem. The disk and the 10k/100k rows are references, not goals. \"The gRPC stack alone\": the same load in the same run against `bench/GrpcFloor` (Kestrel + grpc-dotnet answering each batch at once, no log; table below), the least the collector can spend on its stack here.").AppendLine();
-        text.Row("figure", "this run", "goal", "verdict", "source");
-        text.Row("---", "---:", "---", "---", "---");
-        foreach (var goal in goals)
-        {
-            text.Row(goal.Figure, goal.Measured, goal.Goal ?? "", goal.Goal is null ? goal.Verdict : $"**{goal.Verdict}**", goal.Source);
-        }
-
-        text.AppendLine();
+        GoalCheck.AppendTable(text, goals);
     }
 
     private void Rates()

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Collector.Bench.Report;
 
 /// <summary>
@@ -15,4 +17,17 @@ internal sealed record GoalCheck(string Figure, string Measured, string? Goal, b
 
     /// <summary>One line for the terminal at the end of bench/run-all.</summary>
     public string Line => Goal is null ? $"{Figure}: {Measured}" : $"{Figure}: {Measured}; goal {Goal}: {Verdict}";
+
+    /// <summary>The goals as a table: one row each, the verdict in bold where there is a goal.</summary>
+    public static void AppendTable(StringBuilder text, IEnumerable<GoalCheck> goals)
+    {
+        text.Row("figure", "this run", "goal", "verdict", "source");
+        text.Row("---", "---:", "---", "---", "---");
+        foreach (var goal in goals)
+        {
+            text.Row(goal.Figure, goal.Measured, goal.Goal ?? "", goal.Goal is null ? goal.Verdict : $"**{goal.Verdict}**", goal.Source);
+        }
+
+        text.AppendLine();
+    }
 }

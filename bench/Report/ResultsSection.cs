@@ -9,9 +9,8 @@ namespace Collector.Bench.Report;
 /// Writes the generated section of bench/RESULTS.md from one run's artifacts. Every figure names the file and field it
 /// came from, and sits next to a baseline measured in the same run where one exists.
 /// </summary>
-internal sealed class ResultsSection(RunArtifacts run, IReadOnlyList<GoalCheck> goals)
+internal sealed class ResultsSection(RunArtifacts run, IReadOnlyList<GoalCheck> edgeGoals, IReadOnlyList<GoalCheck> coreGoals)
 {
-    private const double AckP99GoalMs = 5;
     private const double SdkLogGoalNs = 200;
 
     private readonly StringBuilder _text = new();
@@ -34,9 +33,9 @@ internal sealed class ResultsSection(RunArtifacts run, IReadOnlyList<GoalCheck> 
 
         Machine();
         Headline();
-        new EdgeProfileSection(run, goals, _text).Render();
+        new EdgeProfileSection(run, edgeGoals, _text).Render();
         new FloorSection(run, _text).Render();
-        Rates();
+        new CoreProfileSection(run, coreGoals, _text).Render();
         Queries();
         Charts();
         Micro();
@@ -112,44 +111,6 @@ internal sealed class ResultsSection(RunArtifacts run, IReadOnlyList<GoalCheck> 
         }
 
         return $", median of {runs.GetArrayLength()} runs: {string.Join(", ", runs.EnumerateArray().Select(r => Count(r.GetDouble())))}";
-    }
-
-    private void Rates()
-    {
-        _text.AppendLine("### Ack latency, freshness and memory at offered rates, with ClickHouse (core profile)").AppendLine();
-        _text.AppendLine(CultureInfo.InvariantCulture, $"Open loop (batches sent on schedule whatever the acks do), a fresh collector with ClickHouse per rate, so ClickHouse loads the rows on the same cores. Ack latency: from writing a batch to reading its Ack (durable). Goal: p99 < {AckP99GoalMs} ms at 50,000 events/s. Freshness: from an Ack until ClickHouse returns the batch (polled every 50 ms). Send lag: how late the load tool sent batches against the schedule (large: the tool, not the collector, fell behind). Peak RSS: the collector's VmHWM. /metrics agrees: the collector's own collector_events_received_total delta equals what the tool counted. Source: each row's `summary.json` (fields events_per_s, events_acked, errors, ack_latency_ms, schedule_lag_ms, freshness_ms, collector_peak_rss_bytes, metrics_check.agrees).").AppendLine();
-        _text.Row("offered events/s", "achieved events/s", "acked", "errors", "ack p50", "ack p99", "ack p999", "send lag p99", "freshness p50 / p99", "collector peak RSS", "/metrics agrees", "source");
-        _text.Row("---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---", "---");
-        foreach (var rate in run.RateRuns)
-        {
-            RateRow(rate, $"{Count(rate.Number("offered_rate"))} for {Count(rate.Number("duration_s"))} s");
-        }
-
-        if (run.Sustained.Exists)
-        {
-            RateRow(run.Sustained, $"closed loop for {Count(run.Sustained.Number("duration_s"))} s, no ClickHouse");
-        }
-
-        _text.AppendLine();
-    }
-
-    private void RateRow(LoadRun rate, string offeredLabel)
-    {
-        var p99 = rate.Number("ack_latency_ms.p99");
-        var goal = rate.Number("offered_rate") is 50_000 && p99 is { } p ? (p < AckP99GoalMs ? " (goal met)" : " (goal < 5 ms: not met)") : "";
-        _text.Row(
-            offeredLabel,
-            Count(rate.Number("events_per_s")),
-            Count(rate.Number("events_acked")),
-            Count(rate.Number("errors")),
-            Milliseconds(rate.Number("ack_latency_ms.p50")),
-            Milliseconds(p99) + goal,
-            Milliseconds(rate.Number("ack_latency_ms.p999")),
-            Milliseconds(rate.Number("schedule_lag_ms.p99")),
-            $"{Milliseconds(rate.Number("freshness_ms.p50"))} / {Milliseconds(rate.Number("freshness_ms.p99"))}",
-            Megabytes(rate.Number("collector_peak_rss_bytes")),
-            MetricsCheck(rate),
-            $"`{run.Relative(rate.SummaryFile)}`");
     }
 
     private void Queries()

@@ -8,7 +8,8 @@ namespace Collector.Bench.Report;
 /// machine.txt, commands.txt, notes.txt, failures.txt, finished.txt, micro/ (BenchmarkDotNet), raw-append.json, load/rate-N/ (with
 /// ClickHouse), load/edge-N/ (without), load/floor-N/ (against bench/GrpcFloor) and load/sustained/ (the load tool's --out
 /// folders), disk-sync.json (bench/DiskSync),
-/// idle.json (an idle collector's CPU), queries.txt (bench/queries/latency.sh's output after a "# dataset" line).
+/// idle.json (an idle collector's CPU), clickhouse-insert.json (bench/ClickHouseInsert), capacity.json (the capacity search,
+/// whose runs are in load/capacity-N/), queries.txt (bench/queries/latency.sh's output after a "# dataset" line).
 /// </summary>
 internal sealed partial class RunArtifacts
 {
@@ -34,6 +35,8 @@ internal sealed partial class RunArtifacts
         FloorRuns = LoadRuns("floor-*");
         DiskSync = JsonFields.Load(DiskSyncFile);
         Idle = JsonFields.Load(IdleFile);
+        ClickHouseInsert = JsonFields.Load(ClickHouseInsertFile);
+        Capacity = JsonFields.Load(CapacityFile);
         ReadQueries();
     }
 
@@ -76,6 +79,12 @@ internal sealed partial class RunArtifacts
     /// <summary>The floor run at <paramref name="offeredRate"/>, or null when there is none.</summary>
     public LoadRun? FloorAt(double? offeredRate) => FloorRuns.FirstOrDefault(r => r.Number("offered_rate") == offeredRate);
 
+    /// <summary>The edge-profile run at <paramref name="offeredRate"/>, or null when there is none.</summary>
+    public LoadRun? EdgeAt(double offeredRate) => EdgeRuns.FirstOrDefault(r => r.Number("offered_rate") == offeredRate);
+
+    /// <summary>The core-profile run at <paramref name="offeredRate"/>, or null when there is none.</summary>
+    public LoadRun? RateAt(double offeredRate) => RateRuns.FirstOrDefault(r => r.Number("offered_rate") == offeredRate);
+
     public string DiskSyncFile => Path.Combine(Folder, "disk-sync.json");
 
     /// <summary>bench/DiskSync's output: write + fdatasync latency on the filesystem of the collectors' data dirs.</summary>
@@ -85,6 +94,16 @@ internal sealed partial class RunArtifacts
 
     /// <summary>An idle collector's CPU, written by bench/run-all.</summary>
     public System.Text.Json.JsonElement? Idle { get; }
+
+    public string ClickHouseInsertFile => Path.Combine(Folder, "clickhouse-insert.json");
+
+    /// <summary>bench/ClickHouseInsert's output: ClickHouse's own RowBinary insert rate into the collector's schema.</summary>
+    public System.Text.Json.JsonElement? ClickHouseInsert { get; }
+
+    public string CapacityFile => Path.Combine(Folder, "capacity.json");
+
+    /// <summary>The capacity search, written by bench/run-all: every rate tried, its verdict, and the highest sustained.</summary>
+    public System.Text.Json.JsonElement? Capacity { get; }
 
     public string QueriesFile => Path.Combine(Folder, "queries.txt");
 

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Text.Json;
-using Collector.Tests.Infrastructure;
 
 namespace Collector.Tests.Bench;
 
@@ -8,14 +6,7 @@ namespace Collector.Tests.Bench;
 internal sealed record LoadToolRun(int ExitCode, string Stdout, string Stderr, string OutputDirectory)
 {
     /// <summary>The load tool built in the same configuration as the tests (the test project builds it).</summary>
-    public static string Dll
-    {
-        get
-        {
-            var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-            return Path.Combine(RepoPaths.Root, "bench", "Load", "bin", configuration, "net10.0", "Collector.Bench.Load.dll");
-        }
-    }
+    public static string Dll => BenchToolProcess.Dll("Load", "Collector.Bench.Load");
 
     public JsonElement Summary => JsonDocument.Parse(File.ReadAllText(Path.Combine(OutputDirectory, "summary.json"))).RootElement.Clone();
 
@@ -23,33 +14,7 @@ internal sealed record LoadToolRun(int ExitCode, string Stdout, string Stderr, s
 
     public static async Task<LoadToolRun> RunAsync(string outputDirectory, params string[] args)
     {
-        Assert.True(File.Exists(Dll), $"build the load tool first: {Dll}");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Dll);
-        foreach (var arg in args.Concat(["--out", outputDirectory]))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            throw;
-        }
-
-        return new LoadToolRun(process.ExitCode, await stdout, await stderr, outputDirectory);
+        var (exitCode, stdout, stderr) = await BenchToolProcess.RunAsync(Dll, args.Concat(["--out", outputDirectory]), TimeSpan.FromSeconds(90));
+        return new LoadToolRun(exitCode, stdout, stderr, outputDirectory);
     }
 }
