@@ -2,12 +2,18 @@
 # A private ClickHouse for run.sh and the benchmarks: a plain process with its own data dir and loopback ports.
 #   scripts/clickhouse.sh start DIR [HTTP_PORT] [TCP_PORT]   (waits until it answers /ping)
 #   scripts/clickhouse.sh stop DIR
+# Set up for a small box it shares with the collector (issue 16; README, Sizing): it runs at a lower CPU priority
+# (CLICKHOUSE_NICE, default 10), so the collector's ack path comes first when both want a core and ClickHouse takes the
+# rest, and merges run on CLICKHOUSE_MERGE_THREADS threads (default 2; ClickHouse's own default is 16). On a machine
+# where ClickHouse has cores of its own, CLICKHOUSE_NICE=0 and CLICKHOUSE_MERGE_THREADS=16 are ClickHouse's defaults.
 set -euo pipefail
 
 command=${1:?start or stop}
 dir=$(mkdir -p "${2:?data dir}" && cd "$2" && pwd)
 http_port=${3:-8123}
 tcp_port=${4:-9000}
+nice_level=${CLICKHOUSE_NICE:-10}
+merge_threads=${CLICKHOUSE_MERGE_THREADS:-2}
 
 case "$command" in
   start)
@@ -39,12 +45,12 @@ XML
     cat > "$dir/users.xml" <<XML
 <?xml version="1.0"?>
 <yandex>
-  <profiles><default><max_memory_usage>4000000000</max_memory_usage></default></profiles>
+  <profiles><default><max_memory_usage>4000000000</max_memory_usage><background_pool_size>$merge_threads</background_pool_size></default></profiles>
   <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>
 XML
-    nohup /usr/sbin/clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
+    nohup nice -n "$nice_level" /usr/sbin/clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
     echo $! > "$dir/clickhouse.pid"
     for _ in $(seq 1 300); do
       if curl -fsS "http://127.0.0.1:${http_port}/ping" >/dev/null 2>&1; then

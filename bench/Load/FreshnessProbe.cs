@@ -8,6 +8,12 @@ namespace Collector.Bench.Load;
 /// Measures end-to-end freshness: polls ClickHouse for the highest stored sequence of each load source and
 /// records when each value was first seen, so every acknowledged batch gets an ack-to-visible time.
 /// </summary>
+/// <remarks>
+/// Each poll reads only the rows it needs, through the events table's sort key (event type, component, time): the load's
+/// events share one type and component, and a stream's events are stamped in the order they are sent, so every row not
+/// seen yet is no older than the newest row seen of its stream. A poll reads from the oldest of those (less a second);
+/// reading the whole table 20 times a second instead made the probe ClickHouse's largest load in a 60 s run.
+/// </remarks>
 internal sealed class FreshnessProbe(Uri clickHouse, string database, IReadOnlyList<LoadStream> streams)
 {
     private readonly List<(long Timestamp, Dictionary<string, ulong> MaxSequence)> _polls = [];
@@ -17,16 +23,27 @@ internal sealed class FreshnessProbe(Uri clickHouse, string database, IReadOnlyL
         using var http = new HttpClient();
         // Through the collector's one escaping path, like every other query we build.
         var sources = string.Join(",", streams.Select(s => SqlText.Literal(s.SourceId)));
-        var sql = $"SELECT source_id, max(sequence) FROM {SqlText.Identifier(database)}.events WHERE source_id IN ({sources}) GROUP BY source_id FORMAT TabSeparated";
+        var newestSeen = new Dictionary<string, (ulong Sequence, long Ts)>(StringComparer.Ordinal);
         while (!stop.IsCancellationRequested)
         {
             try
             {
+                // Until every stream was seen once, the whole (still small) table.
+                var from = newestSeen.Count == streams.Count ? newestSeen.Values.Min(v => v.Ts) - 1 : 0;
+                var sql = $"SELECT source_id, max(sequence), toUInt32(max(ts)) FROM {SqlText.Identifier(database)}.events "
+                    + $"WHERE event_type = {SqlText.Literal(SampleEvents.InferenceType)} AND component = {SqlText.Literal(SampleEvents.InferenceComponent)} "
+                    + $"AND ts >= toDateTime({SqlText.Literal(from)}) AND source_id IN ({sources}) GROUP BY source_id FORMAT TabSeparated";
                 var text = await http.GetStringAsync(new Uri(clickHouse, "/?query=" + Uri.EscapeDataString(sql)), stop);
-                var seen = text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                    .Select(line => line.Split('\t'))
-                    .ToDictionary(f => f[0], f => ulong.Parse(f[1], CultureInfo.InvariantCulture), StringComparer.Ordinal);
-                _polls.Add((Stopwatch.GetTimestamp(), seen));
+                foreach (var fields in text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t')))
+                {
+                    var (sequence, ts) = (ulong.Parse(fields[1], CultureInfo.InvariantCulture), long.Parse(fields[2], CultureInfo.InvariantCulture));
+                    if (!newestSeen.TryGetValue(fields[0], out var known) || sequence > known.Sequence)
+                    {
+                        newestSeen[fields[0]] = (sequence, ts);
+                    }
+                }
+
+                _polls.Add((Stopwatch.GetTimestamp(), newestSeen.ToDictionary(pair => pair.Key, pair => pair.Value.Sequence, StringComparer.Ordinal)));
             }
             catch (HttpRequestException)
             {

@@ -6,13 +6,16 @@ namespace Collector.Bench;
 /// <summary>The benchmarks' event, shaped like our users' inference events: about 150 bytes with three attributes.</summary>
 internal static class SampleEvents
 {
+    public const string InferenceType = "THOUGHT_LATENCY";
+    public const string InferenceComponent = "gemma2:27b";
+
     public static Event Inference(double value, ulong timeUnixNano, int attributes = 3)
     {
         var e = new Event
         {
             TimeUnixNano = timeUnixNano,
-            EventType = "THOUGHT_LATENCY",
-            Component = "gemma2:27b",
+            EventType = InferenceType,
+            Component = InferenceComponent,
             Value = value,
             Status = "ok",
             Severity = Severity.Info,

@@ -109,6 +109,9 @@ public sealed class CollectorOptions
     /// <summary>The longest one ClickHouse request may take (a hung server ends in this, then the batcher retries).</summary>
     public double ClickHouseTimeoutMs { get; set; } = 30_000;
 
+    /// <summary>Insert bodies: auto (gzip unless ClickHouse is on a loopback address), gzip or none.</summary>
+    public string ClickHouseCompression { get; set; } = "auto";
+
     public int RetentionRawDays { get; set; } = 60;
 
     public int RetentionRollupDays { get; set; } = 400;

@@ -195,6 +195,11 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
 
         CheckBackoff(nameof(options.ClickHouseMinBackoffMs), options.ClickHouseMinBackoffMs, nameof(options.ClickHouseMaxBackoffMs), options.ClickHouseMaxBackoffMs, errors);
 
+        if (options.ClickHouseCompression is not ("auto" or "gzip" or "none"))
+        {
+            errors.Add($"{Key(nameof(options.ClickHouseCompression))} must be auto, gzip or none (was {options.ClickHouseCompression})");
+        }
+
         if (options.ClickHouseTimeoutMs is < 100 or > 3_600_000 || !double.IsFinite(options.ClickHouseTimeoutMs))
         {
             errors.Add($"{Key(nameof(options.ClickHouseTimeoutMs))} must be between 100 and 3600000 (was {options.ClickHouseTimeoutMs})");

@@ -51,6 +51,7 @@ public static class CommandLineFlags
         new("--clickhouse-batch-delay-ms", "ClickHouseBatchDelayMs", "1000", "Longest an event waits for its insert"),
         new("--clickhouse-min-backoff-ms", "ClickHouseMinBackoffMs", "100", "First retry delay after a failed ClickHouse call"),
         new("--clickhouse-max-backoff-ms", "ClickHouseMaxBackoffMs", "5000", "Longest retry delay while ClickHouse fails (the backoff doubles up to it, with jitter), so the most storing lags behind a recovered ClickHouse"),
+        new("--clickhouse-compression", "ClickHouseCompression", "auto", "Insert bodies: gzip, none, or auto: none to a ClickHouse on a loopback address (compressing for a local socket costs CPU on both sides and saves nothing), gzip otherwise"),
         new("--clickhouse-timeout-ms", "ClickHouseTimeoutMs", "30000", "Longest one ClickHouse request may take, answer included; a hung server fails the request then, and the batcher checks what was stored before it retries"),
         new("--retention-raw-days", "RetentionRawDays", "60", "Days raw events are kept (whole days dropped)"),
         new("--retention-rollup-days", "RetentionRollupDays", "400", "Days rollups are kept (whole months dropped)"),

@@ -24,6 +24,7 @@ public static class StorageRegistration
             User = options.ClickHouseUser,
             Password = options.ClickHousePassword,
             Timeout = TimeSpan.FromMilliseconds(options.ClickHouseTimeoutMs),
+            CompressRequests = ClickHouseOptions.ShouldCompress(options.ClickHouseCompression, new Uri(url)),
         };
         services.AddSingleton(clickHouse);
         services.AddSingleton(_ => new ClickHouseClient(clickHouse));

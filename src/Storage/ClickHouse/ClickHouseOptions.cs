@@ -19,4 +19,20 @@ public sealed class ClickHouseOptions
 
     /// <summary>Gzip insert bodies: RowBinary of telemetry shrinks several times, for little CPU.</summary>
     public bool CompressRequests { get; init; } = true;
+
+    /// <summary>
+    /// Whether insert bodies to <paramref name="url"/> are gzipped: "gzip", "none", or "auto", which is none to a
+    /// loopback address (the co-located ClickHouse of run.sh: compressing for a local socket costs CPU on both sides of
+    /// the same small box and saves nothing) and gzip to anywhere else.
+    /// </summary>
+    public static bool ShouldCompress(string setting, Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return setting switch
+        {
+            "gzip" => true,
+            "none" => false,
+            _ => !url.IsLoopback,
+        };
+    }
 }
