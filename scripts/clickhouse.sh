@@ -2,10 +2,13 @@
 # A private ClickHouse for run.sh and the benchmarks: a plain process with its own data dir and loopback ports.
 #   scripts/clickhouse.sh start DIR [HTTP_PORT] [TCP_PORT]   (waits until it answers /ping)
 #   scripts/clickhouse.sh stop DIR
-# Set up for a small box it shares with the collector (issue 16; README, Sizing): it runs at a lower CPU priority
-# (CLICKHOUSE_NICE, default 10), so the collector's ack path comes first when both want a core and ClickHouse takes the
-# rest, and merges run on CLICKHOUSE_MERGE_THREADS threads (default 2; ClickHouse's own default is 16). On a machine
-# where ClickHouse has cores of its own, CLICKHOUSE_NICE=0 and CLICKHOUSE_MERGE_THREADS=16 are ClickHouse's defaults.
+# Set up for a small box it shares with the collector (issue 16; README, Sizing): by default it runs SCHED_IDLE
+# (CLICKHOUSE_SCHED=idle), so it takes only CPU the collector leaves idle and the ack path never waits behind an insert
+# or a merge; ClickHouse then lags (freshness) rather than ingest when the box is saturated. CLICKHOUSE_SCHED=normal runs
+# it under the normal scheduler at CLICKHOUSE_NICE (default 10): a fairer share for ClickHouse when the box is
+# saturated, for a longer ack tail. Merges run on CLICKHOUSE_MERGE_THREADS threads (default 2; ClickHouse's own default
+# is 16). On a machine where ClickHouse has cores of its own: CLICKHOUSE_SCHED=normal CLICKHOUSE_NICE=0
+# CLICKHOUSE_MERGE_THREADS=16, ClickHouse's defaults.
 set -euo pipefail
 
 command=${1:?start or stop}
@@ -13,6 +16,11 @@ dir=$(mkdir -p "${2:?data dir}" && cd "$2" && pwd)
 http_port=${3:-8123}
 tcp_port=${4:-9000}
 nice_level=${CLICKHOUSE_NICE:-10}
+case "${CLICKHOUSE_SCHED:-idle}" in
+  idle) priority=(chrt --idle 0) ;;
+  normal) priority=(nice -n "$nice_level") ;;
+  *) echo "CLICKHOUSE_SCHED must be idle or normal" >&2; exit 2 ;;
+esac
 merge_threads=${CLICKHOUSE_MERGE_THREADS:-2}
 
 case "$command" in
@@ -50,7 +58,7 @@ XML
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>
 XML
-    nohup nice -n "$nice_level" /usr/sbin/clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
+    nohup "${priority[@]}" /usr/sbin/clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
     echo $! > "$dir/clickhouse.pid"
     for _ in $(seq 1 300); do
       if curl -fsS "http://127.0.0.1:${http_port}/ping" >/dev/null 2>&1; then
