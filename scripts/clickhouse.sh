@@ -17,7 +17,8 @@ http_port=${3:-8123}
 tcp_port=${4:-9000}
 nice_level=${CLICKHOUSE_NICE:-10}
 case "${CLICKHOUSE_SCHED:-idle}" in
-  idle) priority=(chrt --idle 0) ;;
+  # Lowering one's own priority needs no privilege, but a sandbox may forbid sched_setscheduler: then nice it is.
+  idle) if chrt --idle 0 true 2>/dev/null; then priority=(chrt --idle 0); else priority=(nice -n "$nice_level"); fi ;;
   normal) priority=(nice -n "$nice_level") ;;
   *) echo "CLICKHOUSE_SCHED must be idle or normal" >&2; exit 2 ;;
 esac
