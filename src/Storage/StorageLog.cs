@@ -44,6 +44,9 @@ internal static partial class StorageLog
     [LoggerMessage(EventId = 2050, Level = LogLevel.Error, Message = "Log entry at {Address} is damaged ({Problem}); skipped {SkippedBytes} bytes, reading on at {ResumeAddress}")]
     public static partial void DamagedEntrySkipped(ILogger logger, long address, string problem, long skippedBytes, long resumeAddress);
 
+    [LoggerMessage(EventId = 2061, Level = LogLevel.Warning, Message = "Log budget of {BudgetBytes} bytes (plus up to one segment of {SegmentBytes}) is more than the room the log has on the file system of {Directory}: {RoomBytes} bytes (free now plus what the log holds). The log may fill the disk before its budget drops anything, and a log that filled its own disk takes no entries until space is freed by hand; set --log-budget-bytes to at most {SuggestedBytes}")]
+    public static partial void BudgetOverDisk(ILogger logger, long budgetBytes, long segmentBytes, string directory, long roomBytes, long suggestedBytes);
+
     [LoggerMessage(EventId = 2060, Level = LogLevel.Warning, Message = "Log budget: dropped the oldest {Events} events ({Entries} entries, log [{FromAddress}, {ToAddress}), received from {OldestReceived:o}) that not every consumer had; the log keeps at most {BudgetBytes} bytes and {BudgetDays} days")]
     public static partial void DroppedByLogBudget(ILogger logger, long events, long entries, long fromAddress, long toAddress, DateTimeOffset oldestReceived, long budgetBytes, double budgetDays);
 }

@@ -121,8 +121,34 @@ public sealed class LogBudget(DurableLog log, LogConsumers consumers, DedupCheck
         return (dropped, false);
     }
 
+    /// <summary>
+    /// Warns once at start when the budget cannot bound the log before the disk does: a log that fills its own disk
+    /// fails its commits and waits for room nobody frees (the forwarder and the budget cannot move it while it is
+    /// failed), so the budget has to drop first.
+    /// </summary>
+    public bool WarnIfBudgetOverDisk()
+    {
+        var free = log.DiskFreeBytes;
+        if (free < 0)
+        {
+            return false;
+        }
+
+        var room = free + Math.Max(0, log.TailAddress - log.BeginAddress);
+        if (options.BudgetBytes + options.SegmentBytes <= room)
+        {
+            return false;
+        }
+
+        // A tenth of the room left for everything else on the file system, and one segment for the whole-segment deletes.
+        var suggested = Math.Max(0, (long)(room * 0.9) - options.SegmentBytes);
+        StorageLog.BudgetOverDisk(logger, options.BudgetBytes, options.SegmentBytes, Path.GetFullPath(log.DataDirectory), room, suggested);
+        return true;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        WarnIfBudgetOverDisk();
         using var timer = new PeriodicTimer(options.BudgetInterval);
         try
         {
