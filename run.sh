@@ -15,5 +15,6 @@ if [ "${COLLECTOR_NO_CLICKHOUSE:-0}" != "1" ]; then
   storage=(--clickhouse-url http://127.0.0.1:8123)
 fi
 
+source scripts/runtime-env.sh
 dotnet src/Collector/bin/Release/net10.0/Collector.dll \
   --grpc-url http://127.0.0.1:4317 --http-url http://127.0.0.1:4318 --data-dir ./data/log "${storage[@]}" "$@"

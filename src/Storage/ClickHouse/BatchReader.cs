@@ -3,7 +3,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Collector.Storage.ClickHouse;
 
-/// <summary>Fills one insert from the cursor: until it is full, or the first entry in it has waited long enough.</summary>
+/// <summary>
+/// Fills one insert from the cursor: until it is full, or the first entry in it has waited long enough. A streamed
+/// insert passes a request body: the rows go on to it whenever a chunk of them is written, and at the end.
+/// </summary>
 internal sealed class BatchReader(
     LogCursor cursor,
     EventRowEncoder encoder,
@@ -11,10 +14,24 @@ internal sealed class BatchReader(
     ClickHouseBatcherCounters counters,
     ILogger logger)
 {
+    /// <summary>How much of a streamed insert is held before it goes on to the request: a few socket writes' worth.</summary>
+    public const int SendChunkBytes = 128 * 1024;
+
+    /// <summary>Where the next entry will be read from.</summary>
+    public long NextAddress => cursor.NextAddress;
+
+    /// <summary>Waits until there is an entry to read; false when the log is shutting down and nothing more will come.</summary>
+    public ValueTask<bool> WaitAsync(CancellationToken stoppingToken) => cursor.WaitAsync(stoppingToken);
+
     /// <summary>False when the log is shutting down and nothing more will come.</summary>
-    public async Task<bool> FillAsync(RowBatch batch, CancellationToken stoppingToken)
+    public async Task<bool> FillAsync(RowBatch batch, CancellationToken stoppingToken, Stream? body = null)
     {
         DateTimeOffset? deadline = null;
+        if (batch.Rows == 0 && batch.NextAddress == 0)
+        {
+            batch.FirstAddress = cursor.NextAddress;
+        }
+
         while (true)
         {
             while (batch.Rows < options.MaxRows && batch.Bytes < options.MaxBytes && cursor.TryRead(out var owner, out var record))
@@ -31,11 +48,15 @@ internal sealed class BatchReader(
                 }
 
                 deadline ??= DateTimeOffset.UtcNow + options.MaxDelay;
+                if (body is not null && batch.PendingBytes >= SendChunkBytes)
+                {
+                    await batch.SendPendingAsync(body, stoppingToken);
+                }
             }
 
             if (batch.Rows >= options.MaxRows || batch.Bytes >= options.MaxBytes)
             {
-                return true;
+                return await SendRestAsync(batch, body, stoppingToken);
             }
 
             if (deadline is { } due)
@@ -43,7 +64,7 @@ internal sealed class BatchReader(
                 var remaining = due - DateTimeOffset.UtcNow;
                 if (remaining <= TimeSpan.Zero || !await WaitAsync(remaining, stoppingToken))
                 {
-                    return true;
+                    return await SendRestAsync(batch, body, stoppingToken);
                 }
             }
             else if (!await cursor.WaitAsync(stoppingToken))
@@ -51,6 +72,16 @@ internal sealed class BatchReader(
                 return false;
             }
         }
+    }
+
+    private static async Task<bool> SendRestAsync(RowBatch batch, Stream? body, CancellationToken stoppingToken)
+    {
+        if (body is not null)
+        {
+            await batch.SendPendingAsync(body, stoppingToken);
+        }
+
+        return true;
     }
 
     /// <summary>Waits for more entries up to <paramref name="limit"/>; false when the time is up.</summary>

@@ -9,7 +9,10 @@ namespace Collector.Storage.ClickHouse;
 /// <summary>
 /// Moves the durable log into ClickHouse through its own persisted cursor "clickhouse": reads committed entries,
 /// cuts them into inserts (rows, bytes or time, whichever comes first), inserts them as RowBinary, and only then
-/// completes the cursor. Exactly once: every row carries its place in the log (log_id, log_address, log_row), and
+/// completes the cursor. An insert streams: its request starts with the first entry, and rows go into the body as
+/// they are read, so the batcher holds a chunk of rows and their places, not a whole insert (memory does not grow
+/// with the insert size), and ClickHouse parses while the batch fills. When such an insert fails, its entries are
+/// read again from the log, which still has them (the cursor has not moved), and checked as below. Exactly once: every row carries its place in the log (log_id, log_address, log_row), and
 /// every question about what ClickHouse already has names this log's id, since other logs (an earlier one in a
 /// reset data dir, another collector on the same database) use the same addresses. At start
 /// the batcher asks for the highest address already stored past its cursor; batches up to there, which the last
@@ -80,35 +83,35 @@ public sealed class ClickHouseBatcher(
         await RetryAsync(ct => _sessions.FenceAsync(client, ct), retry, stoppingToken);
         var insertedThrough = await RetryAsync(ct => FindInsertedThroughAsync(cursor.CompletedUntilAddress, ct), retry, stoppingToken);
         var reader = new BatchReader(cursor, new EventRowEncoder(options.Node, log.Identity.Id), options, counters, logger);
-
-        // Two batches: the next one fills from the log while the previous one is being inserted.
-        var filling = new RowBatch();
-        var storing = new RowBatch();
-        var store = Task.CompletedTask;
-        try
+        var batch = new RowBatch();
+        while (!stoppingToken.IsCancellationRequested)
         {
-            while (!stoppingToken.IsCancellationRequested)
+            batch.Clear();
+            if (!await reader.WaitAsync(stoppingToken))
             {
-                var more = await reader.FillAsync(filling, stoppingToken);
-                await store;
-                if (!more)
-                {
-                    return;
-                }
-
-                (filling, storing) = (storing, filling);
-                filling.Clear();
-                store = StoreAsync(storing, cursor, insertedThrough, retry, stoppingToken);
+                return;
             }
-        }
-        finally
-        {
-            await store.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+            // What the last run may already have inserted is held whole and checked row by row; past it, rows stream.
+            var more = reader.NextAddress <= insertedThrough
+                ? await reader.FillAsync(batch, stoppingToken) && await StoreCheckedAsync(batch, insertedThrough, retry, stoppingToken)
+                : await StoreStreamedAsync(batch, reader, retry, stoppingToken);
+            if (!more)
+            {
+                return;
+            }
+
+            if (batch.NextAddress > 0)
+            {
+                cursor.CompleteUntil(batch.NextAddress);
+                counters.Completed(batch.NextAddress, batch.Rows);
+                consumers.Report(CursorName, batch.NextAddress);
+            }
         }
     }
 
-    /// <summary>Inserts one batch (checking row by row where the last run may have inserted it), then completes the cursor past it.</summary>
-    private async Task StoreAsync(RowBatch batch, LogCursor cursor, long insertedThrough, Backoff retry, CancellationToken stoppingToken)
+    /// <summary>Inserts one batch held whole, checking row by row where the last run may have inserted it.</summary>
+    private async Task<bool> StoreCheckedAsync(RowBatch batch, long insertedThrough, Backoff retry, CancellationToken stoppingToken)
     {
         if (batch.Rows > 0 && batch.AddressOf(0) <= insertedThrough)
         {
@@ -120,9 +123,73 @@ public sealed class ClickHouseBatcher(
             await InsertRangeAsync(batch, 0, batch.Rows, retry, stoppingToken);
         }
 
-        cursor.CompleteUntil(batch.NextAddress);
-        counters.Completed(batch.NextAddress, batch.Rows);
-        consumers.Report(CursorName, batch.NextAddress);
+        return true;
+    }
+
+    /// <summary>
+    /// Inserts one batch while it is read: the rows go into the request as they are encoded, so only their places are
+    /// held. If the insert fails, the batch's entries are read again from the log (the cursor has not moved past them)
+    /// and handled as any failed insert: what ClickHouse has is asked, the rest inserted. False when the log is
+    /// shutting down before anything was read.
+    /// </summary>
+    private async Task<bool> StoreStreamedAsync(RowBatch batch, BatchReader reader, Backoff retry, CancellationToken stoppingToken)
+    {
+        var more = true;
+        var lastRowSent = 0L;
+        using var span = StorageActivity.StartInsert(EventsTable.Name, rows: 0);
+        try
+        {
+            await client.InsertRowBinaryStreamAsync(
+                EventsTable.Name,
+                EventsTable.Columns,
+                async (body, ct) =>
+                {
+                    more = await reader.FillAsync(batch, ct, body);
+                    lastRowSent = Stopwatch.GetTimestamp();
+                },
+                stoppingToken,
+                _sessions.Next());
+            span?.SetTag("collector.rows", batch.Rows);
+            counters.Inserted(batch.Rows, Stopwatch.GetElapsedTime(lastRowSent));
+            retry.Reset();
+            return more;
+        }
+        catch (ClickHouseException ex)
+        {
+            StorageActivity.Fail(span, ex);
+            span?.Stop();
+            var held = await ReadAgainAsync(batch, stoppingToken);
+            if (!await RecoverAsync(held, 0, held.Rows, ex, retry, stoppingToken))
+            {
+                await InsertRangeAsync(held, 0, held.Rows, retry, stoppingToken);
+            }
+
+            return more;
+        }
+    }
+
+    /// <summary>The rows of a streamed batch, read again from the log and held whole so they can be checked and sliced.</summary>
+    private async Task<RowBatch> ReadAgainAsync(RowBatch streamed, CancellationToken cancellationToken)
+    {
+        var held = new RowBatch { FirstAddress = streamed.FirstAddress, NextAddress = streamed.NextAddress };
+        if (streamed.NextAddress == 0)
+        {
+            return held;
+        }
+
+        var encoder = new EventRowEncoder(options.Node, log.Identity.Id);
+        await foreach (var record in log.ReadCommittedAsync(streamed.FirstAddress, cancellationToken))
+        {
+            if (record.Address >= streamed.NextAddress)
+            {
+                break;
+            }
+
+            // An unreadable entry was counted when it was first read; it yields no rows again.
+            encoder.Append(record.Bytes.Span, record.Address, held);
+        }
+
+        return held;
     }
 
     private async Task CountBacklogAtOpenAsync(long completedUntil, CancellationToken stoppingToken)
@@ -210,39 +277,59 @@ public sealed class ClickHouseBatcher(
                 // The span is the failed attempt; the backoff and recovery that follow are not part of it.
                 StorageActivity.Fail(span, ex);
                 span?.Stop();
-                counters.Failed(ex.Message, ClickHouseBatcherCounters.Reason(ex.Kind));
-                if (ex.Kind != ClickHouseErrorKind.BadData)
+                if (await RecoverAsync(batch, first, count, ex, retry, cancellationToken))
                 {
-                    var delay = retry.Next();
-                    ClickHouseLog.InsertFailed(logger, count, delay.TotalMilliseconds, ex);
-                    await Task.Delay(delay, cancellationToken);
-                    if (ex.Kind == ClickHouseErrorKind.Schema)
-                    {
-                        // Someone dropped a table (or the database): put the schema back before retrying.
-                        await RetryAsync(schema.EnsureAsync, retry, cancellationToken);
-                    }
-                }
-
-                if (ex.HttpStatus is null)
-                {
-                    // No answer: the insert may still run later, after the check below, unless its session is fenced first.
-                    await RetryAsync(ct => _sessions.FenceAsync(client, ct), retry, cancellationToken);
-                }
-
-                var stored = await RetryAsync(ct => StoredRowsAsync(batch, first, count, ct), retry, cancellationToken);
-                if (stored.Count > 0)
-                {
-                    await InsertMissingAsync(batch, first, count, stored, retry, cancellationToken);
-                    return;
-                }
-
-                if (ex.Kind == ClickHouseErrorKind.BadData)
-                {
-                    await IsolateBadRowsAsync(batch, first, count, ex, retry, cancellationToken);
                     return;
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// After a failed insert of rows [first, first+count): waits out the failure, fences an insert that got no answer,
+    /// then inserts only what ClickHouse does not have, or isolates the bad rows. False when nothing is in and the
+    /// insert is to be tried again as it was.
+    /// </summary>
+    private async Task<bool> RecoverAsync(RowBatch batch, int first, int count, ClickHouseException ex, Backoff retry, CancellationToken cancellationToken)
+    {
+        counters.Failed(ex.Message, ClickHouseBatcherCounters.Reason(ex.Kind));
+        if (ex.Kind != ClickHouseErrorKind.BadData || count == 0)
+        {
+            var delay = retry.Next();
+            ClickHouseLog.InsertFailed(logger, count, delay.TotalMilliseconds, ex);
+            await Task.Delay(delay, cancellationToken);
+            if (ex.Kind == ClickHouseErrorKind.Schema)
+            {
+                // Someone dropped a table (or the database): put the schema back before retrying.
+                await RetryAsync(schema.EnsureAsync, retry, cancellationToken);
+            }
+        }
+
+        if (ex.HttpStatus is null)
+        {
+            // No answer: the insert may still run later, after the check below, unless its session is fenced first.
+            await RetryAsync(ct => _sessions.FenceAsync(client, ct), retry, cancellationToken);
+        }
+
+        if (count == 0)
+        {
+            return true;
+        }
+
+        var stored = await RetryAsync(ct => StoredRowsAsync(batch, first, count, ct), retry, cancellationToken);
+        if (stored.Count > 0)
+        {
+            await InsertMissingAsync(batch, first, count, stored, retry, cancellationToken);
+            return true;
+        }
+
+        if (ex.Kind == ClickHouseErrorKind.BadData)
+        {
+            await IsolateBadRowsAsync(batch, first, count, ex, retry, cancellationToken);
+            return true;
+        }
+
+        return false;
     }
 
     private async Task IsolateBadRowsAsync(RowBatch batch, int first, int count, ClickHouseException ex, Backoff retry, CancellationToken cancellationToken)

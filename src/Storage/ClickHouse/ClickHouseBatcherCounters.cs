@@ -13,7 +13,7 @@ public sealed class ClickHouseBatcherCounters(IMeterFactory? meters = null)
     private readonly Histogram<double>? _insertDuration = meters?.Create(StorageMetrics.MeterName).CreateHistogram(
         "collector.clickhouse.insert.duration",
         unit: "s",
-        description: "Time of one RowBinary insert into ClickHouse that succeeded, in seconds.",
+        description: "Time ClickHouse took to answer one RowBinary insert that succeeded, from its last row sent (a streamed insert is sent while its batch fills), in seconds.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = StorageMetrics.FastDurationBounds });
 
     private long _rowsInserted;

@@ -84,16 +84,19 @@ public sealed class ClickHouseClient : IDisposable
     /// <param name="session">The session to insert in (see <see cref="InsertSessions"/>), or none.</param>
     public Task InsertRowBinaryAsync(string table, IReadOnlyList<string> columns, ReadOnlyMemory<byte> rows, CancellationToken cancellationToken = default, string? queryId = null, ClickHouseSession? session = null)
     {
-        ArgumentNullException.ThrowIfNull(columns);
-        if (columns.Count == 0)
-        {
-            throw new ArgumentException("an insert needs at least one column", nameof(columns));
-        }
-
-        var columnList = string.Join(", ", columns.Select(SqlText.Identifier));
-        var insert = $"INSERT INTO {Database}.{SqlText.Identifier(table)} ({columnList}) FORMAT RowBinary";
-        var uri = BuildUri(insert, queryId, settings: null, useDatabase: true, session);
+        var uri = BuildUri(InsertStatement(table, columns), queryId, settings: null, useDatabase: true, session);
         return SendAsync(new HttpRequestMessage(HttpMethod.Post, uri) { Content = new RowBinaryContent(rows, _options.CompressRequests) }, DrainAsync, cancellationToken);
+    }
+
+    /// <summary>
+    /// Inserts RowBinary rows that <paramref name="writeRows"/> writes into the request body while it is sent (see
+    /// <see cref="RowBinaryContent"/>); the body ends when it returns.
+    /// </summary>
+    public Task InsertRowBinaryStreamAsync(string table, IReadOnlyList<string> columns, Func<Stream, CancellationToken, Task> writeRows, CancellationToken cancellationToken = default, ClickHouseSession? session = null)
+    {
+        ArgumentNullException.ThrowIfNull(writeRows);
+        var uri = BuildUri(InsertStatement(table, columns), queryId: null, settings: null, useDatabase: true, session);
+        return SendAsync(new HttpRequestMessage(HttpMethod.Post, uri) { Content = new RowBinaryContent(writeRows, _options.CompressRequests) }, DrainAsync, cancellationToken);
     }
 
     /// <summary>True when the server answers <c>/ping</c>; false when it is unreachable, slow or unhealthy.</summary>
@@ -111,6 +114,18 @@ public sealed class ClickHouseClient : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    private string InsertStatement(string table, IReadOnlyList<string> columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        if (columns.Count == 0)
+        {
+            throw new ArgumentException("an insert needs at least one column", nameof(columns));
+        }
+
+        var columnList = string.Join(", ", columns.Select(SqlText.Identifier));
+        return $"INSERT INTO {Database}.{SqlText.Identifier(table)} ({columnList}) FORMAT RowBinary";
+    }
 
     private static SocketsHttpHandler CreateHandler() => new()
     {

@@ -252,7 +252,7 @@ public sealed partial class DurableLog
     /// <summary>A tracked iterator of <paramref name="generation"/> from <paramref name="start"/>, marked complete until <paramref name="completedUntil"/>.</summary>
     private static FasterLogScanIterator ScanIn(LogGeneration generation, string name, long start, long completedUntil, long end = long.MaxValue)
     {
-        var iterator = generation.Track(generation.Log.Scan(start, end, name.Length == 0 ? null : name, recover: false, ScanBufferingMode.DoublePageBuffering, scanUncommitted: false));
+        var iterator = generation.Track(generation.Log.Scan(start, end, name.Length == 0 ? null : name, recover: false, ScanBufferingMode.SinglePageBuffering, scanUncommitted: false));
         if (name.Length > 0)
         {
             iterator.CompleteUntil(completedUntil);

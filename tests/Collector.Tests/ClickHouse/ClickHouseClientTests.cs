@@ -66,6 +66,32 @@ public sealed class ClickHouseClientTests(ClickHouseFixture fixture)
         Assert.Equal("19999900000", row.GetProperty("s").GetString());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task InsertRowBinaryStreamAsync_RowsWrittenInChunksWhileSent_AllStoredOnce(bool compress)
+    {
+        using var setup = await Server.CreateDatabaseAsync();
+        using var client = new ClickHouseClient(new ClickHouseOptions { Url = Server.Url, Database = setup.Database, CompressRequests = compress });
+        await client.ExecuteAsync(SampleRows.CreateTable);
+        var rows = SampleRows.Encode(Enumerable.Range(0, 50_000).Select(i => ($"streamed row {i}", (ulong)i, i * 0.5, 1704164645u + (uint)i, new[] { "tag" })).ToArray());
+
+        // Odd-sized chunks with pauses: rows cut across writes, as the batcher's chunks cut them.
+        await client.InsertRowBinaryStreamAsync("samples", SampleRows.Columns, async (body, ct) =>
+        {
+            for (var offset = 0; offset < rows.Length; offset += 77_777)
+            {
+                await body.WriteAsync(rows.AsMemory(offset, Math.Min(77_777, rows.Length - offset)), ct);
+                await Task.Delay(5, ct);
+            }
+        });
+
+        var row = Assert.Single(await client.QueryAsync("SELECT count() AS c, uniqExact(n) AS u, sum(n) AS s FROM samples"));
+        Assert.Equal("50000", row.GetProperty("c").GetString());
+        Assert.Equal("50000", row.GetProperty("u").GetString());
+        Assert.Equal("1249975000", row.GetProperty("s").GetString());
+    }
+
     [Fact]
     public async Task QueryAsync_PasswordUser_Works()
     {

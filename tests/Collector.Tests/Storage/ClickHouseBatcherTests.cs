@@ -151,6 +151,30 @@ public sealed class ClickHouseBatcherTests(ClickHouseFixture fixture) : IDisposa
     }
 
     [Fact]
+    public async Task ConnectionLostMidInsertBody_RowsReadAgainFromTheLogAndStoredOnce()
+    {
+        // The batcher streams an insert's rows as it reads them; this cuts that stream 256 KiB in, once.
+        await using var proxy = new InsertCuttingProxy(fixture.Server.Url, cutAfterBytes: 256 * 1024);
+        await using var collector = await StartCollectorAsync(proxy.Url);
+        var client = collector.CreateClient();
+        for (var b = 0; b < 20; b++)
+        {
+            var ack = await client.SendAsync(Events.Batch("cut", (ulong)(1 + (b * 1000)), 1000));
+            Assert.Equal(1000u, ack.Accepted);
+        }
+
+        await WaitForCountAsync(collector, 20_000);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, proxy.Cuts);
+        var stats = (await Query(collector, "SELECT count() AS n, uniqExact(sequence) AS distinct_events FROM events"))[0];
+        Assert.Equal("20000", stats.GetProperty("n").GetString());
+        Assert.Equal("20000", stats.GetProperty("distinct_events").GetString());
+        var counters = (ClickHouseBatcherCounters)collector.App.Services.GetService(typeof(ClickHouseBatcherCounters))!;
+        Assert.True(counters.FailuresByReason["transient"] > 0, "the cut insert was counted as failed");
+        Assert.Equal(20_000, counters.RowsInserted);
+    }
+
+    [Fact]
     public async Task Restart_AfterInsertBeforeCursorPersisted_NoRowTwice()
     {
         await using (var collector = await StartCollectorAsync())
@@ -237,10 +261,10 @@ public sealed class ClickHouseBatcherTests(ClickHouseFixture fixture) : IDisposa
         Assert.Equal(((DurableLog)collector.App.Services.GetService(typeof(DurableLog))!).Identity.Id, line.GetProperty("log_id").GetString());
     }
 
-    private Task<InProcessCollector> StartCollectorAsync() =>
+    private Task<InProcessCollector> StartCollectorAsync(Uri? clickHouseUrl = null) =>
         InProcessCollector.StartAsync(_data.Path, new Dictionary<string, string?>
         {
-            ["Collector:ClickHouseUrl"] = fixture.Server.Url.ToString(),
+            ["Collector:ClickHouseUrl"] = (clickHouseUrl ?? fixture.Server.Url).ToString(),
             ["Collector:ClickHouseDatabase"] = _database,
             ["Collector:NodeId"] = "node-under-test",
         });
