@@ -52,6 +52,9 @@ internal sealed record LoadOptions
     /// <summary>The collector's process id, to sample its memory from /proc.</summary>
     public int? CollectorPid { get; init; }
 
+    /// <summary>A ClickHouse server's process id, to count the CPU it used during the run (the core profile's third party).</summary>
+    public int? ClickHousePid { get; init; }
+
     public bool Quiet { get; init; }
 
     /// <summary>Drive the same load through Debian's python3-grpcio instead of our .NET client.</summary>
@@ -96,6 +99,7 @@ internal sealed record LoadOptions
           --api-key KEY             sent as 'authorization: Bearer KEY' (gRPC calls and /metrics)
           --metrics-url URL         the collector's HTTP url: compare /metrics counter deltas with the acks
           --collector-pid PID       sample the collector's VmRSS each second and its VmHWM peak
+          --clickhouse-pid PID      count the CPU this ClickHouse server used during the run
           --out DIR                 write summary.json, summary.md and chart.svg there
           --python-peer             send through Debian's python3-grpcio (bench/Load/load_peer.py) instead
           --clickhouse-url URL      measure ack-to-visible freshness in ClickHouse (.NET client only)
@@ -157,6 +161,7 @@ internal sealed record LoadOptions
                 "--api-key" => options with { ApiKey = value },
                 "--metrics-url" => options with { MetricsUrl = ParseUri(name, value) },
                 "--collector-pid" => options with { CollectorPid = ParseInt(name, value, min: 1) },
+                "--clickhouse-pid" => options with { ClickHousePid = ParseInt(name, value, min: 1) },
                 "--out" => options with { OutputDirectory = value },
                 "--clickhouse-url" => options with { ClickHouse = ParseUri(name, value) },
                 "--clickhouse-database" => options with { Database = value },

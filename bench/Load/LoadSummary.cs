@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Collector.Bench.Load;
 
 /// <summary>Latency figures in milliseconds over a whole run.</summary>
@@ -121,6 +123,10 @@ internal sealed record LoadSummary
 
     /// <summary>CPU seconds this tool used during the run (.NET client only; the Python peer is another process).</summary>
     public required double? ToolCpuS { get; init; }
+
+    /// <summary>CPU seconds the ClickHouse server of --clickhouse-pid used during the run (user + system, all its threads).</summary>
+    [JsonPropertyName("clickhouse_cpu_s")]
+    public double? ClickHouseCpuS { get; init; }
 
     /// <summary>Bytes this tool's .NET heap allocated per event sent during the run (per batch and per second costs, spread).</summary>
     public required double? ToolAllocatedBytesPerEvent { get; init; }

@@ -56,6 +56,7 @@ var running = driver.RunAsync();
 var started = await Task.WhenAny(driver.Started, running) == driver.Started ? await driver.Started : Stopwatch.GetTimestamp();
 var reporting = reporter.RunAsync(started, stopReporting.Token);
 var collectorCpuBefore = options.CollectorPid is { } pid ? ProcessCpu.ReadSeconds(pid) : null;
+var clickHouseCpuBefore = options.ClickHousePid is { } clickHousePid ? ProcessCpu.ReadSeconds(clickHousePid) : null;
 var toolCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 var toolAllocatedBefore = GC.GetTotalAllocatedBytes();
 try
@@ -74,6 +75,9 @@ catch (InvalidOperationException ex)
 var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
 var collectorCpuAfter = options.CollectorPid is { } collectorPid ? ProcessCpu.ReadSeconds(collectorPid) : null;
 var collectorCpu = collectorCpuAfter is { } cpuAfter && collectorCpuBefore is { } cpuBefore ? cpuAfter - cpuBefore : (double?)null;
+var clickHouseCpu = options.ClickHousePid is { } clickHouseEnd && ProcessCpu.ReadSeconds(clickHouseEnd) is { } clickHouseAfter && clickHouseCpuBefore is { } clickHouseStart
+    ? clickHouseAfter - clickHouseStart
+    : (double?)null;
 var toolCpu = (Process.GetCurrentProcess().TotalProcessorTime - toolCpuBefore).TotalSeconds;
 var toolAllocated = GC.GetTotalAllocatedBytes() - toolAllocatedBefore;
 await stopReporting.CancelAsync();
@@ -129,6 +133,7 @@ var summary = new LoadSummary
         ? Math.Round((cpuEnd - cpuAtWarmUp) * 1e6 / (counters.Accepted - reporter.WarmUpAccepted), 2)
         : null,
     ToolCpuS = options.PythonPeer ? null : Math.Round(toolCpu, 2),
+    ClickHouseCpuS = clickHouseCpu is { } clickHouseTotal ? Math.Round(clickHouseTotal, 2) : null,
     ToolAllocatedBytesPerEvent = options.PythonPeer || counters.Sent == 0 ? null : Math.Round((double)toolAllocated / counters.Sent, 2),
     CollectorPeakRssBytes = reporter.PeakRssBytes,
     CollectorMaxRssBytes = reporter.MaxRssBytes,

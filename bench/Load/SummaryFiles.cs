@@ -65,6 +65,11 @@ internal static class SummaryFiles
             Row("load tool CPU during the run (s) / heap bytes allocated per event sent", $"{toolCpu:0.##} / {s.ToolAllocatedBytesPerEvent:0.##}");
         }
 
+        if (s.ClickHouseCpuS is { } clickHouseCpu)
+        {
+            Row("ClickHouse CPU during the run (s)", $"{clickHouseCpu:0.##}");
+        }
+
         if (s.CollectorPeakRssBytes is { } peak)
         {
             Row("collector peak RSS (VmHWM) / max VmRSS during run", $"{Mib(peak)} / {Mib(s.CollectorMaxRssBytes ?? 0)}");
