@@ -294,6 +294,25 @@ public sealed partial class DurableLog : IAsyncDisposable
             ? ValueTask.CompletedTask
             : WaitForCommitSlowAsync(address, generation, cancellationToken);
 
+    /// <summary>
+    /// The committed entry at <paramref name="address"/>, read alone: a read of a few sectors, where a scan would read
+    /// a whole page into a frame of its own (8 MiB, pinned, garbage once the scan ends). Null when no committed entry
+    /// is there or it does not read whole (a damaged one): a scan, which skips damage, answers then.
+    /// </summary>
+    internal async ValueTask<byte[]?> ReadEntryAtAsync(long address, CancellationToken cancellationToken)
+    {
+        var generation = _current;
+        try
+        {
+            var (entry, length) = await generation.Log.ReadAsync(address, token: cancellationToken);
+            return entry is null || length != entry.Length ? null : entry;
+        }
+        catch (FasterException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Reads committed entries from <paramref name="fromAddress"/> up to the committed tail at the time of the call.</summary>
     public async IAsyncEnumerable<LogRecord> ReadCommittedAsync(long fromAddress, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
