@@ -23,13 +23,8 @@ public sealed class LogBudgetTickTests : IDisposable
     [Fact]
     public async Task WithinBudget_TicksReadNothing_UntilTheOldestEntryAges_ThenItGoes_AndTheNewBeginIsRead()
     {
-        var clock = new SettableClock(Start);
-        var options = new DurableLogOptions { DataDirectory = _data.Path, BudgetAge = TimeSpan.FromHours(1) };
-        await using var log = DurableLog.Open(options, NullLogger.Instance);
-        var consumers = new LogConsumers();
-        var sequences = new SourceSequences();
-        var checkpoints = new DedupCheckpointWriter(log, sequences, new DedupCheckpoint(_data.Path), options, consumers, NullLogger<DedupCheckpointWriter>.Instance);
-        var budget = new LogBudget(log, consumers, checkpoints, options, clock, NullLogger<LogBudget>.Instance);
+        await using var log = OpenLog();
+        var (clock, sequences, checkpoints, budget) = Budget(log);
 
         await AppendAsync(log, sequences, "old", Start);
         checkpoints.WriteIfChanged();
@@ -66,13 +61,8 @@ public sealed class LogBudgetTickTests : IDisposable
     [Fact]
     public async Task WithinBudget_BeginMovedByTruncation_TheNewBeginIsReadAloneNotScanned_AndStillAgesOut()
     {
-        var clock = new SettableClock(Start);
-        var options = new DurableLogOptions { DataDirectory = _data.Path, BudgetAge = TimeSpan.FromHours(1) };
-        await using var log = DurableLog.Open(options, NullLogger.Instance);
-        var consumers = new LogConsumers();
-        var sequences = new SourceSequences();
-        var checkpoints = new DedupCheckpointWriter(log, sequences, new DedupCheckpoint(_data.Path), options, consumers, NullLogger<DedupCheckpointWriter>.Instance);
-        var budget = new LogBudget(log, consumers, checkpoints, options, clock, NullLogger<LogBudget>.Instance);
+        await using var log = OpenLog();
+        var (clock, sequences, checkpoints, budget) = Budget(log);
         await AppendAsync(log, sequences, "first", Start);
         var second = await AppendAsync(log, sequences, "second", Start + TimeSpan.FromMinutes(30));
         checkpoints.WriteIfChanged();
@@ -89,6 +79,21 @@ public sealed class LogBudgetTickTests : IDisposable
         clock.Now = Start + TimeSpan.FromMinutes(91);
         Assert.NotNull(await budget.EnforceAsync(CancellationToken.None));
         Assert.Equal(1, budget.DroppedEvents);
+    }
+
+    private static DurableLogOptions Options(string directory) => new() { DataDirectory = directory, BudgetAge = TimeSpan.FromHours(1) };
+
+    private DurableLog OpenLog() => DurableLog.Open(Options(_data.Path), NullLogger.Instance);
+
+    /// <summary>A budget of an hour over <paramref name="log"/>, on a clock the test sets, with the dedup checkpoint it keeps behind.</summary>
+    private (SettableClock Clock, SourceSequences Sequences, DedupCheckpointWriter Checkpoints, LogBudget Budget) Budget(DurableLog log)
+    {
+        var clock = new SettableClock(Start);
+        var options = Options(_data.Path);
+        var consumers = new LogConsumers();
+        var sequences = new SourceSequences();
+        var checkpoints = new DedupCheckpointWriter(log, sequences, new DedupCheckpoint(_data.Path), options, consumers, NullLogger<DedupCheckpointWriter>.Instance);
+        return (clock, sequences, checkpoints, new LogBudget(log, consumers, checkpoints, options, clock, NullLogger<LogBudget>.Instance));
     }
 
     private static async Task<long> AppendAsync(DurableLog log, SourceSequences sequences, string source, DateTimeOffset received)
