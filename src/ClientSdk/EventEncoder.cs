@@ -31,7 +31,12 @@ internal sealed class EventEncoder(string service)
             return _event.WrittenSpan;
         }
 
-        var value = pending.Kind == PendingKind.VramCheck ? pending.A : pending.Value;
+        var value = pending.Kind switch
+        {
+            PendingKind.VramCheck => pending.A,
+            PendingKind.VramLockout => 0,
+            _ => pending.Value,
+        };
         WriteFixed64(1, (ulong)Math.Max(0, pending.UnixNano));
         WriteString(2, string.IsNullOrEmpty(pending.EventType) ? "UNKNOWN" : pending.EventType, EventLimits.MaxStringLength);
         WriteString(3, pending.Component, EventLimits.MaxStringLength);
@@ -98,6 +103,11 @@ internal sealed class EventEncoder(string service)
                     WriteNumberEntry("utilization_pct"u8, 100 * pending.B / pending.C);
                 }
 
+                break;
+            case PendingKind.VramLockout:
+                WriteNumberEntry("gpu_id"u8, pending.Value);
+                WriteNumberEntry("trigger_threshold"u8, pending.A);
+                WriteNumberEntry("free_vram"u8, pending.B);
                 break;
             case PendingKind.Timed:
                 WriteNumberEntry("duration_ms"u8, pending.A);

@@ -9,6 +9,7 @@ internal enum PendingKind : byte
     LoadLatency,
     ThoughtLatency,
     VramCheck,
+    VramLockout,
     Timed,
     Full,
     FlushMarker,

@@ -21,6 +21,8 @@ public sealed class TelemetryClient : IDisposable, IAsyncDisposable
     public const string ThoughtLatency = "THOUGHT_LATENCY";
     /// <summary>Event type of <see cref="LogVramCheck"/>.</summary>
     public const string VramCheck = "VRAM_CHECK";
+    /// <summary>Event type of <see cref="LogVramLockout"/>.</summary>
+    public const string VramLockout = "VRAM_LOCKOUT";
     /// <summary>Event type of log lines (<see cref="Log(Severity, string, string?, IReadOnlyDictionary{string, string}?)"/>).</summary>
     public const string LogEvent = "LOG";
 
@@ -130,6 +132,13 @@ public sealed class TelemetryClient : IDisposable, IAsyncDisposable
     /// <summary>VRAM_CHECK: value = free MB; metadata {gpu_id, free_mb, used_mb, total_mb, utilization_pct}.</summary>
     public bool LogVramCheck(int gpuId, double freeMb, double usedMb, double totalMb) =>
         Add(new PendingEvent(PendingKind.VramCheck, NowUnixNano(), VramCheck, $"gpu{gpuId}", gpuId, "ok", Severity.Info, null, null, freeMb, usedMb, totalMb, null));
+
+    /// <summary>
+    /// VRAM_LOCKOUT: a GPU was locked out of new work because its free memory fell below a threshold; value 0, severity
+    /// warn; metadata {gpu_id, trigger_threshold, free_vram} (both in MB).
+    /// </summary>
+    public bool LogVramLockout(int gpuId, double triggerThresholdMb, double freeMb) =>
+        Add(new PendingEvent(PendingKind.VramLockout, NowUnixNano(), VramLockout, $"gpu{gpuId}", gpuId, "locked_out", Severity.Warn, null, null, triggerThresholdMb, freeMb, 0, null));
 
 #pragma warning disable CA1822 // Instance methods on purpose: services call them on the client they were given, as they call Log.
 

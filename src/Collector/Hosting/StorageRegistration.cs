@@ -45,6 +45,8 @@ public static class StorageRegistration
         services.AddSingleton<RetentionCounters>();
         services.AddSingleton<RetentionEnforcer>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionEnforcer>());
+        services.AddSingleton<RawTableFootprint>();
+        services.AddHostedService(sp => sp.GetRequiredService<RawTableFootprint>());
         services.AddSingleton(new Collector.Storage.Queries.TelemetryQueryOptions());
         services.AddSingleton<Collector.Storage.Queries.TelemetryQueries>();
     }

@@ -12,8 +12,10 @@ public sealed record JsonLogError(string Field, string Error);
 
 /// <summary>
 /// The simple JSON log API: an entry {"timestamp","service","level","message","correlation_id"} or an array of them.
-/// timestamp (RFC 3339) and correlation_id are optional; any other field with a string, number or boolean value
-/// becomes an attribute (numbers as written), null is ignored. All or nothing: one bad entry refuses the request.
+/// timestamp (RFC 3339) and correlation_id are optional. So are the event's own fields, for a service that reports
+/// measurements without an SDK: event_type (default "log"), component, value (a number), tokens_generated and
+/// prompt_tokens (counts). Any other field with a string, number or boolean value becomes an attribute (numbers as
+/// written), null is ignored. All or nothing: one bad entry refuses the request.
 /// </summary>
 public static class JsonLogParser
 {
@@ -81,6 +83,11 @@ public static class JsonLogParser
                 "message" => ReadText(value, name, Field(name), EventLimits.MaxMessageLength, allowEmpty: true, text => evt.Message = text),
                 "correlation_id" => ReadText(value, name, Field(name), EventLimits.MaxStringLength, allowEmpty: true, text => evt.CorrelationId = text),
                 "level" => ReadLevel(value, Field(name), evt),
+                "event_type" => ReadText(value, name, Field(name), EventLimits.MaxStringLength, allowEmpty: false, text => evt.EventType = text),
+                "component" => ReadText(value, name, Field(name), EventLimits.MaxStringLength, allowEmpty: true, text => evt.Component = text),
+                "value" => ReadValue(value, Field(name), evt),
+                "tokens_generated" => ReadCount(value, name, Field(name), count => evt.TokensGenerated = count),
+                "prompt_tokens" => ReadCount(value, name, Field(name), count => evt.PromptTokens = count),
                 _ => ReadAttribute(name, value, Field(name), evt),
             };
             if (error is not null)
@@ -138,6 +145,39 @@ public static class JsonLogParser
         }
 
         evt.Severity = severity;
+        return null;
+    }
+
+    private static JsonLogError? ReadValue(JsonNode? value, string field, Event evt)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        // One beyond a double's range (1e999) would read as infinity: refused, as everything not a finite number.
+        if (value is not JsonValue scalar || scalar.GetValueKind() != JsonValueKind.Number || !scalar.TryGetValue<double>(out var number) || !double.IsFinite(number))
+        {
+            return new JsonLogError(field, "value must be a finite JSON number");
+        }
+
+        evt.Value = number;
+        return null;
+    }
+
+    private static JsonLogError? ReadCount(JsonNode? value, string name, string field, Action<uint> set)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value is not JsonValue scalar || scalar.GetValueKind() != JsonValueKind.Number || !scalar.TryGetValue<uint>(out var count))
+        {
+            return new JsonLogError(field, $"{name} must be a whole number from 0 to {uint.MaxValue}");
+        }
+
+        set(count);
         return null;
     }
 

@@ -40,6 +40,20 @@ public static class StorageInstruments
                 "Daily partitions dropped by retention, by table.");
         }
 
+        if (services.GetService<RawTableFootprint>() is { } footprint)
+        {
+            meter.CreateObservableGauge(
+                "collector.clickhouse.raw_table.bytes",
+                () => footprint.Last is { } last ? [new Measurement<long>(last.Bytes)] : Array.Empty<Measurement<long>>(),
+                "By",
+                "Bytes on disk of the raw events table's active parts, read from ClickHouse once a minute (absent before the first read).");
+            meter.CreateObservableGauge(
+                "collector.clickhouse.raw_table.rows",
+                () => footprint.Last is { } last ? [new Measurement<long>(last.Rows)] : Array.Empty<Measurement<long>>(),
+                "{row}",
+                "Rows of the raw events table's active parts, read from ClickHouse once a minute (absent before the first read).");
+        }
+
         if (services.GetService<TelemetryQueryOptions>() is { } thresholds)
         {
             meter.CreateObservableGauge("collector.footprint.max_raw_bytes", () => thresholds.MaxRawBytes, "By", "/telemetry/footprint flags the raw events table above this many bytes on disk.");

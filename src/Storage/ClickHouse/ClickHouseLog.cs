@@ -26,6 +26,9 @@ internal static partial class ClickHouseLog
     [LoggerMessage(EventId = 2106, Level = LogLevel.Warning, Message = "Retention round failed ({Reason}); it runs again at the next interval")]
     public static partial void RetentionFailed(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "Reading the raw events table's size failed ({Reason}); collector_clickhouse_raw_table_bytes and _rows keep their last value until the next read")]
+    public static partial void FootprintReadFailed(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 2107, Level = LogLevel.Critical, Message = "ClickHouse batcher failed; restarting from its cursor in {DelayMs:F0} ms")]
     public static partial void BatcherFailed(ILogger logger, double delayMs, Exception exception);
 

@@ -188,6 +188,7 @@ public sealed class TelemetryClientTests : IDisposable
             client.LogLoadLatency("llama3:8b", TimeSpan.FromMilliseconds(2345.5), success: false);
             client.LogVramCheck(1, 2048, 22528, 24576);
             client.Log(Severity.Warn, "disk almost full", "storage");
+            client.LogVramLockout(3, 4096, 1536.5);
             using (client.Time("INDEX_BUILD", "search"))
             {
                 // Task.Delay may wake a little early; the stopwatch (started inside the scope) may not.
@@ -207,7 +208,7 @@ public sealed class TelemetryClientTests : IDisposable
 
         await collector.StopAsync();
         var stored = (await LogContents.ReadDirectoryAsync(_data.Path)).Select(e => e.Event).ToList();
-        var timedLoad = stored[6];
+        var timedLoad = stored[7];
         Assert.Equal(("LOAD_LATENCY", "phi3:mini", "ok"), (timedLoad.EventType, timedLoad.Component, timedLoad.Status));
         Assert.Equal("phi3:mini", timedLoad.Attributes["model"]);
         Assert.True(timedLoad.Attributes.ContainsKey("load_time_ms"));
@@ -237,8 +238,11 @@ public sealed class TelemetryClientTests : IDisposable
         Assert.Equal("91.66666666666667", vram.Attributes["utilization_pct"]);
 
         Assert.Equal(("LOG", Severity.Warn, "disk almost full"), (stored[4].EventType, stored[4].Severity, stored[4].Message));
-        Assert.Equal("INDEX_BUILD", stored[5].EventType);
-        Assert.True(stored[5].Value >= 0.02, $"timed {stored[5].Value} s");
+        var lockout = stored[5];
+        Assert.Equal(("VRAM_LOCKOUT", "gpu3", 0.0, Severity.Warn, "locked_out"), (lockout.EventType, lockout.Component, lockout.Value, lockout.Severity, lockout.Status));
+        Assert.Equal(new Dictionary<string, string>(StringComparer.Ordinal) { ["gpu_id"] = "3", ["trigger_threshold"] = "4096", ["free_vram"] = "1536.5" }, lockout.Attributes);
+        Assert.Equal("INDEX_BUILD", stored[6].EventType);
+        Assert.True(stored[6].Value >= 0.02, $"timed {stored[6].Value} s");
         Assert.All(stored, e => Assert.NotEqual(0ul, e.TimeUnixNano));
     }
 
@@ -259,6 +263,7 @@ public sealed class TelemetryClientTests : IDisposable
         client.LogThoughtLatency(huge, TimeSpan.MinValue, -10, -3);
         client.LogThoughtLatency("m", TimeSpan.MaxValue, int.MaxValue, int.MaxValue);
         client.LogVramCheck(-1, double.NaN, double.NegativeInfinity, 0);
+        client.LogVramLockout(int.MinValue, double.PositiveInfinity, double.NaN);
         using (client.Time(null!, null))
         {
         }
@@ -268,8 +273,8 @@ public sealed class TelemetryClientTests : IDisposable
 
         await client.FlushAsync().WaitAsync(Timeout);
         var stats = client.Stats;
-        Assert.Equal(10, stats.Logged);
-        Assert.Equal(10, stats.Acknowledged);
+        Assert.Equal(11, stats.Logged);
+        Assert.Equal(11, stats.Acknowledged);
         Assert.Equal(0, stats.Rejected);
         Assert.Equal(0, stats.Dropped);
     }

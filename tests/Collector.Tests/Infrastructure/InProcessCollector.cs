@@ -39,6 +39,11 @@ internal sealed class InProcessCollector : IAsyncDisposable
             ["Collector:HttpUrl"] = $"http://127.0.0.1:{httpPort}",
             ["Collector:DataDir"] = dataDir,
             ["Logging:LogLevel:Default"] = "Warning",
+
+            // An in-process collector's resident memory is the whole test host's (every other in-process collector,
+            // client and ledger of a parallel test in it), which reached gigabytes in the full torture run. The memory
+            // limit is tested on collector processes of their own (MemoryLimitTests); a test may still set one.
+            ["Collector:MemoryLimitBytes"] = (1L << 40).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Collector.Tests.Infrastructure;
 
 namespace Collector.Tests.JsonApi;
@@ -46,6 +47,32 @@ public sealed class JsonApiClickHouseTests(ClickHouseFixture fixture) : IDisposa
             rows.Select(r => (r.SourceId, r.EventType, r.Service, r.Severity, r.Message, r.CorrelationId, r.TraceId, r.SpanId, r.TimeNs)));
         Assert.Empty(rows[0].Attributes);
         Assert.Equal(new Dictionary<string, string>(StringComparer.Ordinal) { ["sensor"] = "t-7", ["lag_ms"] = "350" }, rows[1].Attributes);
+        await collector.StopAsync();
+    }
+
+    [Fact]
+    public async Task PostLogs_ThoughtLatencyWithoutAnSdk_CountsInTheEfficiencyQuery()
+    {
+        using var collector = await CollectorProcess.StartAsync(
+            _data.Path, "--clickhouse-url", fixture.Server.Url.ToString(), "--clickhouse-database", _database, "--clickhouse-batch-delay-ms", "100");
+        using var http = new HttpClient();
+
+        // What a Python service posts with nothing but an HTTP client: two thoughts of one model.
+        using var posted = await http.PostAsync(new Uri(collector.HttpUri, "/v1/logs"), Json("""
+            [{"service":"agent","level":"INFO","message":"thought","event_type":"THOUGHT_LATENCY","component":"json-model","value":400,"tokens_generated":100},
+             {"service":"agent","level":"INFO","message":"thought","event_type":"THOUGHT_LATENCY","component":"json-model","value":100.0,"tokens_generated":300,"prompt_tokens":50}]
+            """));
+        Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+        await collector.WaitForHealthAsync(h => h.GetProperty("clickhouse").GetProperty("rows_inserted").GetInt64() >= 2, TimeSpan.FromSeconds(60), "rows in ClickHouse");
+
+        using var answer = JsonDocument.Parse(await http.GetStringAsync(new Uri(collector.HttpUri, "/telemetry/efficiency?hours=24")));
+        var model = Assert.Single(answer.RootElement.GetProperty("components").EnumerateArray());
+        Assert.Equal("json-model", model.GetProperty("component").GetString());
+        Assert.Equal(2, model.GetProperty("events").GetInt64());
+        Assert.Equal(400, model.GetProperty("tokens").GetInt64());
+
+        // Token-weighted: (400 x 100 + 100 x 300) / 400 tokens.
+        Assert.Equal(175.0, model.GetProperty("efficiency_ms_per_token").GetDouble(), 6);
         await collector.StopAsync();
     }
 

@@ -50,6 +50,41 @@ public sealed class JsonLogParserTests
         Assert.Equal(1_756_116_000_123_456_789ul, batches[1].Events[0].TimeUnixNano);
     }
 
+    [Fact]
+    public void Parse_EventFields_SetTheEventNotAttributes()
+    {
+        var batches = Parse("""
+            [
+              {"service":"inference","level":"INFO","message":"thought","event_type":"THOUGHT_LATENCY","component":"model-1","value":412.5,"tokens_generated":128,"prompt_tokens":4096,"gpu":"0"},
+              {"service":"inference","level":"INFO","message":"loaded","event_type":"LOAD_LATENCY","component":"","value":-0.25e3,"tokens_generated":0}
+            ]
+            """, out var count, out var error);
+
+        Assert.Null(error);
+        Assert.Equal(2, count);
+        var (thought, load) = (batches[0].Events[0], batches[0].Events[1]);
+        Assert.Equal(("THOUGHT_LATENCY", "model-1", 412.5, 128u, 4096u), (thought.EventType, thought.Component, thought.Value, thought.TokensGenerated, thought.PromptTokens));
+        Assert.Equal(new Dictionary<string, string>(StringComparer.Ordinal) { ["gpu"] = "0" }, thought.Attributes);
+        Assert.Equal(("LOAD_LATENCY", "", -250.0, 0u, 0u), (load.EventType, load.Component, load.Value, load.TokensGenerated, load.PromptTokens));
+        Assert.Empty(load.Attributes);
+    }
+
+    [Theory]
+    [InlineData("""{"service":"a","level":"INFO","message":"m","event_type":""}""", "event_type", "event_type must not be empty")]
+    [InlineData("""{"service":"a","level":"INFO","message":"m","event_type":7}""", "event_type", "event_type must be a string")]
+    [InlineData("""{"service":"a","level":"INFO","message":"m","component":false}""", "component", "component must be a string")]
+    [InlineData("""{"service":"a","level":"INFO","message":"m","value":"12"}""", "value", "value must be a finite JSON number")]
+    [InlineData("""{"service":"a","level":"INFO","message":"m","value":1e999}""", "value", "value must be a finite JSON number")]
+    [InlineData("""{"service":"a","level":"INFO","message":"m","tokens_generated":-1}""", "tokens_generated", "tokens_generated must be a whole number from 0 to 4294967295")]
+    [InlineData("""{"service":"a","level":"INFO","message":"m","prompt_tokens":2.5}""", "prompt_tokens", "prompt_tokens must be a whole number from 0 to 4294967295")]
+    [InlineData("""{"service":"a","level":"INFO","message":"m","prompt_tokens":4294967296}""", "prompt_tokens", "prompt_tokens must be a whole number from 0 to 4294967295")]
+    public void Parse_BadEventField_NamesIt(string json, string field, string message)
+    {
+        Parse(json, out _, out var error);
+
+        Assert.Equal(new JsonLogError(field, message), error);
+    }
+
     [Theory]
     [InlineData("""{"level":"INFO","message":"m"}""", "service", "service is required")]
     [InlineData("""{"service":"","level":"INFO","message":"m"}""", "service", "service must not be empty")]
