@@ -12,9 +12,10 @@ namespace Collector.Storage.ClickHouse;
 /// completes the cursor. An insert streams: its request starts with the first entry, and rows go into the body as
 /// they are read, so the batcher holds a chunk of rows and their places, not a whole insert (memory does not grow
 /// with the insert size), and ClickHouse parses while the batch fills. When such an insert fails, its entries are
-/// read again from the log, which still has them (the cursor has not moved), and checked as below. Exactly once: every row carries its place in the log (log_id, log_address, log_row), and
-/// every question about what ClickHouse already has names this log's id, since other logs (an earlier one in a
-/// reset data dir, another collector on the same database) use the same addresses. At start
+/// read again from the log, which still has them (the cursor has not moved), and checked as below. Exactly once:
+/// every row carries its place in the log (log_id, log_address, log_row), and every question about what ClickHouse
+/// already has names this log's id, since other logs (an earlier one in a reset data dir, another collector on the
+/// same database) use the same addresses. At start
 /// the batcher asks for the highest address already stored past its cursor; batches up to there, which the last
 /// run may have inserted before it could mark them done, insert only the rows ClickHouse does not have. The
 /// same check runs after any failed insert, since a failure does not prove that nothing was stored. An insert that got
