@@ -4,6 +4,7 @@ using Collector.Forwarder.Otlp.V1;
 using Collector.Protocol.Telemetry.V1;
 using Collector.Tests.Infrastructure;
 using Grpc.Core;
+using Status = Grpc.Core.Status;
 
 namespace Collector.Tests.Forwarder;
 
