@@ -53,6 +53,7 @@ public sealed class ClickHouseSchema(ClickHouseClient client, string database)
     [
         (db, ct) => ExecuteAllAsync(Version1(db), ct),
         Version2Async,
+        (db, ct) => ExecuteAllAsync(Version3(db), ct),
     ];
 
     private async Task ExecuteAllAsync(IEnumerable<string> statements, CancellationToken cancellationToken)
@@ -74,6 +75,19 @@ public sealed class ClickHouseSchema(ClickHouseClient client, string database)
             // Rows from before carry '' (see LogIdentity.LegacyBelow).
             await client.ExecuteAsync($"ALTER TABLE {db}.{EventsTable.Name} ADD COLUMN log_id String", cancellationToken);
         }
+    }
+
+    /// <summary>The tables of the other two OpenTelemetry signals: metric points and spans, partitioned by day as events are.</summary>
+    private static IEnumerable<string> Version3(string db)
+    {
+        yield return $"""
+            CREATE TABLE IF NOT EXISTS {db}.{MetricPointsTable.Name} ({MetricPointsTable.ColumnDefinitions})
+            ENGINE = MergeTree() PARTITION BY toYYYYMMDD(ts) ORDER BY (name, service, ts)
+            """;
+        yield return $"""
+            CREATE TABLE IF NOT EXISTS {db}.{SpansTable.Name} ({SpansTable.ColumnDefinitions})
+            ENGINE = MergeTree() PARTITION BY toYYYYMMDD(ts) ORDER BY (trace_id, ts)
+            """;
     }
 
     private static IEnumerable<string> Version1(string db)
