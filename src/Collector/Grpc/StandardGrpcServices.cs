@@ -32,6 +32,8 @@ public static class StandardGrpcServices
         services.AddSingleton<OtlpLogsGrpcService>();
         services.AddSingleton<IServiceMethodProvider<IngestGrpcService>, IngestMethods.CollectorService>();
         services.AddSingleton<IServiceMethodProvider<OtlpLogsGrpcService>, IngestMethods.OtlpLogsService>();
+        services.AddSingleton<OtlpSignalsGrpcService>();
+        services.AddSingleton<IServiceMethodProvider<OtlpSignalsGrpcService>, IngestMethods.OtlpSignalsService>();
         services.AddGrpcHealthChecks().AddCheck<DurableLogHealthCheck>("durable-log");
 
         // Reflection describes what the listener serves, our own methods included; grpc-dotnet would only find the
@@ -40,6 +42,8 @@ public static class StandardGrpcServices
         [
             TelemetryReflection.Descriptor.Services.Single(service => string.Equals(service.Name, "Collector", StringComparison.Ordinal)),
             LogsServiceReflection.Descriptor.Services.Single(service => string.Equals(service.Name, "LogsService", StringComparison.Ordinal)),
+            MetricsServiceReflection.Descriptor.Services.Single(service => string.Equals(service.Name, "MetricsService", StringComparison.Ordinal)),
+            TraceServiceReflection.Descriptor.Services.Single(service => string.Equals(service.Name, "TraceService", StringComparison.Ordinal)),
             global::Grpc.Health.V1.Health.Descriptor,
             global::Grpc.Reflection.V1.ServerReflection.Descriptor,
             global::Grpc.Reflection.V1Alpha.ServerReflection.Descriptor,
@@ -53,6 +57,7 @@ public static class StandardGrpcServices
     {
         app.MapGrpcService<IngestGrpcService>();
         app.MapGrpcService<OtlpLogsGrpcService>();
+        app.MapGrpcService<OtlpSignalsGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
     }

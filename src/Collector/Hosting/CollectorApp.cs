@@ -177,7 +177,10 @@ public sealed class CollectorApp : IAsyncDisposable
             sp.GetRequiredService<IMeterFactory>()));
         services.AddSingleton<IngestService>();
         services.AddSingleton<UnsequencedIngest>();
+        services.AddSingleton<OtlpIngest>();
         services.AddSingleton<OtlpLogsReceiver>();
+        services.AddSingleton<OtlpMetricsReceiver>();
+        services.AddSingleton<OtlpTracesReceiver>();
         services.AddSingleton<GrpcListenerMiddleware>();
         services.AddStandardGrpcServices(options.MaxReceiveMessageBytes);
         services.AddSingleton<StatusSnapshot>();
@@ -322,6 +325,7 @@ public sealed class CollectorApp : IAsyncDisposable
         StatusEndpoints.Map(app);
         QueryEndpoints.Map(app);
         LogsEndpoint.Map(app);
+        OtlpSignalEndpoints.Map(app);
         MetricsEndpoint.Map(app);
         app.MapStandardGrpcServices();
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Collector.Forwarder.Otlp.V1;
 using Collector.Host.Configuration;
@@ -6,11 +5,8 @@ using Collector.Host.Ingest;
 using Collector.Host.JsonApi;
 using Collector.Host.Otlp;
 using Collector.Host.Security;
-using Grpc.Core;
-using Collector.Storage.Log;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace Collector.Host.Http;
 
@@ -24,15 +20,15 @@ namespace Collector.Host.Http;
 public static class LogsEndpoint
 {
     public const string Path = "/v1/logs";
-    public const string ProtobufType = "application/x-protobuf";
-    public const string JsonType = "application/json";
+    public const string ProtobufType = OtlpHttpResults.ProtobufType;
+    public const string JsonType = OtlpHttpResults.JsonType;
 
     public static void Map(WebApplication app) => app.MapPost(Path, HandleAsync);
 
     private static async Task<IResult> HandleAsync(HttpContext context, OtlpLogsReceiver otlp, UnsequencedIngest ingest, IOptions<CollectorOptions> options)
     {
-        var protobuf = IsMediaType(context.Request.ContentType, ProtobufType) || IsMediaType(context.Request.ContentType, "application/protobuf");
-        if (!protobuf && !IsMediaType(context.Request.ContentType, JsonType))
+        var protobuf = OtlpHttpResults.IsProtobuf(context.Request.ContentType);
+        if (!protobuf && !OtlpHttpResults.IsMediaType(context.Request.ContentType, JsonType))
         {
             return Results.Json(
                 new { error = $"Content-Type '{context.Request.ContentType}' is not supported; use {ProtobufType} (OTLP) or {JsonType} (OTLP JSON or the JSON log API)" },
@@ -43,7 +39,7 @@ public static class LogsEndpoint
         if (body.Bytes is not { } bytes)
         {
             // Before the body is read its JSON shape is unknown: the JSON API's error shape serves both.
-            return protobuf ? OtlpError(protobuf, body.Status, body.Error!) : JsonApiError(body.Status, body.Error!, field: null);
+            return protobuf ? OtlpHttpResults.Error(protobuf, body.Status, body.Error!) : JsonApiError(body.Status, body.Error!, field: null);
         }
 
         try
@@ -52,23 +48,9 @@ public static class LogsEndpoint
                 ? await OtlpProtobufAsync(bytes, otlp, ApiCaller.Of(context).Bucket, context.RequestAborted)
                 : await JsonAsync(bytes, otlp, ingest, ApiCaller.Of(context).Bucket, context.RequestAborted);
         }
-        catch (DurableLogUnavailableException ex)
+        catch (Exception ex) when (OtlpHttpResults.IsIngestFailure(ex))
         {
-            // 503 is retryable in OTLP/HTTP; nothing of this request counts as stored.
-            context.Response.Headers.RetryAfter = "1";
-            return OtlpError(protobuf, StatusCodes.Status503ServiceUnavailable, ex.Message);
-        }
-        catch (PushBackException ex)
-        {
-            // The key is over its event rate, or the collector over its memory limit; nothing of the request was
-            // stored. OTLP/HTTP exporters honour Retry-After.
-            context.Response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return OtlpError(protobuf, StatusCodes.Status429TooManyRequests, ex.Message);
-        }
-        catch (BatchRejectedException ex)
-        {
-            // IngestService refused a batch the mapping built; the mapping checks what it can, this is the rest.
-            return OtlpError(protobuf, StatusCodes.Status400BadRequest, ex.Message);
+            return OtlpHttpResults.IngestFailure(ex, protobuf, context);
         }
     }
 
@@ -81,7 +63,7 @@ public static class LogsEndpoint
         }
         catch (InvalidProtocolBufferException ex)
         {
-            return OtlpError(protobuf: true, StatusCodes.Status400BadRequest, $"the body is not an ExportLogsServiceRequest: {ex.Message}");
+            return OtlpHttpResults.Error(protobuf: true, StatusCodes.Status400BadRequest, $"the body is not an ExportLogsServiceRequest: {ex.Message}");
         }
 
         var response = await otlp.ExportAsync(request, IngestProtocol.OtlpHttp, bucket, cancellationToken);
@@ -94,7 +76,7 @@ public static class LogsEndpoint
         if (body.Error is { } malformed)
         {
             return body.IsOtlp
-                ? OtlpError(protobuf: false, StatusCodes.Status400BadRequest, malformed)
+                ? OtlpHttpResults.Error(protobuf: false, StatusCodes.Status400BadRequest, malformed)
                 : JsonApiError(StatusCodes.Status400BadRequest, malformed, field: null);
         }
 
@@ -108,7 +90,7 @@ public static class LogsEndpoint
             }
             catch (FormatException ex)
             {
-                return OtlpError(protobuf: false, StatusCodes.Status400BadRequest, ex.Message);
+                return OtlpHttpResults.Error(protobuf: false, StatusCodes.Status400BadRequest, ex.Message);
             }
 
             var response = await otlp.ExportAsync(request, IngestProtocol.OtlpHttp, bucket, cancellationToken);
@@ -127,34 +109,6 @@ public static class LogsEndpoint
         return Results.Json(new { accepted = outcome.Accepted, rejected = outcome.Rejected }, statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static IResult OtlpError(bool protobuf, int status, string message)
-    {
-        var code = status switch
-        {
-            StatusCodes.Status413PayloadTooLarge or StatusCodes.Status429TooManyRequests => StatusCode.ResourceExhausted,
-            StatusCodes.Status503ServiceUnavailable => StatusCode.Unavailable,
-            _ => StatusCode.InvalidArgument,
-        };
-        return protobuf
-            ? new BytesResult(RpcStatusBody.Protobuf(code, message), ProtobufType, status)
-            : Results.Content(RpcStatusBody.Json(code, message), JsonType, statusCode: status);
-    }
-
     private static IResult JsonApiError(int status, string error, string? field) =>
         field is null ? Results.Json(new { error }, statusCode: status) : Results.Json(new { error, field }, statusCode: status);
-
-    /// <summary>A protobuf body with a status code, which Results.Bytes cannot set.</summary>
-    private sealed class BytesResult(byte[] body, string contentType, int status) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.StatusCode = status;
-            httpContext.Response.ContentType = contentType;
-            httpContext.Response.ContentLength = body.Length;
-            return httpContext.Response.Body.WriteAsync(body).AsTask();
-        }
-    }
-
-    private static bool IsMediaType(string? contentType, string expected) =>
-        MediaTypeHeaderValue.TryParse(contentType, out var parsed) && parsed.MediaType.Equals(expected, StringComparison.OrdinalIgnoreCase);
 }

@@ -6,10 +6,10 @@ public enum IngestProtocol
     /// <summary>telemetry.v1.Collector Stream or Send.</summary>
     Grpc,
 
-    /// <summary>OTLP/gRPC LogsService/Export.</summary>
+    /// <summary>OTLP/gRPC Export of logs, metrics or traces.</summary>
     OtlpGrpc,
 
-    /// <summary>OTLP/HTTP POST /v1/logs, protobuf or OTLP JSON.</summary>
+    /// <summary>OTLP/HTTP POST /v1/logs, /v1/metrics or /v1/traces, protobuf or OTLP JSON.</summary>
     OtlpHttp,
 
     /// <summary>The simple JSON log API, POST /v1/logs.</summary>

@@ -10,11 +10,7 @@ namespace Collector.Host.Otlp;
 // ExportLogsServiceRequest → events, one per log record; the inverse of the forwarder's OtlpLogMapper, so an event
 // forwarded as OTLP to another collector comes back equal:
 //
-//   resource.attributes      service.name → service ("unknown_service" → empty, as the forwarder writes it)
-//                            collector.node.id → dropped (the forwarder already added it to provenance.path)
-//                            any other key → attribute "resource.<key>"
-//   scope                    name → attribute otel.scope.name, version → otel.scope.version (both left out for the
-//                            forwarder's own scope "collector.forwarder"); attributes → "scope.<key>"
+//   resource, scope          as every signal's (OtlpResource)
 //   time_unix_nano           time; 0 → observed_time_unix_nano; both 0 → the collector's receive time
 //   severity_number          1-4 TRACE, 5-8 DEBUG, 9-12 INFO, 13-16 WARN, 17-20 ERROR, 21-24 FATAL;
 //                            0 or unknown → from severity_text when it is a level name, else unspecified
@@ -38,26 +34,21 @@ public static class OtlpEventMapper
 {
     public const string SourcePrefix = "otlp";
     public const string DefaultEventType = "log";
-    public const string ResourcePrefix = "resource.";
-    public const string ScopePrefix = "scope.";
-    public const string ScopeNameKey = "otel.scope.name";
-    public const string ScopeVersionKey = "otel.scope.version";
     public const string SeverityTextKey = "severity_text";
     public const string EventNameKey = "event_name";
 
-    public static OtlpMappedLogs Map(ExportLogsServiceRequest request)
+    public static OtlpMappedRequest Map(ExportLogsServiceRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var mapped = new OtlpMappedLogs();
-        var bySource = new Dictionary<string, SourceEvents>(StringComparer.Ordinal);
+        var mapped = new OtlpMappedRequest();
         for (var r = 0; r < request.ResourceLogs.Count; r++)
         {
             var resourceLogs = request.ResourceLogs[r];
-            var resource = ResourceFacts.Of(resourceLogs.Resource);
+            var resource = OtlpResource.Of(resourceLogs.Resource);
             for (var s = 0; s < resourceLogs.ScopeLogs.Count; s++)
             {
                 var scopeLogs = resourceLogs.ScopeLogs[s];
-                var scope = ScopeAttributes(scopeLogs.Scope);
+                var scope = OtlpResource.ScopeAttributes(scopeLogs.Scope);
                 for (var l = 0; l < scopeLogs.LogRecords.Count; l++)
                 {
                     var evt = ToEvent(scopeLogs.LogRecords[l], resource, scope, out var sourceId, out var reason);
@@ -67,15 +58,7 @@ public static class OtlpEventMapper
                         continue;
                     }
 
-                    sourceId ??= SourceEvents.SourceIdFor(SourcePrefix, evt.Service);
-                    if (!bySource.TryGetValue(sourceId, out var batch))
-                    {
-                        batch = new SourceEvents(sourceId, []);
-                        bySource.Add(sourceId, batch);
-                        mapped.Batches.Add(batch);
-                    }
-
-                    batch.Events.Add(evt);
+                    mapped.Add(sourceId ?? SourceEvents.SourceIdFor(SourcePrefix, evt.Service), evt);
                 }
             }
         }
@@ -95,7 +78,7 @@ public static class OtlpEventMapper
         return SeverityNames.TryParse(text, out var named) ? named : Severity.Unspecified;
     }
 
-    private static Event? ToEvent(LogRecord record, ResourceFacts resource, List<KeyValuePair<string, string>> scope, out string? sourceId, out string? reason)
+    private static Event? ToEvent(LogRecord record, OtlpResource resource, List<KeyValuePair<string, string>> scope, out string? sourceId, out string? reason)
     {
         sourceId = null;
         if (!TryCopyId(record.TraceId, EventLimits.TraceIdLength, "trace_id", out var traceId, out reason)
@@ -177,74 +160,5 @@ public static class OtlpEventMapper
         }
 
         return true;
-    }
-
-    private static List<KeyValuePair<string, string>> ScopeAttributes(InstrumentationScope? scope)
-    {
-        var attributes = new List<KeyValuePair<string, string>>();
-        if (scope is null || string.Equals(scope.Name, OtlpLogMapper.ScopeName, StringComparison.Ordinal))
-        {
-            return attributes;
-        }
-
-        if (scope.Name.Length > 0)
-        {
-            attributes.Add(new(ScopeNameKey, scope.Name));
-        }
-
-        if (scope.Version.Length > 0)
-        {
-            attributes.Add(new(ScopeVersionKey, scope.Version));
-        }
-
-        foreach (var attribute in scope.Attributes)
-        {
-            attributes.Add(new(ScopePrefix + attribute.Key, OtlpValueText.Of(attribute.Value)));
-        }
-
-        return attributes;
-    }
-
-    private sealed record ResourceFacts(string Service, List<KeyValuePair<string, string>> Attributes)
-    {
-        public static ResourceFacts Of(Resource? resource)
-        {
-            var service = string.Empty;
-            var attributes = new List<KeyValuePair<string, string>>();
-            foreach (var attribute in resource?.Attributes ?? [])
-            {
-                switch (attribute.Key)
-                {
-                    case OtlpLogMapper.ServiceNameKey:
-                        var name = OtlpValueText.Of(attribute.Value);
-                        service = string.Equals(name, OtlpLogMapper.UnknownService, StringComparison.Ordinal) ? string.Empty : name;
-                        break;
-                    case OtlpLogMapper.NodeIdKey:
-                        break;
-                    default:
-                        attributes.Add(new(ResourcePrefix + attribute.Key, OtlpValueText.Of(attribute.Value)));
-                        break;
-                }
-            }
-
-            return new ResourceFacts(service, attributes);
-        }
-    }
-}
-
-/// <summary>What <see cref="OtlpEventMapper.Map"/> made of a request: batches to ingest, and the records it refused.</summary>
-public sealed class OtlpMappedLogs
-{
-    public List<SourceEvents> Batches { get; } = [];
-
-    public int Rejected { get; private set; }
-
-    /// <summary>The first refused record's place and reason; null when none was refused.</summary>
-    public string? FirstRejection { get; private set; }
-
-    internal void Reject(string reason)
-    {
-        Rejected++;
-        FirstRejection ??= reason;
     }
 }

@@ -7,7 +7,9 @@ namespace Collector.Host.Otlp;
 
 /// <summary>
 /// The record attributes the forwarder's OtlpLogMapper writes for event fields, put back into those fields. A key
-/// whose value has another type than the forwarder writes is an ordinary attribute.
+/// whose value has another type than the forwarder writes is an ordinary attribute. Metric points and spans take
+/// only the source and provenance keys (<see cref="TryApplyProvenance"/>): their other event fields do not exist
+/// on the OTLP side, so keys named like them are the sender's own attributes.
 /// </summary>
 internal static class OtlpForwardedFields
 {
@@ -44,6 +46,20 @@ internal static class OtlpForwardedFields
             case OtlpLogMapper.PromptTokensKey when isInt && value.IntValue is >= 0 and <= uint.MaxValue:
                 evt.PromptTokens = (uint)value.IntValue;
                 return true;
+            default:
+                return TryApplyProvenance(evt, attribute, ref sourceId);
+        }
+    }
+
+    /// <summary>True when <paramref name="attribute"/> was the source id, the sequence or a provenance field and is now in <paramref name="evt"/> (or dropped on purpose).</summary>
+    public static bool TryApplyProvenance(Event evt, KeyValue attribute, ref string? sourceId)
+    {
+        var value = attribute.Value ?? new AnyValue();
+        var kind = value.ValueCase;
+        var isText = kind == AnyValue.ValueOneofCase.StringValue;
+        var isInt = kind == AnyValue.ValueOneofCase.IntValue;
+        switch (attribute.Key)
+        {
             // A source id the batch could not carry stays an ordinary attribute (where the limits judge it).
             case OtlpLogMapper.SourceIdKey when isText && value.StringValue.Length > 0
                 && System.Text.Encoding.UTF8.GetByteCount(value.StringValue) <= EventLimits.MaxStringLength:

@@ -5,123 +5,121 @@ using Google.Protobuf;
 namespace Collector.Host.Otlp;
 
 /// <summary>
-/// OTLP/JSON logs requests. The encoding is proto3's JSON mapping (lowerCamelCase or proto field names, enums as
-/// integers, 64-bit integers as strings or numbers, unknown fields ignored) with one exception: trace_id and span_id
-/// are hex strings, not base64. This reader turns those into base64 and lets Google.Protobuf's JsonParser do the rest.
+/// OTLP/JSON requests of every signal. The encoding is proto3's JSON mapping (lowerCamelCase or proto field names,
+/// enums as integers, 64-bit integers as strings or numbers, unknown fields ignored) with one exception: trace and
+/// span ids (traceId, spanId, parentSpanId, wherever they appear: records, spans, links, exemplars) are hex strings,
+/// not base64. This reader turns those into base64, hands 64-bit integers given as JSON numbers over as strings
+/// (JsonParser reads a number through a double, which loses nanoseconds), and lets Google.Protobuf's JsonParser do
+/// the rest.
 /// </summary>
 public static class OtlpJsonReader
 {
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
-    // The 64-bit integer fields of the logs request; JsonParser reads a JSON number through a double, which loses
-    // nanoseconds, so numbers in them are handed over as the strings proto3 JSON also allows.
-    private static readonly HashSet<string> Int64Fields = new(StringComparer.Ordinal)
+    private static readonly HashSet<string> IdFields = new(StringComparer.Ordinal)
     {
-        "timeUnixNano", "time_unix_nano", "observedTimeUnixNano", "observed_time_unix_nano", "intValue", "int_value",
+        "traceId", "trace_id", "spanId", "span_id", "parentSpanId", "parent_span_id",
     };
 
-    /// <summary>Whether a JSON body is an OTLP request rather than the simple JSON API's shape.</summary>
+    // The 64-bit integer fields of the three requests (bucket counts are arrays of them).
+    private static readonly HashSet<string> Int64Fields = new(StringComparer.Ordinal)
+    {
+        "timeUnixNano", "time_unix_nano", "observedTimeUnixNano", "observed_time_unix_nano", "startTimeUnixNano",
+        "start_time_unix_nano", "endTimeUnixNano", "end_time_unix_nano", "intValue", "int_value", "asInt", "as_int",
+        "count", "zeroCount", "zero_count", "bucketCounts", "bucket_counts",
+    };
+
+    /// <summary>Whether a JSON body is an OTLP logs request rather than the simple JSON API's shape.</summary>
     public static bool IsOtlp(JsonNode? root) =>
         root is JsonObject body && (body.ContainsKey("resourceLogs") || body.ContainsKey("resource_logs"));
 
-    /// <summary>Reads the request; throws <see cref="FormatException"/> naming what is wrong.</summary>
-    public static ExportLogsServiceRequest Read(JsonObject root)
+    /// <summary>Reads a logs request; throws <see cref="FormatException"/> naming what is wrong.</summary>
+    public static ExportLogsServiceRequest Read(JsonObject root) => Read<ExportLogsServiceRequest>(root);
+
+    /// <summary>Reads a request of type <typeparamref name="T"/>; throws <see cref="FormatException"/> naming what is wrong.</summary>
+    public static T Read<T>(JsonObject root)
+        where T : IMessage<T>, new()
     {
         ArgumentNullException.ThrowIfNull(root);
-        foreach (var (resourceLogs, r) in Items(root, "resourceLogs", "resource_logs"))
-        {
-            foreach (var (scopeLogs, s) in Items(resourceLogs, "scopeLogs", "scope_logs"))
-            {
-                foreach (var (record, l) in Items(scopeLogs, "logRecords", "log_records"))
-                {
-                    var path = $"resourceLogs[{r}].scopeLogs[{s}].logRecords[{l}]";
-                    HexToBase64(record, "traceId", "trace_id", path);
-                    HexToBase64(record, "spanId", "span_id", path);
-                }
-            }
-        }
-
-        QuoteInt64Numbers(root);
+        Prepare(root, string.Empty);
         try
         {
-            return Parser.Parse<ExportLogsServiceRequest>(root.ToJsonString());
+            return Parser.Parse<T>(root.ToJsonString());
         }
         catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidJsonException)
         {
-            throw new FormatException($"not an OTLP ExportLogsServiceRequest: {ex.Message}", ex);
+            throw new FormatException($"not an OTLP {typeof(T).Name}: {ex.Message}", ex);
         }
     }
 
-    private static IEnumerable<(JsonObject Item, int Index)> Items(JsonNode parent, string name, string protoName)
-    {
-        if (parent is not JsonObject parentObject || (parentObject[name] ?? parentObject[protoName]) is not JsonArray items)
-        {
-            // A wrong type is JsonParser's to report; an absent list has nothing to convert.
-            yield break;
-        }
-
-        for (var i = 0; i < items.Count; i++)
-        {
-            if (items[i] is JsonObject item)
-            {
-                yield return (item, i);
-            }
-        }
-    }
-
-    private static void HexToBase64(JsonObject record, string name, string protoName, string path)
-    {
-        foreach (var key in new[] { name, protoName })
-        {
-            if (record[key] is not JsonValue value)
-            {
-                continue;
-            }
-
-            if (!value.TryGetValue<string>(out var hex))
-            {
-                throw new FormatException($"{path}.{name} must be a hex string");
-            }
-
-            byte[] bytes;
-            try
-            {
-                bytes = Convert.FromHexString(hex);
-            }
-            catch (FormatException ex)
-            {
-                throw new FormatException($"{path}.{name} is not a hex string (OTLP/JSON encodes ids as hex, not base64): '{Clip(hex)}'", ex);
-            }
-
-            record[key] = Convert.ToBase64String(bytes);
-        }
-    }
-
-    private static void QuoteInt64Numbers(JsonNode? node)
+    /// <summary>Converts ids and quotes 64-bit numbers in place, naming the JSON path of anything wrong.</summary>
+    private static void Prepare(JsonNode? node, string path)
     {
         switch (node)
         {
             case JsonObject obj:
                 foreach (var (name, value) in obj.ToList())
                 {
-                    if (Int64Fields.Contains(name) && value is JsonValue number && number.GetValueKind() == System.Text.Json.JsonValueKind.Number)
+                    var at = path.Length == 0 ? name : $"{path}.{name}";
+                    if (IdFields.Contains(name) && value is JsonValue id)
                     {
-                        obj[name] = number.ToJsonString();
+                        obj[name] = HexToBase64(id, at);
+                    }
+                    else if (Int64Fields.Contains(name))
+                    {
+                        obj[name] = Quoted(value);
                     }
                     else
                     {
-                        QuoteInt64Numbers(value);
+                        Prepare(value, at);
                     }
                 }
 
                 break;
             case JsonArray array:
-                foreach (var item in array)
+                for (var i = 0; i < array.Count; i++)
                 {
-                    QuoteInt64Numbers(item);
+                    Prepare(array[i], $"{path}[{i}]");
                 }
 
                 break;
+        }
+    }
+
+    /// <summary>A number as a string; an array of numbers element by element; anything else as it was (JsonParser judges it).</summary>
+    private static JsonNode? Quoted(JsonNode? value)
+    {
+        switch (value)
+        {
+            case JsonValue number when number.GetValueKind() == System.Text.Json.JsonValueKind.Number:
+                return JsonValue.Create(number.ToJsonString());
+            case JsonArray items:
+                var quoted = new JsonArray();
+                foreach (var item in items)
+                {
+                    quoted.Add(Quoted(item?.DeepClone()));
+                }
+
+                return quoted;
+            default:
+                return value?.DeepClone();
+        }
+    }
+
+    private static JsonValue HexToBase64(JsonValue value, string path)
+    {
+        if (!value.TryGetValue<string>(out var hex))
+        {
+            throw new FormatException($"{path} must be a hex string");
+        }
+
+        try
+        {
+            return JsonValue.Create(Convert.ToBase64String(Convert.FromHexString(hex)));
+        }
+        catch (FormatException ex)
+        {
+            throw new FormatException($"{path} is not a hex string (OTLP/JSON encodes ids as hex, not base64): '{Clip(hex)}'", ex);
         }
     }
 

@@ -1,26 +1,17 @@
 using Collector.Forwarder.Otlp.V1;
-using Collector.Host.Ingest;
 
 namespace Collector.Host.Otlp;
 
 /// <summary>Maps, ingests and answers one OTLP logs export, whichever transport carried it.</summary>
-public sealed class OtlpLogsReceiver(UnsequencedIngest ingest)
+public sealed class OtlpLogsReceiver(OtlpIngest ingest)
 {
-    public async Task<ExportLogsServiceResponse> ExportAsync(ExportLogsServiceRequest request, IngestProtocol protocol, Security.EventRateBucket? bucket, CancellationToken cancellationToken)
+    public async Task<ExportLogsServiceResponse> ExportAsync(ExportLogsServiceRequest request, Ingest.IngestProtocol protocol, Security.EventRateBucket? bucket, CancellationToken cancellationToken)
     {
-        var mapped = OtlpEventMapper.Map(request);
-        ingest.CountRefused(protocol, mapped.Rejected);
-        var outcome = await ingest.IngestAsync(mapped.Batches, protocol, bucket, cancellationToken);
-        var rejected = mapped.Rejected + outcome.Rejected;
+        var (rejected, message) = await ingest.IngestAsync(OtlpEventMapper.Map(request), "log record", protocol, bucket, cancellationToken);
         var response = new ExportLogsServiceResponse();
         if (rejected > 0)
         {
-            // The spec's partial success: the sender must not retry these; the message says what was wrong with the first.
-            response.PartialSuccess = new ExportLogsPartialSuccess
-            {
-                RejectedLogRecords = rejected,
-                ErrorMessage = $"{rejected} log record(s) rejected; first: {mapped.FirstRejection ?? outcome.FirstRejection}",
-            };
+            response.PartialSuccess = new ExportLogsPartialSuccess { RejectedLogRecords = rejected, ErrorMessage = message };
         }
 
         return response;

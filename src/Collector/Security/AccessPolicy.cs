@@ -9,6 +9,8 @@ namespace Collector.Host.Security;
 public static class AccessPolicy
 {
     public const string OtlpLogsExport = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
+    public const string OtlpMetricsExport = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
+    public const string OtlpTracesExport = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
     private static readonly Dictionary<string, AccessRequirement> Http = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -21,6 +23,8 @@ public static class AccessPolicy
         ["/telemetry/footprint"] = AccessRequirement.Query,
         ["/telemetry/history"] = AccessRequirement.Query,
         ["/v1/logs"] = AccessRequirement.Ingest,
+        ["/v1/metrics"] = AccessRequirement.Ingest,
+        ["/v1/traces"] = AccessRequirement.Ingest,
     };
 
     private static readonly Dictionary<string, AccessRequirement> Grpc = new(StringComparer.Ordinal)
@@ -28,6 +32,8 @@ public static class AccessPolicy
         ["/telemetry.v1.Collector/Stream"] = AccessRequirement.Ingest,
         ["/telemetry.v1.Collector/Send"] = AccessRequirement.Ingest,
         [OtlpLogsExport] = AccessRequirement.Ingest,
+        [OtlpMetricsExport] = AccessRequirement.Ingest,
+        [OtlpTracesExport] = AccessRequirement.Ingest,
 
         // Probes of load balancers and orchestrators carry no key. Reflection falls to the default: any valid key.
         ["/grpc.health.v1.Health/Check"] = AccessRequirement.Public,

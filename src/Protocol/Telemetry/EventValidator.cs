@@ -37,6 +37,8 @@ public static class EventValidator
     private const uint ProvenanceTag = (13 << 3) | 2;
     private const uint TraceIdTag = (14 << 3) | 2;
     private const uint SpanIdTag = (15 << 3) | 2;
+    private const uint MetricTag = (16 << 3) | 2;
+    private const uint SpanTag = (17 << 3) | 2;
 
     // Fields 1, 2 and 3 of the nested messages (map entries, Provenance) that are strings.
     private const uint NestedString1Tag = (1 << 3) | 2;
@@ -59,6 +61,7 @@ public static class EventValidator
         ulong time = 0;
         var eventTypeLength = 0;
         var attributes = 0;
+        var (traceIdLength, spanIdLength, isSpan) = (0, 0, false);
         var position = 0;
         while (position < data.Length)
         {
@@ -136,6 +139,26 @@ public static class EventValidator
                         reason ??= $"{FieldName(tag)} is {idLength} bytes; it must be empty or {expected} bytes";
                     }
 
+                    if (tag == TraceIdTag)
+                    {
+                        traceIdLength = idLength;
+                    }
+                    else
+                    {
+                        spanIdLength = idLength;
+                    }
+
+                    break;
+                case MetricTag:
+                case SpanTag:
+                    // A metric point or span: rare on this path, checked by parsing it (SignalValidator).
+                    if (!ProtoWire.TryReadLengthDelimited(data, ref position, out var signalStart, out var signalLength)
+                        || !TryCheckSignal(data.Slice(signalStart, signalLength), tag, ref reason))
+                    {
+                        return Malformed(out reason);
+                    }
+
+                    isSpan = tag == SpanTag;
                     break;
                 default:
                     if (!ProtoWire.TrySkip(data, ref position, tag))
@@ -158,7 +181,25 @@ public static class EventValidator
             reason ??= $"{attributes} attributes; the limit is {EventLimits.MaxAttributes}";
         }
 
+        if (isSpan && (traceIdLength == 0 || spanIdLength == 0))
+        {
+            reason ??= "a span needs its trace_id and span_id";
+        }
+
         return reason is null ? EventVerdict.Valid : EventVerdict.Invalid;
+    }
+
+    private static bool TryCheckSignal(ReadOnlySpan<byte> signal, uint tag, ref string? reason)
+    {
+        try
+        {
+            reason ??= tag == MetricTag ? SignalValidator.CheckMetric(signal) : SignalValidator.CheckSpan(signal);
+            return true;
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException)
+        {
+            return false;
+        }
     }
 
     private static bool TryCheckAttribute(ReadOnlySpan<byte> entry, ref string? reason)

@@ -18,6 +18,8 @@ public sealed class GrpcHealthReflectionTests : IDisposable
     [
         "telemetry.v1.Collector",
         "opentelemetry.proto.collector.logs.v1.LogsService",
+        "opentelemetry.proto.collector.metrics.v1.MetricsService",
+        "opentelemetry.proto.collector.trace.v1.TraceService",
         "grpc.health.v1.Health",
         "grpc.reflection.v1.ServerReflection",
         "grpc.reflection.v1alpha.ServerReflection",

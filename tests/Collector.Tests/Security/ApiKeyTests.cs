@@ -174,6 +174,8 @@ public sealed class ApiKeyTests : IDisposable
     [InlineData("/telemetry.v1.Collector/Stream", AccessRequirement.Ingest)]
     [InlineData("/telemetry.v1.Collector/Send", AccessRequirement.Ingest)]
     [InlineData(AccessPolicy.OtlpLogsExport, AccessRequirement.Ingest)]
+    [InlineData(AccessPolicy.OtlpMetricsExport, AccessRequirement.Ingest)]
+    [InlineData(AccessPolicy.OtlpTracesExport, AccessRequirement.Ingest)]
     [InlineData("/telemetry.v1.collector/send", AccessRequirement.AnyKey)]
     public void ForGrpc_Path_Requirement(string path, AccessRequirement expected) =>
         Assert.Equal(expected, AccessPolicy.ForGrpc(new PathString(path)));
