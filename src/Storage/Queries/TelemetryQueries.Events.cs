@@ -107,7 +107,10 @@ public sealed partial class TelemetryQueries
             .Append($"SELECT {StoredEvent.Columns} FROM {Database}.{EventsTable.Name}");
         if (where.Count > 0)
         {
-            sql.Append(" WHERE ").AppendJoin(" AND ", where);
+            // All of it as PREWHERE: ClickHouse then reads the filtered columns first and every other column only
+            // for the rows that pass. Left to itself, 18.16 moves one condition (ts_ns, not the sort-key ts) there and
+            // reads every column of the slice: the second page of 10 M events took 50 ms instead of 17.
+            sql.Append(" PREWHERE ").AppendJoin(" AND ", where);
         }
 
         return sql.Append(' ').Append(EventsSql.Order).Append($" LIMIT {SqlText.Literal(limit)}").ToString();
