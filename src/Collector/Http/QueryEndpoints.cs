@@ -7,7 +7,8 @@ namespace Collector.Host.Http;
 /// <summary>
 /// GET /telemetry/efficiency, /telemetry/60day, /telemetry/footprint, /telemetry/history: read the query string,
 /// ask <see cref="TelemetryQueries"/>, answer JSON with snake_case names. Bad parameters are 400 problem details
-/// naming the parameter; no ClickHouse configured, or ClickHouse failing, is 503 with an error text.
+/// naming the parameter; no ClickHouse configured, or ClickHouse failing, is 503 with an error text. GET
+/// /telemetry/events (<see cref="EventsEndpoint"/>) answers the same way and shares the helpers below.
 /// </summary>
 public static class QueryEndpoints
 {
@@ -21,6 +22,7 @@ public static class QueryEndpoints
         app.MapGet("/telemetry/60day", context => AnswerAsync(context, SixtyDayAsync));
         app.MapGet("/telemetry/footprint", context => AnswerAsync(context, FootprintAsync));
         app.MapGet("/telemetry/history", context => AnswerAsync(context, HistoryAsync));
+        app.MapGet("/telemetry/events", EventsEndpoint.AnswerAsync);
     }
 
     private static async Task<object> EfficiencyAsync(TelemetryQueries queries, QueryParameters parameters, HttpContext context) =>
@@ -46,37 +48,50 @@ public static class QueryEndpoints
 
     private static async Task<IResult> ResultAsync(HttpContext context, Func<TelemetryQueries, QueryParameters, HttpContext, Task<object>> query)
     {
-        var services = context.RequestServices;
-        if (services.GetService<TelemetryQueries>() is not { } queries)
+        if (context.RequestServices.GetService<TelemetryQueries>() is not { } queries)
         {
             return Error(NotConfigured);
         }
 
-        var values = context.Request.Query.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
-        var parameters = new QueryParameters(values, services.GetRequiredService<TelemetryQueryOptions>());
         try
         {
-            return Results.Json(await query(queries, parameters, context), Json);
+            return Results.Json(await query(queries, Parameters(context), context), Json);
         }
         catch (QueryParameterException e)
         {
-            return Results.Problem(
-                type: "https://httpwg.org/specs/rfc9110.html#status.400",
-                title: "invalid query parameter",
-                statusCode: StatusCodes.Status400BadRequest,
-                detail: e.Message,
-                extensions: new Dictionary<string, object?>(StringComparer.Ordinal) { ["parameter"] = e.Parameter });
+            return Problem(e);
         }
         catch (ClickHouseException e)
         {
-            // The operator gets the whole story in the log; the client a short reason, never a stack trace.
-            CollectorLog.QueryFailed(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(QueryEndpoints)), context.Request.Path, e);
-            return Error(e.Code < 0
-                ? $"ClickHouse is unreachable: {e.ServerMessage}"
-                : $"ClickHouse could not answer the query (error {e.Code}, {e.Kind})");
+            return Failure(context, e);
         }
     }
 
-    private static IResult Error(string message) =>
+    /// <summary>The request's query string as the query API reads it.</summary>
+    internal static QueryParameters Parameters(HttpContext context)
+    {
+        var values = context.Request.Query.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
+        return new QueryParameters(values, context.RequestServices.GetRequiredService<TelemetryQueryOptions>());
+    }
+
+    /// <summary>400 with a problem body naming the parameter.</summary>
+    internal static IResult Problem(QueryParameterException e) =>
+        Results.Problem(
+            type: "https://httpwg.org/specs/rfc9110.html#status.400",
+            title: "invalid query parameter",
+            statusCode: StatusCodes.Status400BadRequest,
+            detail: e.Message,
+            extensions: new Dictionary<string, object?>(StringComparer.Ordinal) { ["parameter"] = e.Parameter });
+
+    /// <summary>503: the operator gets the whole story in the log; the client a short reason, never a stack trace.</summary>
+    internal static IResult Failure(HttpContext context, ClickHouseException e)
+    {
+        CollectorLog.QueryFailed(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(QueryEndpoints)), context.Request.Path, e);
+        return Error(e.Code < 0
+            ? $"ClickHouse is unreachable: {e.ServerMessage}"
+            : $"ClickHouse could not answer the query (error {e.Code}, {e.Kind})");
+    }
+
+    internal static IResult Error(string message) =>
         Results.Json(new { error = message }, Json, statusCode: StatusCodes.Status503ServiceUnavailable);
 }

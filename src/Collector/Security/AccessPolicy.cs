@@ -22,6 +22,7 @@ public static class AccessPolicy
         ["/telemetry/60day"] = AccessRequirement.Query,
         ["/telemetry/footprint"] = AccessRequirement.Query,
         ["/telemetry/history"] = AccessRequirement.Query,
+        ["/telemetry/events"] = AccessRequirement.Query,
         ["/v1/logs"] = AccessRequirement.Ingest,
         ["/v1/metrics"] = AccessRequirement.Ingest,
         ["/v1/traces"] = AccessRequirement.Ingest,

@@ -80,6 +80,22 @@ public sealed class ClickHouseClient : IDisposable
         return SendAsync(new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent(body, Encoding.UTF8) }, JsonEachRow.ReadAsync, cancellationToken);
     }
 
+    /// <summary>
+    /// Runs a SELECT as <see cref="QueryAsync"/> does, but hands each row to <paramref name="onRow"/> as it arrives
+    /// (the element is valid only during the call) and returns the number of rows; the deadline covers the whole read.
+    /// </summary>
+    public Task<long> QueryEachRowAsync(string sql, Func<JsonElement, CancellationToken, ValueTask> onRow, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(onRow);
+        var uri = BuildUri(insert: null, queryId: null, settings: null, useDatabase: true, session: null);
+        var body = sql.TrimEnd().TrimEnd(';') + " FORMAT JSONEachRow";
+        return SendAsync(
+            new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent(body, Encoding.UTF8) },
+            (content, token) => JsonEachRow.ReadEachAsync(content, onRow, token),
+            cancellationToken);
+    }
+
     /// <summary>Inserts rows already encoded in RowBinary, in <paramref name="columns"/> order, into the configured database.</summary>
     /// <param name="session">The session to insert in (see <see cref="InsertSessions"/>), or none.</param>
     public Task InsertRowBinaryAsync(string table, IReadOnlyList<string> columns, ReadOnlyMemory<byte> rows, CancellationToken cancellationToken = default, string? queryId = null, ClickHouseSession? session = null)

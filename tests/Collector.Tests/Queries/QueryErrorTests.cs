@@ -11,7 +11,7 @@ namespace Collector.Tests.Queries;
 [Collection("clickhouse")]
 public sealed class QueryErrorTests(ClickHouseFixture fixture) : IDisposable
 {
-    private static readonly string[] Endpoints = ["/telemetry/efficiency", "/telemetry/60day", "/telemetry/footprint", "/telemetry/history"];
+    private static readonly string[] Endpoints = ["/telemetry/efficiency", "/telemetry/60day", "/telemetry/footprint", "/telemetry/history", "/telemetry/events", "/telemetry/events?format=ndjson"];
 
     private readonly TempDirectory _data = new();
     private readonly string _database = $"t_{Guid.NewGuid():N}";
@@ -43,6 +43,28 @@ public sealed class QueryErrorTests(ClickHouseFixture fixture) : IDisposable
             ("/telemetry/history?from=0&step=minute", "step"),
             ("/telemetry/history?from=0&to=1728000000", "from"),
             ("/telemetry/history?event_type=", "event_type"),
+            ("/telemetry/events?limit=0", "limit"),
+            ("/telemetry/events?limit=1001", "limit"),
+            ("/telemetry/events?format=ndjson&limit=100001", "limit"),
+            ("/telemetry/events?limit=-1", "limit"),
+            ("/telemetry/events?format=csv", "format"),
+            ("/telemetry/events?from=2000&to=1000", "from"),
+            ("/telemetry/events?from=1000&to=1000", "from"),
+            ("/telemetry/events?to=tomorrow", "to"),
+            ("/telemetry/events?severity=loud", "severity"),
+            ("/telemetry/events?severity=256", "severity"),
+            ("/telemetry/events?severity=Info,Debug", "severity"),
+            ("/telemetry/events?trace_id=0123", "trace_id"),
+            ("/telemetry/events?trace_id=0123456789abcdef0123456789abcdeg", "trace_id"),
+            ("/telemetry/events?span_id=0123456789abcdef00", "span_id"),
+            ("/telemetry/events?cursor=abc", "cursor"),
+            ("/telemetry/events?cursor=MS4xLjIuMw", "cursor"),
+            ("/telemetry/events?cursor=Mi4xLjIuMy54", "cursor"),
+            ("/telemetry/events?cursor=!!!", "cursor"),
+            ("/telemetry/events?q=", "q"),
+            ($"/telemetry/events?q={new string('x', 1025)}", "q"),
+            ("/telemetry/events?origin=a&origin=b", "origin"),
+            ("/telemetry/events?node=", "node"),
         ];
 
         foreach (var (path, parameter) in cases)

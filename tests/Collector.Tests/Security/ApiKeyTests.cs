@@ -163,6 +163,7 @@ public sealed class ApiKeyTests : IDisposable
     [InlineData("/metrics", AccessRequirement.Query)]
     [InlineData("/telemetry/efficiency", AccessRequirement.Query)]
     [InlineData("/TELEMETRY/Efficiency/", AccessRequirement.Query)]
+    [InlineData("/telemetry/events", AccessRequirement.Query)]
     [InlineData("/telemetry/status", AccessRequirement.Admin)]
     [InlineData("/v1/logs", AccessRequirement.Ingest)]
     [InlineData("/", AccessRequirement.Admin)]

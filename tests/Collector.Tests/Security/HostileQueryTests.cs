@@ -46,6 +46,23 @@ public sealed class HostileQueryTests(ClickHouseFixture fixture) : IDisposable
         ("/telemetry/history", "event_type", true),
         ("/telemetry/history", "component", true),
         ("/telemetry/60day", Unknown, true),
+        ("/telemetry/events", "event_type", true),
+        ("/telemetry/events", "component", true),
+        ("/telemetry/events", "q", true),
+        ("/telemetry/events", "service", true),
+        ("/telemetry/events", "source_id", true),
+        ("/telemetry/events", "origin", true),
+        ("/telemetry/events", "trust_level", true),
+        ("/telemetry/events", "node", true),
+        ("/telemetry/events", "correlation_id", true),
+        ("/telemetry/events", "severity", false),
+        ("/telemetry/events", "trace_id", false),
+        ("/telemetry/events", "span_id", false),
+        ("/telemetry/events", "from", false),
+        ("/telemetry/events", "to", false),
+        ("/telemetry/events", "limit", false),
+        ("/telemetry/events", "cursor", false),
+        ("/telemetry/events", "format", false),
     ];
 
     private readonly TempDirectory _data = new();
@@ -137,11 +154,29 @@ public sealed class HostileQueryTests(ClickHouseFixture fixture) : IDisposable
             case ("/telemetry/history", "event_type"):
                 Assert.Equal(eventTypes.Contains(value) ? 1 : 0, Count(body));
                 break;
+            case ("/telemetry/events", "component"):
+                Assert.Equal(components.Contains(value) ? 1 : 0, Events(body).Length);
+                break;
+            case ("/telemetry/events", "event_type"):
+                Assert.Equal(eventTypes.Contains(value) ? 1 : 0, Events(body).Length);
+                break;
+            case ("/telemetry/events", "q"):
+                // Every stored event carries its hostile name as its message; q finds it within any of them.
+                Assert.Equal(
+                    components.Concat(eventTypes).Where(name => name.ToUpperInvariant().Contains(value.ToUpperInvariant(), StringComparison.Ordinal)).Order(StringComparer.Ordinal),
+                    Events(body).Select(e => e.GetProperty("message").GetString()!).Order(StringComparer.Ordinal));
+                break;
+            case ("/telemetry/events", _):
+                // No event was stored with a hostile service, source, origin, trust level, node or correlation id.
+                Assert.Empty(Events(body));
+                break;
             default:
                 // /telemetry/60day ignores parameters it does not know: the whole report, every stored component in it.
                 Assert.Equal(components.Count + 1, body.GetProperty("trends").GetArrayLength());
                 break;
         }
+
+        static JsonElement[] Events(JsonElement page) => [.. page.GetProperty("events").EnumerateArray()];
 
         static string[] Names(JsonElement report) => [.. report.GetProperty("components").EnumerateArray().Select(c => c.GetProperty("component").GetString()!)];
 
@@ -159,12 +194,12 @@ public sealed class HostileQueryTests(ClickHouseFixture fixture) : IDisposable
         var batch = new EventBatch { SourceId = "hostile", FirstSequence = 1 };
         foreach (var name in names)
         {
-            batch.Events.Add(new Event { TimeUnixNano = time, EventType = "THOUGHT_LATENCY", Component = name, Value = 2, TokensGenerated = 4 });
+            batch.Events.Add(new Event { TimeUnixNano = time, EventType = "THOUGHT_LATENCY", Component = name, Message = name, Value = 2, TokensGenerated = 4 });
         }
 
         foreach (var name in names)
         {
-            batch.Events.Add(new Event { TimeUnixNano = time, EventType = name, Component = ByType, Value = 2, TokensGenerated = 4 });
+            batch.Events.Add(new Event { TimeUnixNano = time, EventType = name, Component = ByType, Message = name, Value = 2, TokensGenerated = 4 });
         }
 
         var ack = await collector.CreateClient().SendAsync(batch);
