@@ -41,6 +41,12 @@ public sealed class ForwardBatch
     /// <summary>When the batch was last sent, the start of its "forward" span.</summary>
     public DateTimeOffset SentAt { get; set; }
 
+    /// <summary>
+    /// What the upstream has already delivered of this batch, for an upstream that sends a batch in parts (OTLP: logs,
+    /// metrics, traces) and resends only the parts a failed session did not deliver. Null until such an upstream sends it.
+    /// </summary>
+    internal object? UpstreamProgress { get; set; }
+
     internal ReadOnlySpan<byte> EventBytes(int offset, int length) => _bytes.AsSpan(offset, length);
 
     /// <summary>Gives the event bytes back to the pool once the batch is done (delivered or dropped) and will not be sent again.</summary>

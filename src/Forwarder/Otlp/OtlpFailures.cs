@@ -21,6 +21,14 @@ internal static class OtlpFailures
         return new UpstreamException(reason, $"OTLP export failed ({reason}): {exception.Status.Detail}", exception);
     }
 
+    /// <summary>As <see cref="From(RpcException)"/>, naming the service that failed (one batch may call three).</summary>
+    internal static UpstreamException From(OtlpSignal signal, RpcException exception)
+    {
+        var reason = ReasonOf(exception);
+        var service = signal switch { OtlpSignal.Metrics => "metrics", OtlpSignal.Traces => "traces", _ => "logs" };
+        return new UpstreamException(reason, $"OTLP {service} export failed ({reason}): {exception.Status.Detail}", exception);
+    }
+
     public static string ReasonOf(RpcException exception) => exception.StatusCode switch
     {
         // The channel keeps the HTTP stack's exception as the cause (a server's status has none) and names it

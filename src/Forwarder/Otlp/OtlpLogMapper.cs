@@ -1,11 +1,10 @@
 using Collector.Forwarder.Otlp.V1;
 using Collector.Protocol.Telemetry.V1;
-using Google.Protobuf;
-using Google.Protobuf.Collections;
 
 namespace Collector.Forwarder.Otlp;
 
-// ForwardBatch → ExportLogsServiceRequest, one LogRecord per event:
+// Plain forwarded events → ExportLogsServiceRequest, one LogRecord per event (events carrying a metric point or a
+// span go to OtlpMetricMapper / OtlpSpanMapper instead; OtlpBatchSplit decides which):
 //
 //   resource_logs            one per service (the forwarding node is the same for the whole request)
 //     resource.attributes    service.name = event.service, or "unknown_service" when empty
@@ -58,34 +57,30 @@ public static class OtlpLogMapper
     public const string TrustLevelKey = "telemetry.provenance.trust_level";
     public const string SyncVersionKey = "telemetry.provenance.sync_version";
 
-    private const int TraceIdBytes = 16;
-    private const int SpanIdBytes = 8;
+    /// <summary>
+    /// Every event of <paramref name="batch"/> as a log record, whatever signal it carries (the upstream splits a batch
+    /// first, <see cref="OtlpBatchSplit"/>, and maps only its plain events here).
+    /// </summary>
+    public static ExportLogsServiceRequest Map(ForwardBatch batch, string nodeId, ulong observedTimeUnixNano) =>
+        Map(ForwardedEvent.ReadAll(batch), nodeId, observedTimeUnixNano);
 
-    /// <summary>The request for <paramref name="batch"/>; resources appear in the order their first event does.</summary>
-    public static ExportLogsServiceRequest Map(ForwardBatch batch, string nodeId, ulong observedTimeUnixNano)
+    /// <summary>The request for <paramref name="events"/>; resources appear in the order their first event does.</summary>
+    public static ExportLogsServiceRequest Map(IReadOnlyList<ForwardedEvent> events, string nodeId, ulong observedTimeUnixNano)
     {
-        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(nodeId);
         var request = new ExportLogsServiceRequest();
         var scopes = new Dictionary<string, ScopeLogs>(StringComparer.Ordinal);
-        foreach (var run in batch.Runs)
+        foreach (var (evt, sourceId, sequence) in events)
         {
-            var sequence = run.FirstSequence;
-            foreach (var evt in run.ReadEvents())
+            var service = evt.Service.Length == 0 ? UnknownService : evt.Service;
+            if (!scopes.TryGetValue(service, out var scope))
             {
-                var service = evt.Service.Length == 0 ? UnknownService : evt.Service;
-                if (!scopes.TryGetValue(service, out var scope))
-                {
-                    scope = AddResource(request, service, nodeId);
-                    scopes.Add(service, scope);
-                }
-
-                scope.LogRecords.Add(ToLogRecord(evt, run.SourceId, sequence, observedTimeUnixNano));
-                if (sequence != 0)
-                {
-                    sequence++;
-                }
+                scope = AddResource(request, service, nodeId);
+                scopes.Add(service, scope);
             }
+
+            scope.LogRecords.Add(ToLogRecord(evt, sourceId, sequence, observedTimeUnixNano));
         }
 
         return request;
@@ -132,8 +127,8 @@ public static class OtlpLogMapper
     private static ScopeLogs AddResource(ExportLogsServiceRequest request, string service, string nodeId)
     {
         var resource = new Resource();
-        resource.Attributes.Add(Text(ServiceNameKey, service));
-        resource.Attributes.Add(Text(NodeIdKey, nodeId));
+        resource.Attributes.Add(OtlpAttributes.Text(ServiceNameKey, service));
+        resource.Attributes.Add(OtlpAttributes.Text(NodeIdKey, nodeId));
         var scope = new ScopeLogs { Scope = new InstrumentationScope { Name = ScopeName } };
         var resourceLogs = new ResourceLogs { Resource = resource };
         resourceLogs.ScopeLogs.Add(scope);
@@ -151,105 +146,26 @@ public static class OtlpLogMapper
             SeverityText = ToSeverityText(evt.Severity),
             Body = new AnyValue { StringValue = evt.Message.Length > 0 ? evt.Message : evt.EventType },
         };
-        if (IsValidId(evt.TraceId, TraceIdBytes))
+        if (OtlpAttributes.IsValidId(evt.TraceId, OtlpAttributes.TraceIdBytes))
         {
             record.TraceId = evt.TraceId;
         }
 
-        if (IsValidId(evt.SpanId, SpanIdBytes))
+        if (OtlpAttributes.IsValidId(evt.SpanId, OtlpAttributes.SpanIdBytes))
         {
             record.SpanId = evt.SpanId;
         }
 
         var attributes = record.Attributes;
-        attributes.Add(Text(EventTypeKey, evt.EventType));
-        AddTextIfAny(attributes, ComponentKey, evt.Component);
-        attributes.Add(new KeyValue { Key = ValueKey, Value = new AnyValue { DoubleValue = evt.Value } });
-        AddTextIfAny(attributes, StatusKey, evt.Status);
-        AddTextIfAny(attributes, CorrelationIdKey, evt.CorrelationId);
-        AddIntIfAny(attributes, TokensGeneratedKey, evt.TokensGenerated);
-        AddIntIfAny(attributes, PromptTokensKey, evt.PromptTokens);
-        AddTextIfAny(attributes, SourceIdKey, sourceId);
-        AddIntIfAny(attributes, SequenceKey, unchecked((long)sequence));
-        if (evt.Provenance is { } provenance)
-        {
-            AddProvenance(attributes, provenance);
-        }
-
-        // The event's own keys are unique already; only the mapper's keys can clash with them.
-        var ownCount = attributes.Count;
-        foreach (var (key, value) in evt.Attributes)
-        {
-            if (Contains(attributes, ownCount, key))
-            {
-                record.DroppedAttributesCount++;
-                continue;
-            }
-
-            attributes.Add(Text(key, value));
-        }
-
+        attributes.Add(OtlpAttributes.Text(EventTypeKey, evt.EventType));
+        OtlpAttributes.AddTextIfAny(attributes, ComponentKey, evt.Component);
+        OtlpAttributes.AddDouble(attributes, ValueKey, evt.Value);
+        OtlpAttributes.AddTextIfAny(attributes, StatusKey, evt.Status);
+        OtlpAttributes.AddTextIfAny(attributes, CorrelationIdKey, evt.CorrelationId);
+        OtlpAttributes.AddIntIfAny(attributes, TokensGeneratedKey, evt.TokensGenerated);
+        OtlpAttributes.AddIntIfAny(attributes, PromptTokensKey, evt.PromptTokens);
+        OtlpAttributes.AddOrigin(attributes, evt, sourceId, sequence);
+        record.DroppedAttributesCount = OtlpAttributes.AddOwn(attributes, evt.Attributes);
         return record;
-    }
-
-    private static void AddProvenance(RepeatedField<KeyValue> attributes, Provenance provenance)
-    {
-        AddTextIfAny(attributes, OriginKey, provenance.Origin);
-        if (provenance.Path.Count > 0)
-        {
-            var path = new ArrayValue();
-            foreach (var node in provenance.Path)
-            {
-                path.Values.Add(new AnyValue { StringValue = node });
-            }
-
-            attributes.Add(new KeyValue { Key = PathKey, Value = new AnyValue { ArrayValue = path } });
-        }
-
-        AddTextIfAny(attributes, TrustLevelKey, provenance.TrustLevel);
-        AddIntIfAny(attributes, SyncVersionKey, unchecked((long)provenance.SyncVersion));
-    }
-
-    /// <summary>Whether the first <paramref name="count"/> attributes (at most fifteen) hold <paramref name="key"/>.</summary>
-    private static bool Contains(RepeatedField<KeyValue> attributes, int count, string key)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            if (string.Equals(attributes[i].Key, key, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool IsValidId(ByteString id, int length)
-    {
-        if (id.Length != length)
-        {
-            return false;
-        }
-
-        // All zeroes is "no id" in OTLP (and W3C trace context).
-        return id.Span.ContainsAnyExcept((byte)0);
-    }
-
-    private static KeyValue Text(string key, string value) => new() { Key = key, Value = new AnyValue { StringValue = value } };
-
-    private static void AddTextIfAny(RepeatedField<KeyValue> attributes, string key, string value)
-    {
-        if (value.Length > 0)
-        {
-            attributes.Add(Text(key, value));
-        }
-    }
-
-    private static void AddIntIfAny(RepeatedField<KeyValue> attributes, string key, long value)
-    {
-        if (value != 0)
-        {
-            attributes.Add(new KeyValue { Key = key, Value = new AnyValue { IntValue = value } });
-        }
     }
 }

@@ -5,11 +5,14 @@ using Grpc.Net.Client;
 namespace Collector.Forwarder.Otlp;
 
 /// <summary>
-/// Upstream kind 2: any OTLP/gRPC logs endpoint. Each batch is one unary Export call of the generated
-/// <see cref="LogsService.LogsServiceClient"/> over one <see cref="GrpcChannel"/>; several may be in flight.
-/// Delivery is at least once: a batch resent after a failure may be stored twice, OTLP has no dedup.
-/// Opening a session sends an empty Export (see <see cref="OtlpUpstreamOptions.ProbeOnConnect"/>), so an
-/// unreachable endpoint fails <see cref="ConnectAsync"/> rather than the first batch.
+/// Upstream kind 2: any OTLP/gRPC endpoint. Each batch is up to three unary Export calls (logs, metrics, traces: see
+/// <see cref="OtlpBatchSplit"/>) of the generated <see cref="LogsService.LogsServiceClient"/>,
+/// <see cref="MetricsService.MetricsServiceClient"/> and <see cref="TraceService.TraceServiceClient"/> over one
+/// <see cref="GrpcChannel"/>; several batches may be in flight. Delivery is at least once: a part resent after a
+/// failure may be stored twice, OTLP has no dedup. Opening a session sends an empty logs Export (see
+/// <see cref="OtlpUpstreamOptions.ProbeOnConnect"/>), so an unreachable endpoint fails <see cref="ConnectAsync"/>
+/// rather than the first batch; an endpoint without the metrics or trace service fails the first batch that needs it
+/// (UNIMPLEMENTED, retried like any endpoint error until an operator points the forwarder elsewhere).
 /// </summary>
 public sealed class OtlpUpstream : IUpstream
 {
@@ -18,7 +21,9 @@ public sealed class OtlpUpstream : IUpstream
     private const int MaxResponseBytes = 4 * 1024 * 1024;
 
     private readonly GrpcChannel _channel;
-    private readonly LogsService.LogsServiceClient _client;
+    private readonly LogsService.LogsServiceClient _logs;
+    private readonly MetricsService.MetricsServiceClient _metrics;
+    private readonly TraceService.TraceServiceClient _traces;
 
     // Built once and only read afterwards: every call sends the same headers.
     private readonly Metadata _headers;
@@ -43,7 +48,9 @@ public sealed class OtlpUpstream : IUpstream
             MaxSendMessageSize = options.MaxRequestBytes,
             MaxReceiveMessageSize = MaxResponseBytes,
         });
-        _client = new LogsService.LogsServiceClient(_channel);
+        _logs = new LogsService.LogsServiceClient(_channel);
+        _metrics = new MetricsService.MetricsServiceClient(_channel);
+        _traces = new TraceService.TraceServiceClient(_channel);
     }
 
     public OtlpUpstreamOptions Options { get; }
@@ -81,21 +88,48 @@ public sealed class OtlpUpstream : IUpstream
     public void Dispose() => _channel.Dispose();
 
     /// <summary>What the server said about a request of <paramref name="records"/> records.</summary>
-    internal static DeliveryResult ToResult(ExportLogsServiceResponse response, int records)
-    {
-        var partial = response.PartialSuccess;
-        var rejected = partial is null ? 0 : (int)Math.Clamp(partial.RejectedLogRecords, 0, records);
-        var message = partial is null || partial.ErrorMessage.Length == 0 ? null : partial.ErrorMessage;
-        return new DeliveryResult(records - rejected, Duplicates: 0, rejected, message);
-    }
+    internal static DeliveryResult ToResult(ExportLogsServiceResponse response, int records) =>
+        ToResult(response.PartialSuccess?.RejectedLogRecords, response.PartialSuccess?.ErrorMessage, records);
 
-    /// <summary>One Export call with the configured headers and deadline; a non-OK status throws <see cref="RpcException"/>.</summary>
+    /// <summary>What the server said about a request of <paramref name="points"/> data points.</summary>
+    internal static DeliveryResult ToResult(ExportMetricsServiceResponse response, int points) =>
+        ToResult(response.PartialSuccess?.RejectedDataPoints, response.PartialSuccess?.ErrorMessage, points);
+
+    /// <summary>What the server said about a request of <paramref name="spans"/> spans.</summary>
+    internal static DeliveryResult ToResult(ExportTraceServiceResponse response, int spans) =>
+        ToResult(response.PartialSuccess?.RejectedSpans, response.PartialSuccess?.ErrorMessage, spans);
+
+    /// <summary>One logs Export call with the configured headers and deadline; a non-OK status throws <see cref="RpcException"/>.</summary>
     internal async Task<ExportLogsServiceResponse> ExportAsync(ExportLogsServiceRequest request, CancellationToken cancellationToken)
     {
-        // The deadline is wall-clock time for grpc-dotnet (sent as grpc-timeout and enforced here), never Time's.
-        using var call = _client.ExportAsync(request, _headers, DateTime.UtcNow + Options.CallTimeout, cancellationToken);
+        using var call = _logs.ExportAsync(request, _headers, Deadline(), cancellationToken);
         return await call.ResponseAsync.ConfigureAwait(false);
     }
+
+    /// <summary>One metrics Export call, as <see cref="ExportAsync(ExportLogsServiceRequest, CancellationToken)"/>.</summary>
+    internal async Task<ExportMetricsServiceResponse> ExportAsync(ExportMetricsServiceRequest request, CancellationToken cancellationToken)
+    {
+        using var call = _metrics.ExportAsync(request, _headers, Deadline(), cancellationToken);
+        return await call.ResponseAsync.ConfigureAwait(false);
+    }
+
+    /// <summary>One trace Export call, as <see cref="ExportAsync(ExportLogsServiceRequest, CancellationToken)"/>.</summary>
+    internal async Task<ExportTraceServiceResponse> ExportAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken)
+    {
+        using var call = _traces.ExportAsync(request, _headers, Deadline(), cancellationToken);
+        return await call.ResponseAsync.ConfigureAwait(false);
+    }
+
+    // OTLP's partial success: the count the server dropped for good (clamped to what was sent) and why.
+    private static DeliveryResult ToResult(long? rejectedCount, string? errorMessage, int items)
+    {
+        var rejected = rejectedCount is { } count ? (int)Math.Clamp(count, 0, items) : 0;
+        var message = string.IsNullOrEmpty(errorMessage) ? null : errorMessage;
+        return new DeliveryResult(items - rejected, Duplicates: 0, rejected, message);
+    }
+
+    // The deadline is wall-clock time for grpc-dotnet (sent as grpc-timeout and enforced here), never Time's.
+    private DateTime Deadline() => DateTime.UtcNow + Options.CallTimeout;
 
     private static Metadata CallHeaders(OtlpUpstreamOptions options)
     {

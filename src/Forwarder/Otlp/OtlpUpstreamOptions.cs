@@ -2,7 +2,7 @@ using System.Net.Http;
 
 namespace Collector.Forwarder.Otlp;
 
-/// <summary>How <see cref="OtlpUpstream"/> reaches an OTLP/gRPC logs endpoint.</summary>
+/// <summary>How <see cref="OtlpUpstream"/> reaches an OTLP/gRPC endpoint (logs, metrics and traces).</summary>
 public sealed class OtlpUpstreamOptions
 {
     /// <summary>http:// (h2c with prior knowledge) or https:// (TLS, ALPN h2), e.g. http://otel-collector:4317. A path is ignored.</summary>

@@ -4,9 +4,12 @@ using Grpc.Core;
 namespace Collector.Forwarder.Otlp;
 
 /// <summary>
-/// Export calls over one <see cref="OtlpUpstream"/>. The first retryable failure ends the session: later sends throw
-/// it, so the forwarder reconnects and resends. A rejected batch ("rejected", bad data) does not: the endpoint is
-/// fine, only that batch is not.
+/// Export calls over one <see cref="OtlpUpstream"/>. A batch goes out as one call per signal it holds (logs, metrics,
+/// traces; <see cref="OtlpBatchSplit"/>), side by side, and is delivered when all of them are; a signal delivered once
+/// is not sent again when the batch is resent (<see cref="OtlpBatchProgress"/>). The first retryable failure ends the
+/// session: later sends throw it, so the forwarder reconnects and resends. A rejected part ("rejected", bad data) does
+/// not: the endpoint is fine, only that batch is not. When one call failed retryably and another was rejected, the
+/// batch fails with the retryable reason, so the forwarder does not count a head-of-line rejection for an outage.
 /// </summary>
 internal sealed class OtlpUpstreamSession(OtlpUpstream upstream) : IUpstreamSession
 {
@@ -27,8 +30,8 @@ internal sealed class OtlpUpstreamSession(OtlpUpstream upstream) : IUpstreamSess
             throw new UpstreamException(failure.Reason, "the session ended: " + failure.Message, failure);
         }
 
-        var request = OtlpLogMapper.Map(batch, upstream.Options.NodeId, UnixNanoNow());
-        var delivery = DeliverAsync(request, OtlpLogMapper.CountRecords(request));
+        var progress = OtlpBatchProgress.Of(batch);
+        var delivery = DeliverAsync(Exports(batch, progress.Delivered), progress);
         _inFlight.RemoveAll(static task => task.IsCompleted);
         _inFlight.Add(delivery);
         return ValueTask.FromResult(delivery);
@@ -49,23 +52,72 @@ internal sealed class OtlpUpstreamSession(OtlpUpstream upstream) : IUpstreamSess
         _closing.Dispose();
     }
 
-    private async Task<DeliveryResult> DeliverAsync(ExportLogsServiceRequest request, int records)
+    /// <summary>The Export calls the batch still needs, started now; none when every signal it holds is delivered.</summary>
+    private List<(OtlpSignal Signal, Task<DeliveryResult> Call)> Exports(ForwardBatch batch, OtlpSignal delivered)
     {
-        try
+        var split = OtlpBatchSplit.Of(batch);
+        var nodeId = upstream.Options.NodeId;
+        var calls = new List<(OtlpSignal, Task<DeliveryResult>)>(3);
+        if (split.Logs.Count > 0 && !delivered.HasFlag(OtlpSignal.Logs))
         {
-            var response = await upstream.ExportAsync(request, _closing.Token);
-            return OtlpUpstream.ToResult(response, records);
+            var request = OtlpLogMapper.Map(split.Logs, nodeId, UnixNanoNow());
+            calls.Add((OtlpSignal.Logs, ExportAsync(upstream.ExportAsync(request, _closing.Token), r => OtlpUpstream.ToResult(r, split.Logs.Count))));
         }
-        catch (RpcException ex)
-        {
-            var failure = OtlpFailures.From(ex);
-            if (!string.Equals(failure.Reason, OtlpFailures.Rejected, StringComparison.Ordinal))
-            {
-                Interlocked.CompareExchange(ref _failure, failure, null);
-            }
 
-            throw failure;
+        if (split.Metrics.Count > 0 && !delivered.HasFlag(OtlpSignal.Metrics))
+        {
+            var request = OtlpMetricMapper.Map(split.Metrics, nodeId);
+            calls.Add((OtlpSignal.Metrics, ExportAsync(upstream.ExportAsync(request, _closing.Token), r => OtlpUpstream.ToResult(r, split.Metrics.Count))));
         }
+
+        if (split.Spans.Count > 0 && !delivered.HasFlag(OtlpSignal.Traces))
+        {
+            var request = OtlpSpanMapper.Map(split.Spans, nodeId);
+            calls.Add((OtlpSignal.Traces, ExportAsync(upstream.ExportAsync(request, _closing.Token), r => OtlpUpstream.ToResult(r, split.Spans.Count))));
+        }
+
+        return calls;
+    }
+
+    private static async Task<DeliveryResult> ExportAsync<TResponse>(Task<TResponse> call, Func<TResponse, DeliveryResult> result) =>
+        result(await call.ConfigureAwait(false));
+
+    private async Task<DeliveryResult> DeliverAsync(List<(OtlpSignal Signal, Task<DeliveryResult> Call)> calls, OtlpBatchProgress progress)
+    {
+        UpstreamException? retryable = null;
+        UpstreamException? rejected = null;
+        foreach (var (signal, call) in calls)
+        {
+            try
+            {
+                progress.Record(signal, await call);
+            }
+            catch (RpcException ex)
+            {
+                var failure = OtlpFailures.From(signal, ex);
+                if (string.Equals(failure.Reason, OtlpFailures.Rejected, StringComparison.Ordinal))
+                {
+                    rejected ??= failure;
+                }
+                else
+                {
+                    retryable ??= failure;
+                }
+            }
+        }
+
+        if (retryable is not null)
+        {
+            Interlocked.CompareExchange(ref _failure, retryable, null);
+            throw retryable;
+        }
+
+        if (rejected is not null)
+        {
+            throw rejected;
+        }
+
+        return progress.Total;
     }
 
     private ulong UnixNanoNow()

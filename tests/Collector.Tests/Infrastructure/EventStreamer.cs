@@ -1,3 +1,4 @@
+using Collector.Protocol.Telemetry.V1;
 using Grpc.Net.Client;
 using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
@@ -10,15 +11,27 @@ internal static class EventStreamer
     /// Sends sequences [first, first+count) of <paramref name="sourceId"/> (unsequenced when first is 0); returns how many
     /// were acknowledged as accepted.
     /// </summary>
-    public static async Task<long> SendAsync(Uri target, string sourceId, ulong first, int count, int batchSize = 500)
+    public static Task<long> SendAsync(Uri target, string sourceId, ulong first, int count, int batchSize = 500)
+    {
+        var batches = new List<EventBatch>();
+        for (var sent = 0; sent < count; sent += batchSize)
+        {
+            var size = Math.Min(batchSize, count - sent);
+            batches.Add(Events.Batch(sourceId, first == 0 ? 0 : first + (ulong)sent, size, sent));
+        }
+
+        return SendBatchesAsync(target, batches);
+    }
+
+    /// <summary>Sends <paramref name="batches"/> in order over one Stream call; returns how many events were acknowledged as accepted.</summary>
+    public static async Task<long> SendBatchesAsync(Uri target, IReadOnlyList<EventBatch> batches)
     {
         using var channel = GrpcChannel.ForAddress(target);
         using var call = new TelemetryCollector.CollectorClient(channel).Stream();
-        var batches = (count + batchSize - 1) / batchSize;
         var reader = Task.Run(async () =>
         {
             long accepted = 0;
-            for (var i = 0; i < batches; i++)
+            for (var i = 0; i < batches.Count; i++)
             {
                 var ack = await call.ResponseStream.ReadNextAsync();
                 Assert.NotNull(ack);
@@ -28,10 +41,9 @@ internal static class EventStreamer
 
             return accepted;
         });
-        for (var sent = 0; sent < count; sent += batchSize)
+        foreach (var batch in batches)
         {
-            var size = Math.Min(batchSize, count - sent);
-            await call.RequestStream.WriteAsync(Events.Batch(sourceId, first == 0 ? 0 : first + (ulong)sent, size, sent));
+            await call.RequestStream.WriteAsync(batch);
         }
 
         var total = await reader;

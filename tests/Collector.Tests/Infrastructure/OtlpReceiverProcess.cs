@@ -5,8 +5,9 @@ using System.Text.Json;
 namespace Collector.Tests.Infrastructure;
 
 /// <summary>
-/// tests/Interop/python/otlp_receiver.py as a process: a real OTLP/gRPC logs endpoint (Debian's grpcio) that writes
-/// each stored record as a JSON line. Arguments are the script's knobs, e.g. "--reject-per-request", "2".
+/// tests/Interop/python/otlp_receiver.py as a process: a real OTLP/gRPC logs, metrics and trace endpoint (Debian's
+/// grpcio) that writes each stored log record, data point and span as a JSON line. Arguments are the script's knobs,
+/// e.g. "--reject-per-request", "2".
 /// </summary>
 internal sealed class OtlpReceiverProcess : IAsyncDisposable
 {
@@ -82,15 +83,26 @@ internal sealed class OtlpReceiverProcess : IAsyncDisposable
         throw new InvalidOperationException("otlp_receiver.py ended before LISTENING: " + errors);
     }
 
-    /// <summary>Every record stored so far; the receiver writes them before it answers the Export call.</summary>
-    public IReadOnlyList<JsonElement> ReadRecords()
+    /// <summary>Every log record stored so far; the receiver writes them before it answers the Export call.</summary>
+    public IReadOnlyList<JsonElement> ReadRecords() => ReadLines(OutputPath);
+
+    /// <summary>
+    /// Every metric data point stored so far: resource (attributes), scope and point as OTLP/JSON with proto field
+    /// names, name, description, unit, kind (the Metric's data case), temporality, monotonic, attributes.
+    /// </summary>
+    public IReadOnlyList<JsonElement> ReadPoints() => ReadLines(OutputPath + ".metrics");
+
+    /// <summary>Every span stored so far: resource (attributes), scope and span as OTLP/JSON, attributes.</summary>
+    public IReadOnlyList<JsonElement> ReadSpans() => ReadLines(OutputPath + ".traces");
+
+    private static List<JsonElement> ReadLines(string path)
     {
-        if (!File.Exists(OutputPath))
+        if (!File.Exists(path))
         {
             return [];
         }
 
-        return File.ReadAllLines(OutputPath)
+        return File.ReadAllLines(path)
             .Where(line => line.Length > 0)
             .Select(line => JsonDocument.Parse(line).RootElement.Clone())
             .ToList();
