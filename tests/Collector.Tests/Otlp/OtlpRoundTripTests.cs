@@ -50,6 +50,30 @@ public sealed class OtlpRoundTripTests : IAsyncLifetime
         Assert.All(stored, e => Assert.Equal(("device-1", 0ul), (e.SourceId, e.Sequence)));
     }
 
+    [Fact]
+    public async Task ForwardedAsOtlp_MetricPointsOfEveryKindAndSpans_CoreStoresEqualEvents()
+    {
+        var sent = Enumerable.Range(0, 12).Select(SignalEvents.Mixed).ToList();
+        var batch = new EventBatch { SourceId = "gpu-node-1", FirstSequence = 1, Events = { sent } };
+
+        var ack = await _edge.CreateClient().SendAsync(batch);
+        Assert.Equal(12u, ack.Accepted);
+        var stored = await WaitForEventsAsync(12);
+
+        // Through MetricsService and TraceService and back: equal, plus the edge's hop (and the edge as origin where there was none).
+        Assert.Equal(12, stored.Count);
+        foreach (var original in sent)
+        {
+            var expected = original.Clone();
+            expected.Provenance ??= new Provenance { Origin = EdgeNode };
+            expected.Provenance.Path.Add(EdgeNode);
+            var n = original.Attributes["n"];
+            var arrived = Assert.Single(stored, e => e.Event.Attributes["n"] == n);
+            Assert.Equal(expected, arrived.Event);
+            Assert.Equal("gpu-node-1", arrived.SourceId);
+        }
+    }
+
     private async Task<List<StoredEvent>> WaitForEventsAsync(int count)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
