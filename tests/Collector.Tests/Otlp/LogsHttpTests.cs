@@ -328,7 +328,7 @@ public sealed class LogsHttpTests : CollectorTest
     }
 
     /// <summary>Decodes a google.rpc.Status: code (field 1, varint) and message (field 2, string).</summary>
-    private static (StatusCode Code, string Message) ReadStatus(byte[] status)
+    internal static (StatusCode Code, string Message) ReadStatus(byte[] status)
     {
         var position = 0;
         var code = 0ul;
