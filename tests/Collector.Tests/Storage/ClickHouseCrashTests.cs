@@ -48,7 +48,7 @@ public sealed class ClickHouseCrashTests(ClickHouseFixture fixture) : IDisposabl
         ulong acked;
         using (var collector = await CollectorProcess.StartAsync(_data.Path, args))
         {
-            acked = await StreamUntilRowsAppearThenKillAsync(collector, first => SignalEvents.MixedBatch("crash-signals", first, 300), tables);
+            acked = await StreamUntilRowsAppearThenKillAsync(collector, first => StoredSignalEvents.MixedBatch("crash-signals", first, 300), tables);
         }
 
         Assert.True(acked > 0, "nothing was acknowledged before the kill");

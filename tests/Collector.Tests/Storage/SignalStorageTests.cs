@@ -15,10 +15,10 @@ namespace Collector.Tests.Storage;
 [Collection("clickhouse")]
 public sealed class SignalStorageTests(ClickHouseFixture fixture) : IDisposable
 {
-    private static readonly ulong T0 = SignalEvents.BaseTime;
-    private static readonly byte[] TraceId = SignalEvents.Id(16, 7);
-    private static readonly byte[] RootSpanId = SignalEvents.Id(8, 8);
-    private static readonly byte[] ChildSpanId = SignalEvents.Id(8, 9);
+    private static readonly ulong T0 = StoredSignalEvents.BaseTime;
+    private static readonly byte[] TraceId = StoredSignalEvents.Id(16, 7);
+    private static readonly byte[] RootSpanId = StoredSignalEvents.Id(8, 8);
+    private static readonly byte[] ChildSpanId = StoredSignalEvents.Id(8, 9);
 
     private readonly TempDirectory _data = new();
     private readonly string _database = $"t_{Guid.NewGuid():N}";
@@ -57,14 +57,14 @@ public sealed class SignalStorageTests(ClickHouseFixture fixture) : IDisposable
     {
         await using (var collector = await StartCollectorAsync())
         {
-            await collector.CreateClient().SendAsync(SignalEvents.MixedBatch("restart", 1, 900));
+            await collector.CreateClient().SendAsync(StoredSignalEvents.MixedBatch("restart", 1, 900));
             await WaitForCountsAsync(300, 300, 300);
         }
 
         // The same data dir and database: each cursor may be behind what its table holds; nothing may repeat.
         await using (var again = await StartCollectorAsync())
         {
-            await again.CreateClient().SendAsync(SignalEvents.MixedBatch("restart", 901, 600));
+            await again.CreateClient().SendAsync(StoredSignalEvents.MixedBatch("restart", 901, 600));
             await WaitForCountsAsync(500, 500, 500);
             await Task.Delay(TimeSpan.FromSeconds(2));
             await AssertEachEventOnceInItsTableAsync(1500);
@@ -94,7 +94,7 @@ public sealed class SignalStorageTests(ClickHouseFixture fixture) : IDisposable
     }
 
     /// <summary>
-    /// Sequence s (1-based) is event s-1 of <see cref="SignalEvents.Mixed"/>: in events, metric_points or spans by
+    /// Sequence s (1-based) is event s-1 of <see cref="StoredSignalEvents.Mixed"/>: in events, metric_points or spans by
     /// (s-1) % 3. Every one of 1..<paramref name="atLeast"/> is stored, once, in its own table only.
     /// </summary>
     internal static async Task AssertEachEventOnceInItsTableAsync(ClickHouseServer server, string database, ulong atLeast)
@@ -118,23 +118,23 @@ public sealed class SignalStorageTests(ClickHouseFixture fixture) : IDisposable
     private static IEnumerable<Event> EveryKind()
     {
         yield return Events.Valid(0);
-        yield return SignalEvents.Metric(new MetricPoint { Name = "cpu.temp", Description = "temperature", Unit = "Cel", Kind = MetricKind.Gauge, AsDouble = 71.25 }, T0 + 1, "svc", ("core", "0"));
-        yield return SignalEvents.Metric(new MetricPoint { Name = "queue.depth", Kind = MetricKind.Gauge, AsInt = -42 }, T0 + 2);
-        yield return SignalEvents.Metric(new MetricPoint { Name = "requests", Kind = MetricKind.Sum, Temporality = 1, Monotonic = true, StartTimeUnixNano = T0 - 60_000_000_000, AsInt = long.MaxValue }, T0 + 3);
-        yield return SignalEvents.Metric(new MetricPoint { Name = "inflight", Kind = MetricKind.Sum, Temporality = 2, Monotonic = false, AsDouble = -3.5 }, T0 + 4);
-        yield return SignalEvents.Metric(Histogram(count: 10, sum: 55.5, [1, 2, 3, 4], withExemplars: true), T0 + 5, "svc", ("route", "/a"));
-        yield return SignalEvents.Metric(
+        yield return StoredSignalEvents.Metric(new MetricPoint { Name = "cpu.temp", Description = "temperature", Unit = "Cel", Kind = MetricKind.Gauge, AsDouble = 71.25 }, T0 + 1, "svc", ("core", "0"));
+        yield return StoredSignalEvents.Metric(new MetricPoint { Name = "queue.depth", Kind = MetricKind.Gauge, AsInt = -42 }, T0 + 2);
+        yield return StoredSignalEvents.Metric(new MetricPoint { Name = "requests", Kind = MetricKind.Sum, Temporality = 1, Monotonic = true, StartTimeUnixNano = T0 - 60_000_000_000, AsInt = long.MaxValue }, T0 + 3);
+        yield return StoredSignalEvents.Metric(new MetricPoint { Name = "inflight", Kind = MetricKind.Sum, Temporality = 2, Monotonic = false, AsDouble = -3.5 }, T0 + 4);
+        yield return StoredSignalEvents.Metric(Histogram(count: 10, sum: 55.5, [1, 2, 3, 4], withExemplars: true), T0 + 5, "svc", ("route", "/a"));
+        yield return StoredSignalEvents.Metric(
             new MetricPoint
             {
                 Name = "latency.exp", Kind = MetricKind.ExponentialHistogram, Temporality = 1, Count = 10, Sum = 12, Scale = -2, ZeroCount = 3,
                 ZeroThreshold = 0.001, PositiveOffset = -1, PositiveCounts = { 1, 0, 2 }, NegativeOffset = 2, NegativeCounts = { 4 },
             },
             T0 + 6);
-        yield return SignalEvents.Metric(
+        yield return StoredSignalEvents.Metric(
             new MetricPoint { Name = "latency.summary", Kind = MetricKind.Summary, Count = 100, Sum = 250, Quantiles = { 0.5, 0.99 }, QuantileValues = { 2.1, 9.9 } },
             T0 + 7);
         yield return Events.Valid(8);
-        yield return SignalEvents.Span(
+        yield return StoredSignalEvents.Span(
             new TraceSpan
             {
                 Name = "POST /v1/infer", Kind = SpanKind.Server, EndTimeUnixNano = T0 + 2_000_000, StatusCode = SpanStatus.Ok, TraceState = "k=v", Flags = 0x101,
@@ -143,20 +143,20 @@ public sealed class SignalStorageTests(ClickHouseFixture fixture) : IDisposable
                     new TraceSpanEvent { TimeUnixNano = T0 + 10, Name = "queued", Attributes = { ["depth"] = "3", ["note"] = "say \"hi\" ünï\n" } },
                     new TraceSpanEvent { TimeUnixNano = T0 + 20, Name = "started" },
                 },
-                Links = { new TraceSpanLink { TraceId = ByteString.CopyFrom(SignalEvents.Id(16, 99)), SpanId = ByteString.CopyFrom(SignalEvents.Id(8, 99)), TraceState = "a=b", Attributes = { ["why"] = "retry" } } },
+                Links = { new TraceSpanLink { TraceId = ByteString.CopyFrom(StoredSignalEvents.Id(16, 99)), SpanId = ByteString.CopyFrom(StoredSignalEvents.Id(8, 99)), TraceState = "a=b", Attributes = { ["why"] = "retry" } } },
                 DroppedAttributesCount = 1, DroppedEventsCount = 2, DroppedLinksCount = 3,
             },
             TraceId,
             RootSpanId,
             T0);
-        yield return SignalEvents.Span(
+        yield return StoredSignalEvents.Span(
             new TraceSpan { Name = "gpu.run", Kind = SpanKind.Client, ParentSpanId = ByteString.CopyFrom(RootSpanId), EndTimeUnixNano = T0 + 1_500_000, StatusCode = SpanStatus.Error, StatusMessage = "out of memory" },
             TraceId,
             ChildSpanId,
             T0 + 500_000);
 
         // The same histogram series later in the same minute: the rollup sums its buckets and keeps its last counts.
-        yield return SignalEvents.Metric(Histogram(count: 2, sum: 4, [0, 1, 0, 1], withExemplars: false), T0 + 2_000_000_000, "svc", ("route", "/a"));
+        yield return StoredSignalEvents.Metric(Histogram(count: 2, sum: 4, [0, 1, 0, 1], withExemplars: false), T0 + 2_000_000_000, "svc", ("route", "/a"));
     }
 
     private static MetricPoint Histogram(ulong count, double sum, ulong[] buckets, bool withExemplars)
@@ -240,8 +240,8 @@ public sealed class SignalStorageTests(ClickHouseFixture fixture) : IDisposable
         var eventAttributes = Strings(root, "event_attributes");
         Assert.Equal(new Dictionary<string, string> { ["depth"] = "3", ["note"] = "say \"hi\" ünï\n" }, JsonSerializer.Deserialize<Dictionary<string, string>>(eventAttributes[0]));
         Assert.Equal("{}", eventAttributes[1]);
-        Assert.Equal([Convert.ToHexStringLower(SignalEvents.Id(16, 99))], Strings(root, "link_trace_ids"));
-        Assert.Equal([Convert.ToHexStringLower(SignalEvents.Id(8, 99))], Strings(root, "link_span_ids"));
+        Assert.Equal([Convert.ToHexStringLower(StoredSignalEvents.Id(16, 99))], Strings(root, "link_trace_ids"));
+        Assert.Equal([Convert.ToHexStringLower(StoredSignalEvents.Id(8, 99))], Strings(root, "link_span_ids"));
         Assert.Equal(["a=b"], Strings(root, "link_trace_states"));
         Assert.Equal(["{\"why\":\"retry\"}"], Strings(root, "link_attributes"));
         Assert.Equal(("1", "2", "3"), (Text(root, "dropped_attributes_count"), Text(root, "dropped_events_count"), Text(root, "dropped_links_count")));

@@ -8,7 +8,7 @@ namespace Collector.Tests.Infrastructure;
 /// Events that carry a metric point or a span, shaped as the OTLP receivers map them (event_type "metric" / "span",
 /// resource and scope attributes beside the point's or span's own), and batches that mix them with plain events.
 /// </summary>
-internal static class SignalEvents
+internal static class StoredSignalEvents
 {
     // Recent, so that retention never drops test data from under a test; on a whole minute, for the rollup.
     public static readonly ulong BaseTime = (ulong)(DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeSeconds() / 60 * 60) * 1_000_000_000;
