@@ -112,7 +112,7 @@ static async Task<double> BatcherAsync(DurableLog log, Uri url, string database,
         warm.Clear();
     }
 
-    var batcher = new ClickHouseBatcher(log, client, schema, options, counters, new LogConsumers(), new DeadLetterFile(dead, TimeProvider.System), NullLogger<ClickHouseBatcher>.Instance, TimeProvider.System);
+    var batcher = new ClickHouseBatcher(log, client, schema, BatcherTable.Events, options, counters, new LogConsumers(), new DeadLetterFile(dead, TimeProvider.System), NullLogger<ClickHouseBatcher>.Instance, TimeProvider.System);
     var started = Stopwatch.GetTimestamp();
     await batcher.StartAsync(default);
     while (counters.RowsInserted < events)

@@ -1,5 +1,6 @@
 using Collector.Host.Configuration;
 using Collector.Storage.ClickHouse;
+using System.Diagnostics.Metrics;
 using Collector.Storage.Log;
 
 namespace Collector.Host.Hosting;
@@ -14,8 +15,11 @@ public static class StorageRegistration
             return;
         }
 
-        // Declared before anything can truncate, so the log keeps what the batcher has not stored yet.
-        consumers.Expect(ClickHouseBatcher.CursorName);
+        // Declared before anything can truncate, so the log keeps what the batchers have not stored yet.
+        foreach (var table in BatcherTable.All)
+        {
+            consumers.Expect(table.CursorName);
+        }
 
         var clickHouse = new ClickHouseOptions
         {
@@ -38,9 +42,27 @@ public static class StorageRegistration
             MinBackoff = TimeSpan.FromMilliseconds(options.ClickHouseMinBackoffMs),
             MaxBackoff = TimeSpan.FromMilliseconds(options.ClickHouseMaxBackoffMs),
         });
-        services.AddSingleton<ClickHouseBatcherCounters>();
+        services.AddSingleton(sp => new TableBatcherCounters(
+            [.. BatcherTable.All.Select(table => new ClickHouseBatcherCounters(sp.GetService<IMeterFactory>(), table.Name))]));
+        services.AddSingleton(sp => sp.GetRequiredService<TableBatcherCounters>().Events);
         services.AddSingleton(sp => new DeadLetterFile(dataDirectory, sp.GetRequiredService<TimeProvider>()));
-        services.AddHostedService<ClickHouseBatcher>();
+        foreach (var table in BatcherTable.All)
+        {
+            // One batcher per table, each with its own cursor (see ClickHouseBatcher). Not AddHostedService: it would
+            // register one batcher only, as it adds each implementation type once.
+            services.AddSingleton<IHostedService>(sp => new ClickHouseBatcher(
+                sp.GetRequiredService<DurableLog>(),
+                sp.GetRequiredService<ClickHouseClient>(),
+                sp.GetRequiredService<ClickHouseSchema>(),
+                table,
+                sp.GetRequiredService<ClickHouseBatcherOptions>(),
+                sp.GetRequiredService<TableBatcherCounters>().For(table.Name),
+                consumers,
+                sp.GetRequiredService<DeadLetterFile>(),
+                sp.GetRequiredService<ILogger<ClickHouseBatcher>>(),
+                sp.GetRequiredService<TimeProvider>()));
+        }
+
         services.AddSingleton(new RetentionOptions { RawDays = options.RetentionRawDays, RollupDays = options.RetentionRollupDays });
         services.AddSingleton<RetentionCounters>();
         services.AddSingleton<RetentionEnforcer>();

@@ -14,7 +14,7 @@ public static class HealthcheckEndpoint
         app.MapGet("/healthcheck", (DurableLog log, IngestCounters counters, NodeIdentity identity, IServiceProvider services) =>
         {
             var fault = log.Fault;
-            var batcher = services.GetService<ClickHouseBatcherCounters>();
+            var batcher = services.GetService<TableBatcherCounters>();
             var retention = services.GetService<RetentionCounters>();
             var body = new
             {
@@ -50,6 +50,7 @@ public static class HealthcheckEndpoint
                     lag_bytes = Math.Max(0, log.CommittedUntilAddress - batcher.CompletedUntil),
                     last_error = batcher.LastError,
                     retention_partitions_dropped = retention?.PartitionsDropped,
+                    tables = TableStatus.Of(batcher, log),
                 },
             };
             return Results.Json(body, statusCode: fault is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);

@@ -67,7 +67,7 @@ public sealed class StatusSnapshot(
     public object Public()
     {
         var fault = log.Fault;
-        var batcher = services.GetService<ClickHouseBatcherCounters>();
+        var batcher = services.GetService<TableBatcherCounters>();
         var forwarder = services.GetService<ForwarderCounters>();
         return new
         {
@@ -98,7 +98,7 @@ public sealed class StatusSnapshot(
 
     private async Task<object?> ClickHouseAsync(long committed, CancellationToken cancellationToken)
     {
-        if (services.GetService<ClickHouseBatcherCounters>() is not { } batcher)
+        if (services.GetService<TableBatcherCounters>() is not { } batcher)
         {
             return null;
         }
@@ -134,6 +134,7 @@ public sealed class StatusSnapshot(
             completed_until = batcher.CompletedUntil,
             lag_bytes = Math.Max(0, committed - batcher.CompletedUntil),
             last_error = batcher.LastError,
+            tables = TableStatus.Of(batcher, log),
         };
     }
 

@@ -29,7 +29,7 @@ public static class ObservableTotals
         var log = services.GetRequiredService<DurableLog>();
         var ingest = services.GetRequiredService<IngestCounters>();
         var requests = services.GetRequiredService<RequestMetrics>();
-        var batcher = services.GetService<ClickHouseBatcherCounters>();
+        var batcher = services.GetService<TableBatcherCounters>();
         var forwarder = services.GetService<ForwarderCounters>();
         var budget = services.GetRequiredService<LogBudget>();
         var started = Stopwatch.GetTimestamp();
@@ -84,7 +84,7 @@ public static class ObservableTotals
         return measurements;
     }
 
-    private static List<Measurement<long>> Dropped(LogBudget budget, ClickHouseBatcherCounters? batcher, ForwarderCounters? forwarder)
+    private static List<Measurement<long>> Dropped(LogBudget budget, TableBatcherCounters? batcher, ForwarderCounters? forwarder)
     {
         var measurements = new List<Measurement<long>>(4) { new(budget.DroppedEvents, new KeyValuePair<string, object?>("reason", "log_budget")) };
         if (forwarder is not null)
@@ -101,7 +101,7 @@ public static class ObservableTotals
         return measurements;
     }
 
-    private static List<Measurement<long>> Errors(DurableLog log, RequestMetrics requests, ClickHouseBatcherCounters? batcher, ForwarderCounters? forwarder)
+    private static List<Measurement<long>> Errors(DurableLog log, RequestMetrics requests, TableBatcherCounters? batcher, ForwarderCounters? forwarder)
     {
         var measurements = new List<Measurement<long>>(5)
         {

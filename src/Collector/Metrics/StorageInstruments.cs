@@ -8,29 +8,32 @@ namespace Collector.Host.Metrics;
 /// <summary>Observable instruments of the ClickHouse side (core profile only): the batcher's totals and lag, retention, and the footprint thresholds.</summary>
 public static class StorageInstruments
 {
+    private static readonly IReadOnlyDictionary<string, (long Bytes, long Rows)> NoTables = new Dictionary<string, (long Bytes, long Rows)>(StringComparer.Ordinal);
+
     public static void Register(Meter meter, IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(meter);
         ArgumentNullException.ThrowIfNull(services);
-        if (services.GetService<ClickHouseBatcherCounters>() is not { } batcher)
+        if (services.GetService<TableBatcherCounters>() is not { } batchers)
         {
             return;
         }
 
+        // Every batcher family carries the table its batcher stores into (events, metric_points, spans).
         var log = services.GetRequiredService<DurableLog>();
-        meter.CreateObservableCounter("collector.clickhouse.rows.inserted", () => batcher.RowsInserted, "{row}", "Rows stored in ClickHouse (found already stored after a failure included).");
-        meter.CreateObservableCounter("collector.clickhouse.inserts", () => batcher.Batches, "{insert}", "Inserts into ClickHouse that succeeded.");
+        meter.CreateObservableCounter("collector.clickhouse.rows.inserted", () => PerTable(batchers, b => b.RowsInserted), "{row}", "Rows stored in ClickHouse by table (found already stored after a failure included).");
+        meter.CreateObservableCounter("collector.clickhouse.inserts", () => PerTable(batchers, b => b.Batches), "{insert}", "Inserts into ClickHouse that succeeded, by table.");
         meter.CreateObservableCounter(
             "collector.clickhouse.errors",
-            () => batcher.FailuresByReason.Select(pair => new Measurement<long>(pair.Value, new KeyValuePair<string, object?>("reason", pair.Key))),
+            () => batchers.Tables.SelectMany(b => b.FailuresByReason.Select(pair => new Measurement<long>(pair.Value, Table(b), new KeyValuePair<string, object?>("reason", pair.Key)))),
             "{error}",
-            "Failed ClickHouse requests by reason: transient, bad_data, schema, permanent (see ClickHouseErrorKind), internal.");
-        meter.CreateObservableGauge("collector.batcher.lag.bytes", () => Math.Max(0, log.CommittedUntilAddress - batcher.CompletedUntil), "By", "Committed log bytes the ClickHouse batcher has not stored yet.");
+            "Failed ClickHouse requests by table and reason: transient, bad_data, schema, permanent (see ClickHouseErrorKind), internal.");
+        meter.CreateObservableGauge("collector.batcher.lag.bytes", () => PerTable(batchers, b => Math.Max(0, log.CommittedUntilAddress - b.CompletedUntil)), "By", "Committed log bytes a table's ClickHouse batcher has not passed yet.");
         meter.CreateObservableGauge(
             "collector.batcher.lag.events",
-            () => batcher.LagEvents(log.AppendedEvents) is { } lag ? [new Measurement<long>(lag)] : Array.Empty<Measurement<long>>(),
+            () => batchers.Tables.Where(b => b.LagEvents(log.AppendedEvents) is not null).Select(b => new Measurement<long>(b.LagEvents(log.AppendedEvents)!.Value, Table(b))),
             "{event}",
-            "Events appended to the log that the ClickHouse batcher has not stored yet (reported once it has counted the backlog it started with).");
+            "Events appended to the log that a table's ClickHouse batcher has not passed yet (stored, or found to be another table's); reported once it has counted the backlog it started with.");
         if (services.GetService<RetentionCounters>() is { } retention)
         {
             meter.CreateObservableCounter(
@@ -44,21 +47,26 @@ public static class StorageInstruments
         {
             meter.CreateObservableGauge(
                 "collector.clickhouse.raw_table.bytes",
-                () => footprint.Last is { } last ? [new Measurement<long>(last.Bytes)] : Array.Empty<Measurement<long>>(),
+                () => (footprint.Tables ?? NoTables).Select(t => new Measurement<long>(t.Value.Bytes, new KeyValuePair<string, object?>("table", t.Key))),
                 "By",
-                "Bytes on disk of the raw events table's active parts, read from ClickHouse once a minute (absent before the first read).");
+                "Bytes on disk of each raw table's active parts (events, metric_points, spans), read from ClickHouse once a minute (absent before the first read).");
             meter.CreateObservableGauge(
                 "collector.clickhouse.raw_table.rows",
-                () => footprint.Last is { } last ? [new Measurement<long>(last.Rows)] : Array.Empty<Measurement<long>>(),
+                () => (footprint.Tables ?? NoTables).Select(t => new Measurement<long>(t.Value.Rows, new KeyValuePair<string, object?>("table", t.Key))),
                 "{row}",
-                "Rows of the raw events table's active parts, read from ClickHouse once a minute (absent before the first read).");
+                "Rows of each raw table's active parts (events, metric_points, spans), read from ClickHouse once a minute (absent before the first read).");
         }
 
         if (services.GetService<TelemetryQueryOptions>() is { } thresholds)
         {
-            meter.CreateObservableGauge("collector.footprint.max_raw_bytes", () => thresholds.MaxRawBytes, "By", "/telemetry/footprint flags the raw events table above this many bytes on disk.");
-            meter.CreateObservableGauge("collector.footprint.max_raw_rows", () => thresholds.MaxRawRows, "{row}", "/telemetry/footprint flags the raw events table above this many rows.");
+            meter.CreateObservableGauge("collector.footprint.max_raw_bytes", () => thresholds.MaxRawBytes, "By", "/telemetry/footprint flags a raw table above this many bytes on disk.");
+            meter.CreateObservableGauge("collector.footprint.max_raw_rows", () => thresholds.MaxRawRows, "{row}", "/telemetry/footprint flags a raw table above this many rows.");
             meter.CreateObservableGauge("collector.query.degradation_threshold", () => thresholds.DegradationThresholdPct, "%", "/telemetry/60day calls a component degraded when its last 7 days are this many percent slower than the 7 before.");
         }
     }
+
+    private static KeyValuePair<string, object?> Table(ClickHouseBatcherCounters batcher) => new("table", batcher.Table);
+
+    private static IEnumerable<Measurement<long>> PerTable(TableBatcherCounters batchers, Func<ClickHouseBatcherCounters, long> value) =>
+        batchers.Tables.Select(b => new Measurement<long>(value(b), Table(b)));
 }

@@ -7,7 +7,8 @@ using Microsoft.Extensions.Logging;
 namespace Collector.Storage.ClickHouse;
 
 /// <summary>
-/// Moves the durable log into ClickHouse through its own persisted cursor "clickhouse": reads committed entries,
+/// Moves the durable log into one ClickHouse table (<see cref="BatcherTable"/>) through that table's own persisted
+/// cursor ("clickhouse" for events, "clickhouse.metrics", "clickhouse.spans"): reads committed entries,
 /// cuts them into inserts (rows, bytes or time, whichever comes first), inserts them as RowBinary, and only then
 /// completes the cursor. An insert streams: its request starts with the first entry, and rows go into the body as
 /// they are read, so the batcher holds a chunk of rows and their places, not a whole insert (memory does not grow
@@ -21,11 +22,18 @@ namespace Collector.Storage.ClickHouse;
 /// same check runs after any failed insert, since a failure does not prove that nothing was stored. An insert that got
 /// no answer may even be run by ClickHouse after the check (a hung server goes on with what waited in its sockets), so
 /// inserts run in sessions, and the session of an unanswered insert is fenced before the check (see InsertSessions).
+///
+/// One batcher per table, not one that fans out: each table's exactly-once check, retry, backoff and dead letters stay
+/// the single-table logic above, a table that fails (its own schema or bad rows) holds up only its own cursor, and the
+/// log is kept up to the slowest cursor (LogConsumers). The price is that every batcher reads every entry; the entries
+/// say which signals they hold (EntrySignals), so a batcher steps over entries without its table's events cheaply, and
+/// entries that yield no row of its table complete its cursor without an insert (no empty inserts, no sessions used).
 /// </summary>
 public sealed class ClickHouseBatcher(
     DurableLog log,
     ClickHouseClient client,
     ClickHouseSchema schema,
+    BatcherTable table,
     ClickHouseBatcherOptions options,
     ClickHouseBatcherCounters counters,
     LogConsumers consumers,
@@ -33,9 +41,12 @@ public sealed class ClickHouseBatcher(
     ILogger<ClickHouseBatcher> logger,
     TimeProvider time) : BackgroundService
 {
+    /// <summary>The events table's cursor, named as before there were others.</summary>
     public const string CursorName = "clickhouse";
 
-    private readonly InsertSessions _sessions = new(log.DataDirectory, log.Identity.Id, time);
+    private readonly InsertSessions _sessions = new(log.DataDirectory, log.Identity.Id, time, table.Tag);
+
+    public BatcherTable Table => table;
     private Task _countingBacklog = Task.CompletedTask;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -55,7 +66,7 @@ public sealed class ClickHouseBatcher(
                     // Storing must never stop for good: report, wait, and resume from the persisted cursor.
                     counters.Failed(ex.Message, ex is ClickHouseException clickHouse ? ClickHouseBatcherCounters.Reason(clickHouse.Kind) : ClickHouseBatcherCounters.InternalReason);
                     var delay = retry.Next();
-                    ClickHouseLog.BatcherFailed(logger, delay.TotalMilliseconds, ex);
+                    ClickHouseLog.BatcherFailed(logger, table.Name, delay.TotalMilliseconds, ex);
                     await Task.Delay(delay, stoppingToken);
                 }
             }
@@ -68,8 +79,8 @@ public sealed class ClickHouseBatcher(
 
     private async Task RunAsync(Backoff retry, CancellationToken stoppingToken)
     {
-        using var cursor = log.OpenCursor(CursorName);
-        consumers.Report(CursorName, cursor.CompletedUntilAddress);
+        using var cursor = log.OpenCursor(table.CursorName);
+        consumers.Report(table.CursorName, cursor.CompletedUntilAddress);
         if (!counters.HasCountedUnreadAtOpen && _countingBacklog.IsCompleted)
         {
             // Beside storing, not before it (a large backlog takes a while to read), and whether or not ClickHouse
@@ -83,7 +94,7 @@ public sealed class ClickHouseBatcher(
         // Before anything is checked: the last insert of the run before (this process's or a killed one's) may still be waiting to run.
         await RetryAsync(ct => _sessions.FenceAsync(client, ct), retry, stoppingToken);
         var insertedThrough = await RetryAsync(ct => FindInsertedThroughAsync(cursor.CompletedUntilAddress, ct), retry, stoppingToken);
-        var reader = new BatchReader(cursor, new EventRowEncoder(options.Node, log.Identity.Id), options, counters, logger);
+        var reader = new BatchReader(cursor, table.NewEncoder(options.Node, log.Identity.Id), options, counters, logger);
         var batch = new RowBatch();
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -105,8 +116,8 @@ public sealed class ClickHouseBatcher(
             if (batch.NextAddress > 0)
             {
                 cursor.CompleteUntil(batch.NextAddress);
-                counters.Completed(batch.NextAddress, batch.Rows);
-                consumers.Report(CursorName, batch.NextAddress);
+                counters.Completed(batch.NextAddress, batch.Events);
+                consumers.Report(table.CursorName, batch.NextAddress);
             }
         }
     }
@@ -130,19 +141,30 @@ public sealed class ClickHouseBatcher(
     /// <summary>
     /// Inserts one batch while it is read: the rows go into the request as they are encoded, so only their places are
     /// held. If the insert fails, the batch's entries are read again from the log (the cursor has not moved past them)
-    /// and handled as any failed insert: what ClickHouse has is asked, the rest inserted. False when the log is
-    /// shutting down before anything was read.
+    /// and handled as any failed insert: what ClickHouse has is asked, the rest inserted. The insert starts only once an
+    /// entry yields a row of this table: entries before that, up to the whole batch, complete with no insert at all.
+    /// False when the log is shutting down.
     /// </summary>
     private async Task<bool> StoreStreamedAsync(RowBatch batch, BatchReader reader, Backoff retry, CancellationToken stoppingToken)
     {
+        if (!await reader.FillAsync(batch, stoppingToken, untilFirstRow: true))
+        {
+            return false;
+        }
+
+        if (batch.Rows == 0)
+        {
+            return true;
+        }
+
         var more = true;
         var lastRowSent = 0L;
-        using var span = StorageActivity.StartInsert(EventsTable.Name, rows: 0);
+        using var span = StorageActivity.StartInsert(table.Name, rows: 0);
         try
         {
             await client.InsertRowBinaryStreamAsync(
-                EventsTable.Name,
-                EventsTable.Columns,
+                table.Name,
+                table.Columns,
                 async (body, ct) =>
                 {
                     more = await reader.FillAsync(batch, ct, body);
@@ -178,7 +200,7 @@ public sealed class ClickHouseBatcher(
             return held;
         }
 
-        var encoder = new EventRowEncoder(options.Node, log.Identity.Id);
+        var encoder = table.NewEncoder(options.Node, log.Identity.Id);
         await foreach (var record in log.ReadCommittedAsync(streamed.FirstAddress, cancellationToken))
         {
             if (record.Address >= streamed.NextAddress)
@@ -242,12 +264,12 @@ public sealed class ClickHouseBatcher(
     private async Task<long> FindInsertedThroughAsync(long completedUntil, CancellationToken cancellationToken)
     {
         var rows = await client.QueryAsync(
-            $"SELECT max(log_address) AS inserted FROM {EventsTable.Name} WHERE {ThisLog()} AND log_address >= {SqlText.Literal(completedUntil)}",
+            $"SELECT max(log_address) AS inserted FROM {SqlText.Identifier(table.Name)} WHERE {ThisLog()} AND log_address >= {SqlText.Literal(completedUntil)}",
             cancellationToken);
         var inserted = rows.Count == 0 ? 0 : long.Parse(rows[0].GetProperty("inserted").ToString(), CultureInfo.InvariantCulture);
         if (inserted > 0)
         {
-            ClickHouseLog.ResumingAfterInserted(logger, completedUntil, inserted);
+            ClickHouseLog.ResumingAfterInserted(logger, table.Name, completedUntil, inserted);
         }
 
         return inserted;
@@ -264,11 +286,11 @@ public sealed class ClickHouseBatcher(
     {
         while (true)
         {
-            using var span = StorageActivity.StartInsert(EventsTable.Name, count);
+            using var span = StorageActivity.StartInsert(table.Name, count);
             try
             {
                 var started = Stopwatch.GetTimestamp();
-                await client.InsertRowBinaryAsync(EventsTable.Name, EventsTable.Columns, batch.Slice(first, count), cancellationToken, session: _sessions.Next());
+                await client.InsertRowBinaryAsync(table.Name, table.Columns, batch.Slice(first, count), cancellationToken, session: _sessions.Next());
                 counters.Inserted(count, Stopwatch.GetElapsedTime(started));
                 retry.Reset();
                 return;
@@ -297,7 +319,7 @@ public sealed class ClickHouseBatcher(
         if (ex.Kind != ClickHouseErrorKind.BadData || count == 0)
         {
             var delay = retry.Next();
-            ClickHouseLog.InsertFailed(logger, count, delay.TotalMilliseconds, ex);
+            ClickHouseLog.InsertFailed(logger, count, table.Name, delay.TotalMilliseconds, ex);
             await Task.Delay(delay, cancellationToken);
             if (ex.Kind == ClickHouseErrorKind.Schema)
             {
@@ -337,9 +359,9 @@ public sealed class ClickHouseBatcher(
     {
         if (count == 1)
         {
-            deadLetters.Write(log.Identity.Id, batch.AddressOf(first), ex.Message, batch.Slice(first, 1).Span);
+            deadLetters.Write(table.Name, log.Identity.Id, batch.AddressOf(first), ex.Message, batch.Slice(first, 1).Span);
             counters.DeadLetter();
-            ClickHouseLog.RowDeadLettered(logger, batch.AddressOf(first), ex.Message);
+            ClickHouseLog.RowDeadLettered(logger, table.Name, batch.AddressOf(first), ex.Message);
             return;
         }
 
@@ -365,7 +387,7 @@ public sealed class ClickHouseBatcher(
             if (present)
             {
                 counters.Inserted(row - runStart);
-                ClickHouseLog.RowsAlreadyStored(logger, row - runStart, batch.AddressOf(runStart), batch.AddressOf(row - 1));
+                ClickHouseLog.RowsAlreadyStored(logger, row - runStart, table.Name, batch.AddressOf(runStart), batch.AddressOf(row - 1));
             }
             else
             {
@@ -378,7 +400,7 @@ public sealed class ClickHouseBatcher(
     private async Task<HashSet<(long Address, uint Row)>> StoredRowsAsync(RowBatch batch, int first, int count, CancellationToken cancellationToken)
     {
         var rows = await client.QueryAsync(
-            $"SELECT log_address, log_row FROM {EventsTable.Name} WHERE {ThisLog()} AND log_address >= {SqlText.Literal(batch.AddressOf(first))} AND log_address <= {SqlText.Literal(batch.AddressOf(first + count - 1))}",
+            $"SELECT log_address, log_row FROM {SqlText.Identifier(table.Name)} WHERE {ThisLog()} AND log_address >= {SqlText.Literal(batch.AddressOf(first))} AND log_address <= {SqlText.Literal(batch.AddressOf(first + count - 1))}",
             cancellationToken);
         var places = Enumerable.Range(first, count).Select(batch.PlaceOf).ToHashSet();
 

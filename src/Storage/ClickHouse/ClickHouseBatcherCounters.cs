@@ -3,9 +3,11 @@ using System.Diagnostics.Metrics;
 
 namespace Collector.Storage.ClickHouse;
 
-/// <summary>What the batcher has done, for /healthcheck and /metrics; insert times go to a histogram.</summary>
-public sealed class ClickHouseBatcherCounters(IMeterFactory? meters = null)
+/// <summary>What one table's batcher has done, for /healthcheck and /metrics; insert times go to a histogram, by table.</summary>
+public sealed class ClickHouseBatcherCounters(IMeterFactory? meters = null, string table = EventsTable.Name)
 {
+    private readonly KeyValuePair<string, object?> _tableTag = new("table", table);
+
     // Every reason from the start, so each series reads 0 before its first failure rather than being absent.
     private readonly ConcurrentDictionary<string, long> _failuresByReason = new(
         [new("transient", 0), new("bad_data", 0), new("schema", 0), new("permanent", 0), new(InternalReason, 0)],
@@ -24,6 +26,9 @@ public sealed class ClickHouseBatcherCounters(IMeterFactory? meters = null)
     private long _completedUntil;
     private long _eventsCompleted;
     private long _eventsUnreadAtOpen = -1;
+
+    /// <summary>The table this batcher stores into.</summary>
+    public string Table => table;
 
     public long RowsInserted => Interlocked.Read(ref _rowsInserted);
 
@@ -45,9 +50,9 @@ public sealed class ClickHouseBatcherCounters(IMeterFactory? meters = null)
     public string? LastError { get; private set; }
 
     /// <summary>
-    /// Events appended to the log and not yet stored (or dead-lettered): those that waited behind the cursor when the
-    /// log was opened, plus every event appended since, minus the events of the batches completed since. Null until
-    /// the batcher has counted the first part.
+    /// Events appended to the log that this batcher has not passed yet (stored, dead-lettered, or found to belong to
+    /// another table): those that waited behind the cursor when the log was opened, plus every event appended since,
+    /// minus the events of the batches completed since. Null until the batcher has counted the first part.
     /// </summary>
     public long? LagEvents(long eventsAppendedSinceOpen)
     {
@@ -75,7 +80,7 @@ public sealed class ClickHouseBatcherCounters(IMeterFactory? meters = null)
     internal void Inserted(int rows, TimeSpan took)
     {
         Inserted(rows);
-        _insertDuration?.Record(took.TotalSeconds);
+        _insertDuration?.Record(took.TotalSeconds, _tableTag);
     }
 
     internal void Failed(string error, string reason)
@@ -89,7 +94,7 @@ public sealed class ClickHouseBatcherCounters(IMeterFactory? meters = null)
 
     internal void Unreadable() => Interlocked.Increment(ref _unreadableEntries);
 
-    internal void Completed(long address, int events)
+    internal void Completed(long address, long events)
     {
         Interlocked.Exchange(ref _completedUntil, address);
         Interlocked.Add(ref _eventsCompleted, events);

@@ -7,7 +7,8 @@ namespace Collector.Storage.ClickHouse;
 /// (IF NOT EXISTS, or a look at system.columns where 18.16 has no ADD COLUMN IF NOT EXISTS), so a start that
 /// dies half-way simply runs the same version again; versions
 /// already applied are recorded in schema_migrations and skipped. Whoever only reads or alters existing tables
-/// (retention) waits for <see cref="WhenReadyAsync"/>: the batcher's first successful EnsureAsync.
+/// (retention) waits for <see cref="WhenReadyAsync"/>: the first successful EnsureAsync of a batcher. The batchers (one
+/// per table) call it side by side, so calls run one at a time.
 /// </summary>
 public sealed class ClickHouseSchema(ClickHouseClient client, string database)
 {
@@ -21,12 +22,36 @@ public sealed class ClickHouseSchema(ClickHouseClient client, string database)
         ("events_1d", "toStartOfDay"),
     ];
 
+    /// <summary>The raw tables: partitioned by day, kept for the raw retention.</summary>
+    public static readonly IReadOnlyList<string> RawTables = [EventsTable.Name, MetricPointsTable.Name, SpansTable.Name];
+
+    /// <summary>Every rollup table, partitioned by month, kept for the rollup retention.</summary>
+    public static readonly IReadOnlyList<string> RollupTables = [.. Rollups.Select(r => r.Table), MetricPointsRollup.Name];
+
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
+    private Task _latest = Task.CompletedTask;
 
     /// <summary>Completes once the schema has been brought to the latest version in this run.</summary>
     public Task WhenReadyAsync(CancellationToken cancellationToken) => _ready.Task.WaitAsync(cancellationToken);
 
-    public async Task EnsureAsync(CancellationToken cancellationToken)
+    public Task EnsureAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _latest = EnsureAfterAsync(_latest, cancellationToken);
+            return _latest;
+        }
+    }
+
+    /// <summary>Runs once the call before it has ended, however it ended: calls never overlap.</summary>
+    private async Task EnsureAfterAsync(Task previous, CancellationToken cancellationToken)
+    {
+        await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await EnsureOnceAsync(cancellationToken);
+    }
+
+    private async Task EnsureOnceAsync(CancellationToken cancellationToken)
     {
         var db = SqlText.Identifier(database);
         await client.ExecuteAsync($"CREATE DATABASE IF NOT EXISTS {db}", cancellationToken, useDatabase: false);
@@ -54,6 +79,7 @@ public sealed class ClickHouseSchema(ClickHouseClient client, string database)
         (db, ct) => ExecuteAllAsync(Version1(db), ct),
         Version2Async,
         (db, ct) => ExecuteAllAsync(Version3(db), ct),
+        (db, ct) => ExecuteAllAsync(MetricPointsRollup.Version4(db), ct),
     ];
 
     private async Task ExecuteAllAsync(IEnumerable<string> statements, CancellationToken cancellationToken)

@@ -7,13 +7,13 @@ namespace Collector.Storage.ClickHouse;
 /// <summary>
 /// Rows ClickHouse refused as invalid, kept on local disk with the reason (one JSON object a line in
 /// &lt;data-dir&gt;/dead-letters/clickhouse-YYYYMMDD.jsonl), so they block nothing and are not lost. Each names its
-/// place in the log (log_id, log_address) as the row would have in ClickHouse.
+/// place in the log (log_id, log_address) as the row would have in ClickHouse, and the table it was for.
 /// </summary>
 public sealed class DeadLetterFile(string dataDirectory, TimeProvider time)
 {
     public string Directory { get; } = Path.Combine(dataDirectory, "dead-letters");
 
-    public void Write(string logId, long logAddress, string reason, ReadOnlySpan<byte> rowBinary)
+    public void Write(string table, string logId, long logAddress, string reason, ReadOnlySpan<byte> rowBinary)
     {
         System.IO.Directory.CreateDirectory(Directory);
         var now = time.GetUtcNow();
@@ -21,6 +21,7 @@ public sealed class DeadLetterFile(string dataDirectory, TimeProvider time)
         var line = JsonSerializer.Serialize(new
         {
             time = now.ToString("O", CultureInfo.InvariantCulture),
+            table,
             log_id = logId,
             log_address = logAddress,
             reason,

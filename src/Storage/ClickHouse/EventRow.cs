@@ -27,6 +27,9 @@ internal ref struct EventRow
     public ReadOnlySpan<byte> TraceId;
     public ReadOnlySpan<byte> SpanId;
 
+    /// <summary>The event carries a metric point or a span (field 16 or 17): its row belongs to another table.</summary>
+    public bool HasSignal;
+
     /// <summary>Where each attribute entry (a map entry message) lies in the event's bytes.</summary>
     public Span<Range> Attributes;
     public int AttributeCount;
@@ -91,6 +94,7 @@ internal ref struct EventRow
             case 13: return TryReadProvenance(data, start, length, ref row);
             case 14: row.TraceId = value; break;
             case 15: row.SpanId = value; break;
+            case 16 or 17: row.HasSignal = true; break;
             default: break;
         }
 

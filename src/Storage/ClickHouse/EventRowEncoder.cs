@@ -7,15 +7,18 @@ namespace Collector.Storage.ClickHouse;
 /// <summary>
 /// Turns durable log entries into RowBinary rows of <see cref="EventsTable"/>, reading the events' bytes in place.
 /// Every row carries its place in the log (the log's id, entry address, index in the entry), which is how the
-/// batcher recognises rows already inserted.
+/// batcher recognises rows already inserted. Events that carry a metric point or a span (field 16 or 17) are not
+/// plain events: they go to their own tables, and are found in the same walk over the event that reads its fields,
+/// so stepping over them costs plain events nothing. Their indexes still count: log_row is the index among all the
+/// entry's events.
 /// </summary>
-public sealed class EventRowEncoder(string node, string logId)
+public sealed class EventRowEncoder(string node, string logId) : ILogRowEncoder
 {
     private readonly byte[] _node = Encoding.UTF8.GetBytes(node);
     private readonly byte[] _logId = Encoding.UTF8.GetBytes(logId);
 
     /// <summary>
-    /// Appends one row per event of <paramref name="entry"/>; returns the number of rows, or -1 if the entry is
+    /// Appends one row per plain event of <paramref name="entry"/>; returns the number of events, or -1 if the entry is
     /// unreadable, in which case the rows it had begun are taken back out of the batch.
     /// </summary>
     public int Append(ReadOnlySpan<byte> entry, long logAddress, RowBatch batch)
@@ -42,7 +45,7 @@ public sealed class EventRowEncoder(string node, string logId)
         Span<Range> attributes = stackalloc Range[EventRow.MaxRepeated];
         Span<Range> path = stackalloc Range[EventRow.MaxRepeated];
         var writer = new RowBinaryWriter(batch.Writer);
-        var count = 0;
+        var events = 0;
         var position = 0;
         while (position < body.Length)
         {
@@ -73,12 +76,17 @@ public sealed class EventRowEncoder(string node, string logId)
                 return -1;
             }
 
-            var logRow = batch.BeginRow(logAddress);
+            var logRow = (uint)events++;
+            if (row.HasSignal)
+            {
+                continue;
+            }
+
+            batch.BeginRow(logAddress, logRow);
             WriteRow(writer, sourceId, sequence, eventBytes, ref row, received, logAddress, logRow);
-            count++;
         }
 
-        return count;
+        return events;
     }
 
     private void WriteRow(RowBinaryWriter writer, ReadOnlySpan<byte> sourceId, ulong sequence, ReadOnlySpan<byte> eventBytes, ref EventRow row, ulong received, long logAddress, uint logRow)

@@ -18,6 +18,8 @@
 // The number of the session an insert is about to use is written to <data-dir>/clickhouse-session first (no fsync: it
 // has to outlive the process, as the socket's contents do, not the machine), so a restarted collector fences the last
 // insert of the process before it. Numbers follow the clock, so none is used twice, even after that file was lost.
+// Each table's batcher has sessions of its own (the tag is in the session's name and the file's), since their inserts
+// run side by side; the events table's keep the names they had before there were others.
 using System.Globalization;
 using System.Text;
 
@@ -34,15 +36,16 @@ public sealed class InsertSessions
     private static readonly TimeSpan InsertSessionFor = TimeSpan.FromSeconds(1);
 
     private readonly string _path;
-    private readonly string _logId;
+    private readonly string _owner;
     private readonly TimeProvider _time;
     private long? _last;
 
     /// <param name="logId">The durable log's id: sessions of collectors that share a ClickHouse never meet.</param>
-    public InsertSessions(string dataDirectory, string logId, TimeProvider time)
+    /// <param name="tag">Which batcher's sessions (null: the events table's, with the names they always had).</param>
+    public InsertSessions(string dataDirectory, string logId, TimeProvider time, string? tag = null)
     {
-        _path = Path.Combine(dataDirectory, FileName);
-        _logId = logId;
+        _path = Path.Combine(dataDirectory, tag is null ? FileName : $"{FileName}.{tag}");
+        _owner = tag is null ? logId : $"{logId}-{tag}";
         _time = time;
         _last = ReadNumber(_path);
     }
@@ -80,7 +83,7 @@ public sealed class InsertSessions
         }
     }
 
-    private string Name(long number) => $"collector-{_logId}-{number.ToString(CultureInfo.InvariantCulture)}";
+    private string Name(long number) => $"collector-{_owner}-{number.ToString(CultureInfo.InvariantCulture)}";
 
     private static long? ReadNumber(string path)
     {

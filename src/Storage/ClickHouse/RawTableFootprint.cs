@@ -5,10 +5,11 @@ using Microsoft.Extensions.Logging;
 namespace Collector.Storage.ClickHouse;
 
 /// <summary>
-/// The raw events table's size as ClickHouse counts it (active parts' bytes on disk and rows), read once a minute so
-/// /metrics can carry it and an alert can be written on it ("over 100 MB or 1 M rows"), without asking ClickHouse on
-/// every scrape. Unknown (no value) until the first read succeeds; a failed read keeps the last value, since
-/// ClickHouse being away is the batcher's concern and shows there.
+/// The raw tables' sizes as ClickHouse counts them (active parts' bytes on disk and rows; events, metric points,
+/// spans), read once a minute so /metrics can carry them and an alert can be written on them ("over 100 MB or 1 M
+/// rows"), without asking ClickHouse on every scrape. Unknown (no value) until the first read succeeds; a failed read
+/// keeps the last values, since ClickHouse being away is the batcher's concern and shows there. A raw table without
+/// parts reads 0.
 /// </summary>
 public sealed class RawTableFootprint(
     ClickHouseClient client,
@@ -19,21 +20,30 @@ public sealed class RawTableFootprint(
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
 
     // Replaced whole on each read, so a scrape never sees the bytes of one read with the rows of another.
-    private Reading? _last;
+    private IReadOnlyDictionary<string, (long Bytes, long Rows)>? _tables;
 
     /// <summary>Bytes on disk and rows of the events table at the last read, or null before the first.</summary>
-    public (long Bytes, long Rows)? Last => Volatile.Read(ref _last) is { } last ? (last.Bytes, last.Rows) : null;
+    public (long Bytes, long Rows)? Last => Tables is { } tables ? tables[EventsTable.Name] : null;
 
-    /// <summary>Reads the table's size now.</summary>
+    /// <summary>Bytes on disk and rows of each raw table (<see cref="ClickHouseSchema.RawTables"/>) at the last read, or null before the first.</summary>
+    public IReadOnlyDictionary<string, (long Bytes, long Rows)>? Tables => Volatile.Read(ref _tables);
+
+    /// <summary>Reads the tables' sizes now.</summary>
     public async Task ReadAsync(CancellationToken cancellationToken)
     {
+        var names = string.Join(", ", ClickHouseSchema.RawTables.Select(name => SqlText.Literal(name)));
         var rows = await client.QueryAsync(
-            $"SELECT sum(bytes_on_disk) AS bytes, sum(rows) AS n FROM system.parts WHERE database = {SqlText.Literal(client.Database)} AND table = {SqlText.Literal(EventsTable.Name)} AND active",
+            $"SELECT table, sum(bytes_on_disk) AS bytes, sum(rows) AS n FROM system.parts WHERE database = {SqlText.Literal(client.Database)} AND table IN ({names}) AND active GROUP BY table",
             cancellationToken);
-        var row = rows.Count == 0 ? (System.Text.Json.JsonElement?)null : rows[0];
-        var bytes = row is { } r ? long.Parse(r.GetProperty("bytes").ToString(), CultureInfo.InvariantCulture) : 0;
-        var count = row is { } c ? long.Parse(c.GetProperty("n").ToString(), CultureInfo.InvariantCulture) : 0;
-        Volatile.Write(ref _last, new Reading(bytes, count));
+        var tables = ClickHouseSchema.RawTables.ToDictionary(name => name, _ => (0L, 0L), StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            tables[row.GetProperty("table").GetString() ?? string.Empty] = (
+                long.Parse(row.GetProperty("bytes").ToString(), CultureInfo.InvariantCulture),
+                long.Parse(row.GetProperty("n").ToString(), CultureInfo.InvariantCulture));
+        }
+
+        Volatile.Write(ref _tables, tables);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -53,6 +63,4 @@ public sealed class RawTableFootprint(
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
-
-    private sealed record Reading(long Bytes, long Rows);
 }

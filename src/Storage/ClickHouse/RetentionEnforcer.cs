@@ -5,7 +5,7 @@ namespace Collector.Storage.ClickHouse;
 
 /// <summary>
 /// Enforces retention by dropping whole partitions on a schedule (18.16 has no TTL, and on newer versions a
-/// partition drop is still the cheapest way): raw events by day, rollups by month. The first round waits until the
+/// partition drop is still the cheapest way): the raw tables (events, metric points, spans) by day, the rollups by month. The first round waits until the
 /// batcher has created the schema: before that there is nothing to drop, and the database may not exist yet.
 /// </summary>
 public sealed class RetentionEnforcer(
@@ -22,8 +22,12 @@ public sealed class RetentionEnforcer(
     {
         var now = time.GetUtcNow();
         var dropped = 0;
-        dropped += await DropExpiredAsync(EventsTable.Name, p => RetentionPolicy.DayPartitionExpired(p, now, options.RawDays), cancellationToken);
-        foreach (var (table, _) in ClickHouseSchema.Rollups)
+        foreach (var table in ClickHouseSchema.RawTables)
+        {
+            dropped += await DropExpiredAsync(table, p => RetentionPolicy.DayPartitionExpired(p, now, options.RawDays), cancellationToken);
+        }
+
+        foreach (var table in ClickHouseSchema.RollupTables)
         {
             dropped += await DropExpiredAsync(table, p => RetentionPolicy.MonthPartitionExpired(p, now, options.RollupDays), cancellationToken);
         }

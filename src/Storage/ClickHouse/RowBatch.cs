@@ -31,13 +31,14 @@ public sealed class RowBatch
 
     public IBufferWriter<byte> Writer => _rows;
 
-    /// <summary>Called by the encoder before it writes each row; returns the row's index within its entry.</summary>
-    public uint BeginRow(long address)
-    {
-        var row = _starts.Count > 0 && _starts[^1].Address == address ? _starts[^1].Row + 1 : 0;
-        _starts.Add((Bytes, address, row));
-        return row;
-    }
+    /// <summary>Events read into this batch, rows or not (an entry's events that belong to another table count too).</summary>
+    public long Events { get; set; }
+
+    /// <summary>
+    /// Called by the encoder before it writes each row: <paramref name="row"/> is the event's index within its entry
+    /// (log_row), counted over all the entry's events, so a row's place is the same whichever table it goes to.
+    /// </summary>
+    public void BeginRow(long address, uint row) => _starts.Add((Bytes, address, row));
 
     /// <summary>Forgets rows written after the first <paramref name="rows"/> (an entry that turned out unreadable).</summary>
     public void Truncate(int rows, long bytes)
@@ -91,6 +92,7 @@ public sealed class RowBatch
         _rows.ResetWrittenCount();
         _starts.Clear();
         _sent = 0;
+        Events = 0;
         FirstAddress = 0;
         NextAddress = 0;
     }

@@ -26,6 +26,18 @@ public readonly struct RowBinaryWriter(IBufferWriter<byte> buffer)
         buffer.Advance(4);
     }
 
+    public void Int32(int value)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(buffer.GetSpan(4), value);
+        buffer.Advance(4);
+    }
+
+    public void Int64(long value)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(buffer.GetSpan(8), value);
+        buffer.Advance(8);
+    }
+
     public void UInt64(ulong value)
     {
         BinaryPrimitives.WriteUInt64LittleEndian(buffer.GetSpan(8), value);

@@ -41,8 +41,13 @@ public static class LogEntryFormat
     /// Reads an entry's own fields (not its events) in place: the one reader of the entry format's top level,
     /// for dedup recovery and for consumers that encode events straight from the entry's bytes.
     /// </summary>
-    public static bool TryReadHeader(ReadOnlySpan<byte> entry, out ReadOnlySpan<byte> sourceIdUtf8, out ulong receivedUnixNano, out ulong handledThrough, out int version)
+    public static bool TryReadHeader(ReadOnlySpan<byte> entry, out ReadOnlySpan<byte> sourceIdUtf8, out ulong receivedUnixNano, out ulong handledThrough, out int version) =>
+        TryReadHeader(entry, out sourceIdUtf8, out receivedUnixNano, out handledThrough, out version, out _);
+
+    /// <summary>As above, with the entry's <see cref="EntrySignals"/> bits (0 for an entry written before them).</summary>
+    public static bool TryReadHeader(ReadOnlySpan<byte> entry, out ReadOnlySpan<byte> sourceIdUtf8, out ulong receivedUnixNano, out ulong handledThrough, out int version, out uint signals)
     {
+        signals = 0;
         sourceIdUtf8 = default;
         receivedUnixNano = 0;
         handledThrough = 0;
@@ -66,6 +71,7 @@ public static class LogEntryFormat
                 SourceIdTag => TryReadBytes(body, ref position, out sourceIdUtf8),
                 ReceivedTag => ProtoWire.TryReadFixed64(body, ref position, out receivedUnixNano),
                 HandledThroughTag => ProtoWire.TryReadVarint(body, ref position, out handledThrough),
+                EntrySignals.SignalsTag => TryReadUInt32(body, ref position, ref signals),
                 _ => ProtoWire.TrySkip(body, ref position, tag),
             };
             if (!ok)
@@ -75,6 +81,13 @@ public static class LogEntryFormat
         }
 
         return true;
+    }
+
+    private static bool TryReadUInt32(ReadOnlySpan<byte> data, scoped ref int position, ref uint value)
+    {
+        var ok = ProtoWire.TryReadVarint(data, ref position, out var wide);
+        value = (uint)wide;
+        return ok;
     }
 
     /// <summary>Reads one LoggedEvent (the value of an entry's field 4): its sequence and the event's bytes.</summary>

@@ -4,7 +4,8 @@ namespace Collector.Storage.Log;
 
 /// <summary>
 /// Builds log entries (see <see cref="LogEntryFormat"/>) from events' own received bytes, without parsing them
-/// into objects. One writer per stream, reused for every entry.
+/// into objects. One writer per stream, reused for every entry. Every entry it finishes says which signals its events
+/// carry (<see cref="EntrySignals"/>), so consumers of one signal step over entries without it.
 /// </summary>
 public sealed class LogEntryWriter
 {
@@ -13,6 +14,7 @@ public sealed class LogEntryWriter
     private byte[] _buffer;
     private int _length;
     private int _events;
+    private uint _signals;
 
     public LogEntryWriter(int targetBytes, int maxBytes)
     {
@@ -28,6 +30,7 @@ public sealed class LogEntryWriter
     {
         _length = 0;
         _events = 0;
+        _signals = 0;
         EnsureCapacity(2 + ProtoWire.LengthDelimitedFieldSize(sourceIdUtf8.Length) + 9);
         _buffer[_length++] = LogEntryFormat.Version1;
         WriteLengthDelimited(LogEntryFormat.SourceIdTag, sourceIdUtf8);
@@ -71,18 +74,22 @@ public sealed class LogEntryWriter
         }
 
         _events++;
+        _signals |= EntrySignals.Of(eventBytes);
         return true;
     }
 
-    /// <summary>Ends the entry with its handled-through watermark (0: none) and returns its bytes, valid until the next Begin.</summary>
+    /// <summary>Ends the entry with its handled-through watermark (0: none) and its signals, and returns its bytes, valid until the next Begin.</summary>
     public ReadOnlySpan<byte> Finish(ulong handledThrough)
     {
+        EnsureCapacity(13);
         if (handledThrough != 0)
         {
-            EnsureCapacity(11);
             _buffer[_length++] = LogEntryFormat.HandledThroughTag;
             _length += ProtoWire.WriteVarint(_buffer.AsSpan(_length), handledThrough);
         }
+
+        _buffer[_length++] = EntrySignals.SignalsTag;
+        _length += ProtoWire.WriteVarint(_buffer.AsSpan(_length), EntrySignals.Marked | _signals);
 
         return _buffer.AsSpan(0, _length);
     }

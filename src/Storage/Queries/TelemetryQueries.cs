@@ -119,7 +119,8 @@ public sealed partial class TelemetryQueries(ClickHouseClient client, TelemetryQ
             var bytes = hasParts ? RowValues.Long(part, "bytes") : 0;
             var rowCount = hasParts ? RowValues.Long(part, "n") : 0;
             bool? overBytes = null, overRows = null;
-            if (string.Equals(name, EventsTable.Name, StringComparison.Ordinal))
+            // Every raw table (events, metric points, spans) is judged against the raw thresholds on its own.
+            if (ClickHouseSchema.RawTables.Contains(name, StringComparer.Ordinal))
             {
                 overBytes = bytes > request.MaxRawBytes;
                 overRows = rowCount > request.MaxRawRows;

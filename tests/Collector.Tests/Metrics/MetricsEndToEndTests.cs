@@ -70,10 +70,10 @@ public sealed class MetricsEndToEndTests(ClickHouseFixture fixture) : IDisposabl
         Assert.Equal(0, metrics.Value("collector_active_streams"));
         Assert.True(metrics.Value("collector_log_commit_duration_seconds_count") >= 1);
         Assert.True(metrics.Value("collector_log_bytes") > 0);
-        Assert.Equal(Events, metrics.Value("collector_clickhouse_rows_inserted_total"));
-        Assert.True(metrics.Value("collector_clickhouse_insert_duration_seconds_count") >= 1);
-        Assert.Equal(0, metrics.Value("collector_batcher_lag_events"));
-        Assert.Equal(0, metrics.Value("collector_batcher_lag_bytes"));
+        Assert.Equal(Events, metrics.Value("collector_clickhouse_rows_inserted_total", "table=events"));
+        Assert.True(metrics.Value("collector_clickhouse_insert_duration_seconds_count", "table=events") >= 1);
+        Assert.Equal(0, metrics.Value("collector_batcher_lag_events", "table=events"));
+        Assert.Equal(0, metrics.Value("collector_batcher_lag_bytes", "table=events"));
         Assert.Equal(Events, metrics.Value("collector_forwarder_events_forwarded_total"));
         Assert.Equal(0, metrics.Value("collector_dropped_events_total", "reason=budget"));
         Assert.Equal(0, metrics.Value("collector_errors_total", "component=grpc"));
@@ -102,9 +102,9 @@ public sealed class MetricsEndToEndTests(ClickHouseFixture fixture) : IDisposabl
                 away,
                 m => m.Samples.Any(s => s.Name == "collector_batcher_lag_events") && m.Value("collector_errors_total", "component=clickhouse") >= 1,
                 "backlog counted and a failed ClickHouse request");
-            Assert.Equal(Events + BatchSize, metrics.Value("collector_batcher_lag_events"));
-            Assert.Equal(0, metrics.Value("collector_clickhouse_rows_inserted_total"));
-            Assert.True(metrics.Value("collector_clickhouse_errors_total", "reason=transient") >= 1);
+            Assert.Equal(Events + BatchSize, metrics.Value("collector_batcher_lag_events", "table=events"));
+            Assert.Equal(0, metrics.Value("collector_clickhouse_rows_inserted_total", "table=events"));
+            Assert.True(metrics.Value("collector_clickhouse_errors_total", "table=events", "reason=transient") >= 1);
             Assert.True(metrics.Value("collector_errors_total", "component=clickhouse") >= 1);
             await away.StopAsync();
         }
@@ -113,9 +113,9 @@ public sealed class MetricsEndToEndTests(ClickHouseFixture fixture) : IDisposabl
             dataDir, "--clickhouse-url", fixture.Server.Url.ToString(), "--clickhouse-database", database, "--clickhouse-batch-delay-ms", "100");
         var drained = await WaitForScrapeAsync(
             core,
-            m => m.Samples.Any(s => s.Name == "collector_batcher_lag_events" && s.Value == 0),
+            m => m.Samples.Any(s => s.Name == "collector_batcher_lag_events" && s.Labels.GetValueOrDefault("table") == "events" && s.Value == 0),
             "the batcher's lag back to zero");
-        Assert.Equal(Events + BatchSize, drained.Value("collector_clickhouse_rows_inserted_total"));
+        Assert.Equal(Events + BatchSize, drained.Value("collector_clickhouse_rows_inserted_total", "table=events"));
         await core.StopAsync();
     }
 

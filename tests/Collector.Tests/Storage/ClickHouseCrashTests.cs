@@ -6,7 +6,11 @@ using TelemetryCollector = Collector.Protocol.Telemetry.V1.Collector;
 
 namespace Collector.Tests.Storage;
 
-/// <summary>kill -9 of a collector that is inserting into ClickHouse: after restart, every acknowledged event is in ClickHouse once.</summary>
+/// <summary>
+/// kill -9 of a collector that is inserting into ClickHouse: after restart, every acknowledged event is in ClickHouse
+/// once; with a mixed load of plain events, metric points and spans, once in its own table (three batchers, three
+/// cursors, three exactly-once checks).
+/// </summary>
 [Collection("clickhouse")]
 public sealed class ClickHouseCrashTests(ClickHouseFixture fixture) : IDisposable
 {
@@ -22,12 +26,12 @@ public sealed class ClickHouseCrashTests(ClickHouseFixture fixture) : IDisposabl
         ulong acked;
         using (var collector = await CollectorProcess.StartAsync(_data.Path, args))
         {
-            acked = await StreamUntilRowsAppearThenKillAsync(collector);
+            acked = await StreamUntilRowsAppearThenKillAsync(collector, first => Events.Batch("crash-ch", first, 500), ["events"]);
         }
 
         using (var restarted = await CollectorProcess.StartAsync(_data.Path, args))
         {
-            var count = await WaitForStableCountAsync(acked, () => restarted.Output);
+            var count = await WaitForStableCountAsync(acked, () => restarted.Output, ["events"]);
             var distinct = await ScalarAsync("SELECT uniqExact(sequence) AS v FROM events");
             Assert.Equal(count, distinct);
             Assert.True(count >= acked, $"{count} rows, {acked} acknowledged");
@@ -36,7 +40,28 @@ public sealed class ClickHouseCrashTests(ClickHouseFixture fixture) : IDisposabl
         }
     }
 
-    private async Task<ulong> StreamUntilRowsAppearThenKillAsync(CollectorProcess collector)
+    [Fact]
+    public async Task Kill9DuringMixedSignalLoad_Restart_EveryAckedEventOnceInItsOwnTable()
+    {
+        string[] args = ["--clickhouse-url", fixture.Server.Url.ToString(), "--clickhouse-database", _database];
+        string[] tables = ["events", "metric_points", "spans"];
+        ulong acked;
+        using (var collector = await CollectorProcess.StartAsync(_data.Path, args))
+        {
+            acked = await StreamUntilRowsAppearThenKillAsync(collector, first => StoredSignalEvents.MixedBatch("crash-signals", first, 300), tables);
+        }
+
+        Assert.True(acked > 0, "nothing was acknowledged before the kill");
+        using (var restarted = await CollectorProcess.StartAsync(_data.Path, args))
+        {
+            await WaitForStableCountAsync(acked, () => restarted.Output, tables);
+            await SignalStorageTests.AssertEachEventOnceInItsTableAsync(fixture.Server, _database, acked);
+            await restarted.StopAsync();
+        }
+    }
+
+    /// <summary>Streams batches until every one of <paramref name="tables"/> has rows, then kills the collector; returns what was acknowledged.</summary>
+    private async Task<ulong> StreamUntilRowsAppearThenKillAsync(CollectorProcess collector, Func<ulong, Collector.Protocol.Telemetry.V1.EventBatch> batchFrom, string[] tables)
     {
         using var channel = GrpcChannel.ForAddress(collector.GrpcUri);
         using var call = new TelemetryCollector.CollectorClient(channel).Stream();
@@ -58,13 +83,20 @@ public sealed class ClickHouseCrashTests(ClickHouseFixture fixture) : IDisposabl
         var writing = Task.Run(async () =>
         {
             // Until the collector is killed.
-            for (ulong first = 1; first < 2_000_000 && await call.RequestStream.TryWriteAsync(Events.Batch("crash-ch", first, 500)); first += 500)
+            for (var first = 1UL; first < 2_000_000;)
             {
+                var batch = batchFrom(first);
+                if (!await call.RequestStream.TryWriteAsync(batch))
+                {
+                    break;
+                }
+
+                first += (ulong)batch.Events.Count;
             }
         });
 
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (await CountOrZeroAsync() == 0)
+        while ((await Task.WhenAll(tables.Select(CountOrZeroAsync))).Any(count => count == 0))
         {
             Assert.True(DateTime.UtcNow < deadline, "no rows reached ClickHouse in 60 s");
             await Task.Delay(20);
@@ -75,13 +107,19 @@ public sealed class ClickHouseCrashTests(ClickHouseFixture fixture) : IDisposabl
         return Volatile.Read(ref acked);
     }
 
-    private async Task<ulong> WaitForStableCountAsync(ulong atLeast, Func<string> output)
+    /// <summary>Waits until the rows of <paramref name="tables"/> together are at least <paramref name="atLeast"/> and stop changing.</summary>
+    private async Task<ulong> WaitForStableCountAsync(ulong atLeast, Func<string> output, string[] tables)
     {
         var deadline = DateTime.UtcNow.AddSeconds(40);
         ulong previous = ulong.MaxValue;
         while (true)
         {
-            var count = await CountOrZeroAsync();
+            ulong count = 0;
+            foreach (var table in tables)
+            {
+                count += await CountOrZeroAsync(table);
+            }
+
             Assert.DoesNotContain("crit:", output(), StringComparison.Ordinal);
             if (count >= atLeast && count == previous)
             {
@@ -94,11 +132,11 @@ public sealed class ClickHouseCrashTests(ClickHouseFixture fixture) : IDisposabl
         }
     }
 
-    private async Task<ulong> CountOrZeroAsync()
+    private async Task<ulong> CountOrZeroAsync(string table)
     {
         try
         {
-            return await ScalarAsync("SELECT count() AS v FROM events");
+            return await ScalarAsync($"SELECT count() AS v FROM {table}");
         }
         catch (Collector.Storage.ClickHouse.ClickHouseException)
         {

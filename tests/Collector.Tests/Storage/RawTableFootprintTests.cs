@@ -39,8 +39,8 @@ public sealed class RawTableFootprintTests(ClickHouseFixture fixture) : IDisposa
         Assert.True(bytes > 0);
         using var http = new HttpClient();
         var metrics = await http.GetStringAsync(new Uri(collector.HttpUri, "/metrics"));
-        Assert.Contains("\ncollector_clickhouse_raw_table_rows 1000\n", metrics, StringComparison.Ordinal);
-        Assert.Contains($"\ncollector_clickhouse_raw_table_bytes {bytes.ToString(CultureInfo.InvariantCulture)}\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("\ncollector_clickhouse_raw_table_rows{table=\"events\"} 1000\n", metrics, StringComparison.Ordinal);
+        Assert.Contains($"\ncollector_clickhouse_raw_table_bytes{{table=\"events\"}} {bytes.ToString(CultureInfo.InvariantCulture)}\n", metrics, StringComparison.Ordinal);
     }
 
     private static async Task<long> CountAsync(ClickHouseClient client)

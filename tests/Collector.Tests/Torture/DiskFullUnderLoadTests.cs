@@ -133,7 +133,7 @@ public sealed class DiskFullUnderLoadTests(ITestOutputHelper output) : IDisposab
     }
 
     /// <summary>Failed ClickHouse requests counted as a passing trouble (a full disk is one, not a fault of the request).</summary>
-    private static double TransientErrors(ScrapedMetrics metrics) => metrics.Value("collector_clickhouse_errors_total", "reason=transient");
+    private static double TransientErrors(ScrapedMetrics metrics) => metrics.Value("collector_clickhouse_errors_total", "table=events", "reason=transient");
 
     private static async Task<ScrapedMetrics> ScrapeAsync(CollectorProcess collector)
     {
