@@ -36,6 +36,7 @@ internal sealed class ResultsSection(RunArtifacts run, IReadOnlyList<GoalCheck> 
         new EdgeProfileSection(run, edgeGoals, _text).Render();
         new FloorSection(run, _text).Render();
         new CoreProfileSection(run, coreGoals, _text).Render();
+        new OtlpSignalsSection(run.Folder, _text).Render();
         Queries();
         Charts();
         Micro();

@@ -14,6 +14,9 @@ public sealed class ClickHouseSchema(ClickHouseClient client, string database)
 {
     public const string MigrationsTable = "schema_migrations";
 
+    /// <summary>The newest schema version: the number of migrations (checked at every start).</summary>
+    public const int LatestVersion = 5;
+
     /// <summary>The rollup tables, their bucket function and the partition function their retention drops by.</summary>
     public static readonly IReadOnlyList<(string Table, string Bucket)> Rollups =
     [
@@ -61,6 +64,11 @@ public sealed class ClickHouseSchema(ClickHouseClient client, string database)
         var rows = await client.QueryAsync($"SELECT max(version) AS version FROM {db}.{MigrationsTable}", cancellationToken);
         var current = rows.Count == 0 ? 0 : int.Parse(rows[0].GetProperty("version").ToString(), CultureInfo.InvariantCulture);
         var migrations = Migrations();
+        if (migrations.Count != LatestVersion)
+        {
+            throw new InvalidOperationException($"ClickHouseSchema.LatestVersion is {LatestVersion} but there are {migrations.Count} migrations");
+        }
+
         for (var version = current + 1; version <= migrations.Count; version++)
         {
             await migrations[version - 1](db, cancellationToken);
@@ -80,6 +88,7 @@ public sealed class ClickHouseSchema(ClickHouseClient client, string database)
         Version2Async,
         (db, ct) => ExecuteAllAsync(Version3(db), ct),
         (db, ct) => ExecuteAllAsync(MetricPointsRollup.Version4(db), ct),
+        Version5Async,
     ];
 
     private async Task ExecuteAllAsync(IEnumerable<string> statements, CancellationToken cancellationToken)
@@ -100,6 +109,25 @@ public sealed class ClickHouseSchema(ClickHouseClient client, string database)
         {
             // Rows from before carry '' (see LogIdentity.LegacyBelow).
             await client.ExecuteAsync($"ALTER TABLE {db}.{EventsTable.Name} ADD COLUMN log_id String", cancellationToken);
+        }
+    }
+
+    /// <summary>What version 3's tables did not keep: exemplar attributes, span events' and links' dropped counts, link flags.</summary>
+    private async Task Version5Async(string db, CancellationToken cancellationToken)
+    {
+        foreach (var (table, columns) in new[] { (MetricPointsTable.Name, MetricPointsTable.AddedInVersion5), (SpansTable.Name, SpansTable.AddedInVersion5) })
+        {
+            foreach (var (name, type) in columns)
+            {
+                // 18.16 has no ADD COLUMN IF NOT EXISTS: a start that died half-way finds some columns already there.
+                var present = await client.QueryAsync(
+                    $"SELECT name FROM system.columns WHERE database = {SqlText.Literal(database)} AND table = {SqlText.Literal(table)} AND name = {SqlText.Literal(name)}",
+                    cancellationToken);
+                if (present.Count == 0)
+                {
+                    await client.ExecuteAsync($"ALTER TABLE {db}.{SqlText.Identifier(table)} ADD COLUMN {SqlText.Identifier(name)} {type}", cancellationToken);
+                }
+            }
         }
     }
 

@@ -7,7 +7,8 @@
 //   column; an integer point also has value_is_int = 1 and its exact value in value_int.
 // - The optional sum, min and max are 0 with has_sum / has_min / has_max = 0 when absent, never a made-up value.
 // - Exemplars are parallel arrays, one element per exemplar in the order sent; an integer exemplar's value as Float64,
-//   ids as lowercase hex ('' for none).
+//   ids as lowercase hex ('' for none), filtered attributes as one JSON object text each (schema version 5's column,
+//   after the tail).
 using Collector.Protocol.Telemetry.V1;
 using Google.Protobuf.Collections;
 
@@ -17,6 +18,8 @@ namespace Collector.Storage.ClickHouse;
 public sealed class MetricPointRowEncoder(string node, string logId)
     : SignalRowEncoder(node, logId, Log.EntrySignals.Metric, Event.SignalOneofCase.Metric)
 {
+    private readonly SignalColumns.JsonText _json = new();
+
     private protected override void WriteRow(RowBinaryWriter writer, in SignalRowPlace place, Event e)
     {
         var point = e.Metric;
@@ -56,6 +59,7 @@ public sealed class MetricPointRowEncoder(string node, string logId)
         writer.String(e.Service);
         SignalColumns.WriteAttributes(writer, e.Attributes);
         WriteTail(writer, place, e);
+        SignalColumns.WriteEach(writer, point.Exemplars, (w, x) => w.String(_json.Of(x.FilteredAttributes)));
     }
 
     private static void WriteOptional(RowBinaryWriter writer, bool has, double value)

@@ -20,9 +20,17 @@ public static class MetricPointsTable
         "positive_counts", "negative_offset", "negative_counts", "quantiles", "quantile_values", "exemplar_ts_ns",
         "exemplar_values", "exemplar_trace_ids", "exemplar_span_ids", "service", "attribute_keys", "attribute_values",
         "origin", "path", "trust_level", "node", "received_ns", "log_address", "log_row", "log_id",
+        "exemplar_attributes",
     ];
 
-    /// <summary>The column definitions, in <see cref="Columns"/> order.</summary>
+    /// <summary>Columns schema version 5 adds after those of <see cref="ColumnDefinitions"/>, in <see cref="Columns"/> order.</summary>
+    public static readonly IReadOnlyList<(string Name, string Type)> AddedInVersion5 =
+    [
+        // Each exemplar's filtered attributes as one JSON object text, parallel to the other exemplar arrays.
+        ("exemplar_attributes", "Array(String)"),
+    ];
+
+    /// <summary>The column definitions schema version 3 creates, in <see cref="Columns"/> order.</summary>
     public const string ColumnDefinitions = """
         source_id String,
         sequence UInt64,

@@ -6,7 +6,8 @@
 // - trace_id and span_id are the event's own (required for spans at ingest), parent_span_id the span's; all as
 //   lowercase hex, '' for none (a root span).
 // - A span's events and links are parallel arrays in the order sent; each one's attributes are one JSON object text
-//   ({"key":"value",...}; '{}' for none), so they stay readable without JSON functions on 18.16.
+//   ({"key":"value",...}; '{}' for none), so they stay readable without JSON functions on 18.16. Span events'
+//   dropped attribute counts and links' flags and dropped counts are schema version 5's columns, after the tail.
 using Collector.Protocol.Telemetry.V1;
 using Google.Protobuf.Collections;
 
@@ -45,6 +46,9 @@ public sealed class SpanRowEncoder(string node, string logId)
         writer.UInt32(span.DroppedEventsCount);
         writer.UInt32(span.DroppedLinksCount);
         WriteTail(writer, place, e);
+        SignalColumns.WriteEach(writer, span.Events, static (w, x) => w.UInt32(x.DroppedAttributesCount));
+        SignalColumns.WriteEach(writer, span.Links, static (w, x) => w.UInt32(x.Flags));
+        SignalColumns.WriteEach(writer, span.Links, static (w, x) => w.UInt32(x.DroppedAttributesCount));
     }
 
     private void WriteEvents(RowBinaryWriter writer, RepeatedField<TraceSpanEvent> events)

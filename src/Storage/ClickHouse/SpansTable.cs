@@ -17,9 +17,18 @@ public static class SpansTable
         "attribute_values", "event_ts_ns", "event_names", "event_attributes", "link_trace_ids", "link_span_ids",
         "link_trace_states", "link_attributes", "dropped_attributes_count", "dropped_events_count",
         "dropped_links_count", "origin", "path", "trust_level", "node", "received_ns", "log_address", "log_row", "log_id",
+        "event_dropped_attributes_counts", "link_flags", "link_dropped_attributes_counts",
     ];
 
-    /// <summary>The column definitions, in <see cref="Columns"/> order. ts and ts_ns are the start.</summary>
+    /// <summary>Columns schema version 5 adds after those of <see cref="ColumnDefinitions"/>, in <see cref="Columns"/> order.</summary>
+    public static readonly IReadOnlyList<(string Name, string Type)> AddedInVersion5 =
+    [
+        ("event_dropped_attributes_counts", "Array(UInt32)"),
+        ("link_flags", "Array(UInt32)"),
+        ("link_dropped_attributes_counts", "Array(UInt32)"),
+    ];
+
+    /// <summary>The column definitions schema version 3 creates, in <see cref="Columns"/> order. ts and ts_ns are the start.</summary>
     public const string ColumnDefinitions = """
         source_id String,
         sequence UInt64,

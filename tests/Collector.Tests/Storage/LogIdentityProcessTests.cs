@@ -140,7 +140,7 @@ public sealed class LogIdentityProcessTests(ClickHouseFixture fixture) : IDispos
         await new ClickHouseSchema(client, _database).EnsureAsync(default);
 
         Assert.Equal(1, await ScalarAsync($"SELECT count() AS v FROM system.columns WHERE database = {SqlText.Literal(_database)} AND table = 'events' AND name = 'log_id'"));
-        Assert.Equal(4, await ScalarAsync($"SELECT max(version) AS v FROM {ClickHouseSchema.MigrationsTable}"));
+        Assert.Equal(ClickHouseSchema.LatestVersion, await ScalarAsync($"SELECT max(version) AS v FROM {ClickHouseSchema.MigrationsTable}"));
     }
 
     private Task<CollectorProcess> StartAsync(string dataDir, params string[] extraArgs) =>

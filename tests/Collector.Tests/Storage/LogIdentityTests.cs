@@ -140,7 +140,7 @@ public sealed class SharedDatabaseTests(ClickHouseFixture fixture) : IDisposable
 
         Assert.Equal(1, await ScalarAsync($"SELECT count() AS v FROM system.columns WHERE database = {SqlText.Literal(_database)} AND table = 'events' AND name = 'log_id'"));
         Assert.Equal(1, await ScalarAsync("SELECT count() AS v FROM events WHERE log_id = ''"));
-        Assert.Equal(4, await ScalarAsync("SELECT max(version) AS v FROM schema_migrations"));
+        Assert.Equal(ClickHouseSchema.LatestVersion, await ScalarAsync("SELECT max(version) AS v FROM schema_migrations"));
     }
 
     private Task<InProcessCollector> StartAsync(string dataDir) =>

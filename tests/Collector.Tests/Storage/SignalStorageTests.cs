@@ -141,9 +141,9 @@ public sealed class SignalStorageTests(ClickHouseFixture fixture) : IDisposable
                 Events =
                 {
                     new TraceSpanEvent { TimeUnixNano = T0 + 10, Name = "queued", Attributes = { ["depth"] = "3", ["note"] = "say \"hi\" ünï\n" } },
-                    new TraceSpanEvent { TimeUnixNano = T0 + 20, Name = "started" },
+                    new TraceSpanEvent { TimeUnixNano = T0 + 20, Name = "started", DroppedAttributesCount = 6 },
                 },
-                Links = { new TraceSpanLink { TraceId = ByteString.CopyFrom(StoredSignalEvents.Id(16, 99)), SpanId = ByteString.CopyFrom(StoredSignalEvents.Id(8, 99)), TraceState = "a=b", Attributes = { ["why"] = "retry" } } },
+                Links = { new TraceSpanLink { TraceId = ByteString.CopyFrom(StoredSignalEvents.Id(16, 99)), SpanId = ByteString.CopyFrom(StoredSignalEvents.Id(8, 99)), TraceState = "a=b", Attributes = { ["why"] = "retry" }, Flags = 0x301, DroppedAttributesCount = 4 } },
                 DroppedAttributesCount = 1, DroppedEventsCount = 2, DroppedLinksCount = 3,
             },
             TraceId,
@@ -166,7 +166,7 @@ public sealed class SignalStorageTests(ClickHouseFixture fixture) : IDisposable
         if (withExemplars)
         {
             point.Exemplars.Add(new MetricExemplar { TimeUnixNano = T0 + 4, AsDouble = 7.5, TraceId = ByteString.CopyFrom(TraceId), SpanId = ByteString.CopyFrom(RootSpanId) });
-            point.Exemplars.Add(new MetricExemplar { TimeUnixNano = T0 + 5, AsInt = 12 });
+            point.Exemplars.Add(new MetricExemplar { TimeUnixNano = T0 + 5, AsInt = 12, FilteredAttributes = { ["user"] = "ada" } });
         }
 
         return point;
@@ -206,6 +206,7 @@ public sealed class SignalStorageTests(ClickHouseFixture fixture) : IDisposable
         Assert.Equal([7.5, 12.0], Doubles(h, "exemplar_values"));
         Assert.Equal([Convert.ToHexStringLower(TraceId), string.Empty], Strings(h, "exemplar_trace_ids"));
         Assert.Equal([Convert.ToHexStringLower(RootSpanId), string.Empty], Strings(h, "exemplar_span_ids"));
+        Assert.Equal(["{}", "{\"user\":\"ada\"}"], Strings(h, "exemplar_attributes"));
     }
 
     private static void AssertExponentialHistogram(JsonElement e)
@@ -244,6 +245,9 @@ public sealed class SignalStorageTests(ClickHouseFixture fixture) : IDisposable
         Assert.Equal([Convert.ToHexStringLower(StoredSignalEvents.Id(8, 99))], Strings(root, "link_span_ids"));
         Assert.Equal(["a=b"], Strings(root, "link_trace_states"));
         Assert.Equal(["{\"why\":\"retry\"}"], Strings(root, "link_attributes"));
+        Assert.Equal(["769"], Strings(root, "link_flags"));
+        Assert.Equal(["4"], Strings(root, "link_dropped_attributes_counts"));
+        Assert.Equal(["0", "6"], Strings(root, "event_dropped_attributes_counts"));
         Assert.Equal(("1", "2", "3"), (Text(root, "dropped_attributes_count"), Text(root, "dropped_events_count"), Text(root, "dropped_links_count")));
 
         Assert.Equal((trace, Convert.ToHexStringLower(ChildSpanId), Convert.ToHexStringLower(RootSpanId)), (Text(child, "trace_id"), Text(child, "span_id"), Text(child, "parent_span_id")));
