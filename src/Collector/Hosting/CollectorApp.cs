@@ -321,6 +321,7 @@ public sealed class CollectorApp : IAsyncDisposable
         HealthcheckEndpoint.Map(app);
         StatusEndpoints.Map(app);
         QueryEndpoints.Map(app);
+        SignalEndpoints.Map(app);
         LogsEndpoint.Map(app);
         MetricsEndpoint.Map(app);
         app.MapStandardGrpcServices();

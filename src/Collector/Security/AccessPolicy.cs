@@ -10,6 +10,9 @@ public static class AccessPolicy
 {
     public const string OtlpLogsExport = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
 
+    // GET /telemetry/traces/{trace_id}: one segment after the prefix, whatever it holds (a bad id is then a 400).
+    private const string TracesPrefix = "/telemetry/traces/";
+
     private static readonly Dictionary<string, AccessRequirement> Http = new(StringComparer.OrdinalIgnoreCase)
     {
         ["/healthcheck"] = AccessRequirement.Public,
@@ -21,6 +24,7 @@ public static class AccessPolicy
         ["/telemetry/footprint"] = AccessRequirement.Query,
         ["/telemetry/history"] = AccessRequirement.Query,
         ["/v1/logs"] = AccessRequirement.Ingest,
+        ["/telemetry/metrics"] = AccessRequirement.Query,
     };
 
     private static readonly Dictionary<string, AccessRequirement> Grpc = new(StringComparer.Ordinal)
@@ -47,6 +51,11 @@ public static class AccessPolicy
         if (value.Length > 1)
         {
             value = value.TrimEnd('/');
+        }
+
+        if (value.StartsWith(TracesPrefix, StringComparison.OrdinalIgnoreCase) && value.IndexOf('/', TracesPrefix.Length) < 0)
+        {
+            return AccessRequirement.Query;
         }
 
         return Http.TryGetValue(value, out var requirement) ? requirement : AccessRequirement.Admin;

@@ -13,7 +13,7 @@ public sealed record HistoryRequest(string? EventType, string? Component, DateTi
 /// <see cref="QueryParameterException"/> naming the parameter. Unknown parameters are ignored; a known one given twice
 /// or empty is refused. Filters are plain text: they reach SQL only through SqlText.Literal.
 /// </summary>
-public sealed class QueryParameters(IReadOnlyDictionary<string, string?[]> values, TelemetryQueryOptions options)
+public sealed partial class QueryParameters(IReadOnlyDictionary<string, string?[]> values, TelemetryQueryOptions options)
 {
     public const string DefaultEventType = "THOUGHT_LATENCY";
     public const int MaxHours = 1440;

@@ -129,7 +129,7 @@ public sealed class LogIdentityProcessTests(ClickHouseFixture fixture) : IDispos
     public async Task Schema_StartDiedAfterAddingLogIdBeforeRecordingVersion2_RunsAgainCleanly()
     {
         // The table already has log_id (the ALTER went through) but schema_migrations still says version 1; the start
-        // goes on to the latest version (3).
+        // goes on to the latest version (4).
         await ExecuteAsync($"CREATE DATABASE {_database}", useDatabase: false);
         await ExecuteAsync($"CREATE TABLE events ({EventsTable.ColumnDefinitions}) ENGINE = MergeTree() PARTITION BY toYYYYMMDD(ts) ORDER BY (event_type, component, ts)");
         await ExecuteAsync($"CREATE TABLE {ClickHouseSchema.MigrationsTable} (version UInt32, applied_at DateTime) ENGINE = MergeTree() ORDER BY version");
@@ -140,7 +140,7 @@ public sealed class LogIdentityProcessTests(ClickHouseFixture fixture) : IDispos
         await new ClickHouseSchema(client, _database).EnsureAsync(default);
 
         Assert.Equal(1, await ScalarAsync($"SELECT count() AS v FROM system.columns WHERE database = {SqlText.Literal(_database)} AND table = 'events' AND name = 'log_id'"));
-        Assert.Equal(3, await ScalarAsync($"SELECT max(version) AS v FROM {ClickHouseSchema.MigrationsTable}"));
+        Assert.Equal(4, await ScalarAsync($"SELECT max(version) AS v FROM {ClickHouseSchema.MigrationsTable}"));
     }
 
     private Task<CollectorProcess> StartAsync(string dataDir, params string[] extraArgs) =>
