@@ -9,8 +9,9 @@ namespace Collector.Storage.Queries;
 /// </summary>
 internal sealed class ExponentialHistogramKind(bool cumulative) : IMetricKind
 {
-    private const string PositiveIndexes = "arrayMap(i -> toInt64(positive_offset) + i - 1, arrayEnumerate(positive_counts))";
-    private const string NegativeIndexes = "arrayMap(i -> toInt64(negative_offset) + i - 1, arrayEnumerate(negative_counts))";
+    // 18.16's lambdas cannot capture a table column, so the offset comes in as an array of its own.
+    private const string PositiveIndexes = "arrayMap((i, o) -> toInt64(o) + i - 1, arrayEnumerate(positive_counts), arrayResize([positive_offset], length(positive_counts), positive_offset))";
+    private const string NegativeIndexes = "arrayMap((i, o) -> toInt64(o) + i - 1, arrayEnumerate(negative_counts), arrayResize([negative_offset], length(negative_counts), negative_offset))";
 
     public string With => string.Empty;
 
