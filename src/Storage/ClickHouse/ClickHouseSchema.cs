@@ -54,7 +54,7 @@ public sealed class ClickHouseSchema(ClickHouseClient client, string database)
         (db, ct) => ExecuteAllAsync(Version1(db), ct),
         Version2Async,
         (db, ct) => ExecuteAllAsync(Version3(db), ct),
-        (db, ct) => ExecuteAllAsync(TraceEventsIndexTable.Version4(db), ct),
+        (db, ct) => ExecuteAllAsync(TraceIndexTable.Version4(db), ct),
     ];
 
     private async Task ExecuteAllAsync(IEnumerable<string> statements, CancellationToken cancellationToken)

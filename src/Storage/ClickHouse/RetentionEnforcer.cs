@@ -23,7 +23,7 @@ public sealed class RetentionEnforcer(
         var now = time.GetUtcNow();
         var dropped = 0;
         dropped += await DropExpiredAsync(EventsTable.Name, p => RetentionPolicy.DayPartitionExpired(p, now, options.RawDays), cancellationToken);
-        dropped += await DropExpiredAsync(TraceEventsIndexTable.Name, p => RetentionPolicy.DayPartitionExpired(p, now, options.RawDays), cancellationToken);
+        dropped += await DropExpiredAsync(TraceIndexTable.Name, p => RetentionPolicy.MonthPartitionExpired(p, now, options.RawDays), cancellationToken);
         foreach (var (table, _) in ClickHouseSchema.Rollups)
         {
             dropped += await DropExpiredAsync(table, p => RetentionPolicy.MonthPartitionExpired(p, now, options.RollupDays), cancellationToken);

@@ -3,12 +3,9 @@ using Collector.Storage.ClickHouse;
 namespace Collector.Storage.Queries;
 
 /// <summary>
-/// GET /telemetry/traces/{trace_id}. Spans are read by the spans table's sort key (trace_id, ts): one granule per
-/// daily partition passes the key, and PREWHERE reads only its trace_id column before the rest. Events are found
-/// through events_by_trace (<see cref="TraceEventsIndexTable"/>): its sort key gives the trace's first and last event
-/// time, and the events table is then read for exactly that time range (partitions pruned by day, the ts part of
-/// its key narrowing each run of (event_type, component)). The span read and the index-then-events reads run side by
-/// side. Measured in bench/queries/signals.sh (bench/RESULTS.md).
+/// GET /telemetry/traces/{trace_id}: the trace's time range from trace_index (<see cref="TraceIndexTable"/>, by its
+/// sort key), then its spans (by their sort key, trace_id first) and its events (by the ts part of theirs) within that
+/// range, side by side. Measured in bench/queries/signals.sh (bench/RESULTS.md).
 /// </summary>
 public sealed partial class TelemetryQueries
 {
@@ -20,10 +17,21 @@ public sealed partial class TelemetryQueries
     {
         ArgumentNullException.ThrowIfNull(request);
         var id = SqlText.Literal(request.TraceId);
-        var spansTask = client.QueryAsync(
-            $"SELECT {TraceRows.SpanColumns} FROM {Database}.{SpansTable.Name} PREWHERE trace_id = {id} ORDER BY ts_ns, span_id LIMIT {MaxTraceRows + 1}",
+        var range = await client.QueryAsync(
+            $"SELECT count() AS n, toUInt32(min(first_ts)) AS lo, toUInt32(max(last_ts)) AS hi FROM {Database}.{TraceIndexTable.Name} WHERE trace_id = {id}",
             cancellationToken);
-        var eventsTask = TraceEventsAsync(id, cancellationToken);
+        if (range.Count == 0 || RowValues.Long(range[0], "n") == 0)
+        {
+            return null;
+        }
+
+        var within = $"ts >= {SqlText.Literal(DateTimeOffset.FromUnixTimeSeconds(RowValues.Long(range[0], "lo")))} AND ts <= {SqlText.Literal(DateTimeOffset.FromUnixTimeSeconds(RowValues.Long(range[0], "hi")))}";
+        var spansTask = client.QueryAsync(
+            $"SELECT {TraceRows.SpanColumns} FROM {Database}.{SpansTable.Name} PREWHERE trace_id = {id} WHERE {within} ORDER BY ts_ns, span_id LIMIT {MaxTraceRows + 1}",
+            cancellationToken);
+        var eventsTask = client.QueryAsync(
+            $"SELECT {TraceRows.EventColumns} FROM {Database}.{EventsTable.Name} WHERE {within} AND trace_id = {id} ORDER BY ts_ns, source_id, sequence LIMIT {MaxTraceRows + 1}",
+            cancellationToken);
         var spanRows = await spansTask;
         var eventRows = await eventsTask;
         if (spanRows.Count == 0 && eventRows.Count == 0)
@@ -48,26 +56,5 @@ public sealed partial class TelemetryQueries
             roots,
             spans,
             events);
-    }
-
-    private async Task<IReadOnlyList<System.Text.Json.JsonElement>> TraceEventsAsync(string id, CancellationToken cancellationToken)
-    {
-        var range = await client.QueryAsync(
-            $"SELECT count() AS n, toUInt32(min(first_ts)) AS lo, toUInt32(max(last_ts)) AS hi FROM {Database}.{TraceEventsIndexTable.Name} WHERE trace_id = {id}",
-            cancellationToken);
-        if (range.Count == 0 || RowValues.Long(range[0], "n") == 0)
-        {
-            return [];
-        }
-
-        var from = DateTimeOffset.FromUnixTimeSeconds(RowValues.Long(range[0], "lo"));
-        var to = DateTimeOffset.FromUnixTimeSeconds(RowValues.Long(range[0], "hi"));
-        return await client.QueryAsync(
-            $"""
-            SELECT {TraceRows.EventColumns} FROM {Database}.{EventsTable.Name}
-            WHERE ts >= {SqlText.Literal(from)} AND ts <= {SqlText.Literal(to)} AND trace_id = {id}
-            ORDER BY ts_ns, source_id, sequence LIMIT {MaxTraceRows + 1}
-            """,
-            cancellationToken);
     }
 }

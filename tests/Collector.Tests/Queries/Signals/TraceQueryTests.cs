@@ -90,8 +90,9 @@ public sealed class TraceQueryTests(ClickHouseFixture fixture) : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Contains("99999999999999999999999999999999", missing.GetProperty("error").GetString(), StringComparison.Ordinal);
 
-        // The index the events were found through holds the three events' time range, filled by its view.
-        Assert.Equal(3, await store.CountAsync($"SELECT sum(events) AS n FROM events_by_trace WHERE trace_id = '{Trace}'"));
+        // The index the trace was found through, filled by its views on both tables.
+        Assert.Equal(3, await store.CountAsync($"SELECT sum(events) AS n FROM trace_index WHERE trace_id = '{Trace}'"));
+        Assert.Equal(5, await store.CountAsync($"SELECT sum(spans) AS n FROM trace_index WHERE trace_id = '{Trace}'"));
     }
 
     private static List<string?> Strings(JsonElement array) => array.EnumerateArray().Select(e => e.GetString()).ToList();
