@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Warm latency of GET /telemetry/traces/{trace_id} and GET /telemetry/metrics on generated signal data, next to the
 # events already loaded by run-all (bench/queries/generate-10m.sql): loads bench/queries/generate-signals.sql with
-# SIGNAL_ROWS metric points and spans into the collector's database, then 5 warm-up and 21 timed calls per request
-# (median and p90, as bench/queries/latency.sh). Also times, in ClickHouse alone, the reads of one trace with
-# trace_index (what the endpoint does: its time range, then spans and events within it) and without it (spans by their
-# sort key over every partition, events by scanning for the trace id).
+# SIGNAL_ROWS metric points and spans into the collector's database, waits for ClickHouse to finish merging what was
+# loaded (up to 2 min), then makes 5 warm-up and 21 timed calls per request (median and p90, as
+# bench/queries/latency.sh). Also times, in ClickHouse alone, the reads of one trace with trace_index (what the endpoint does:
+# its time range, then spans and events within it) and without it (spans by their sort key over every partition,
+# events by scanning for the trace id).
 #   bench/queries/signals.sh CLICKHOUSE_URL DATABASE COLLECTOR_HTTP_URL [SIGNAL_ROWS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,6 +15,11 @@ sql() { curl -fsS "$clickhouse/?database=$database" --data-binary @-; }
 # One statement per request: the HTTP interface runs one query a call.
 awk -v RS=';' 'NF { print $0 ";" > sprintf("'"${TMPDIR:-/tmp}"'/signals-%d.sql", ++n) }' <(sed "s/SIGNAL_LOG_ROWS/$((rows * 3 / 10))/g; s/SIGNAL_ROWS/$rows/g" bench/queries/generate-signals.sql)
 for f in "${TMPDIR:-/tmp}"/signals-{1,2,3}.sql; do sed '/^--/d' "$f" | sql; rm -f "$f"; done
+# Steady state: the loads leave parts to merge, and merges running beside the timed calls doubled some of them.
+for _ in $(seq 1 120); do
+  [ "$(echo "SELECT count() FROM system.merges WHERE database = '$database'" | sql)" = "0" ] && break
+  sleep 1
+done
 
 echo "# $rows metric points (50 metrics x 20 series, every 10 s) and $rows spans (traces of 10 over 60 days), $((rows * 3 / 10)) trace log events (bench/queries/generate-signals.sql)"
 time_path() {
