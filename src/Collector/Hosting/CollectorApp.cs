@@ -324,6 +324,7 @@ public sealed class CollectorApp : IAsyncDisposable
         HealthcheckEndpoint.Map(app);
         StatusEndpoints.Map(app);
         QueryEndpoints.Map(app);
+        SignalEndpoints.Map(app);
         LogsEndpoint.Map(app);
         OtlpSignalEndpoints.Map(app);
         MetricsEndpoint.Map(app);

@@ -40,7 +40,7 @@ public static class QueryEndpoints
         return await queries.HistoryAsync(parameters.History(now), context.RequestAborted);
     }
 
-    private static async Task AnswerAsync(HttpContext context, Func<TelemetryQueries, QueryParameters, HttpContext, Task<object>> query)
+    internal static async Task AnswerAsync(HttpContext context, Func<TelemetryQueries, QueryParameters, HttpContext, Task<object>> query)
     {
         var result = await ResultAsync(context, query);
         await result.ExecuteAsync(context);

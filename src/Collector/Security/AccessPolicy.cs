@@ -12,6 +12,9 @@ public static class AccessPolicy
     public const string OtlpMetricsExport = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
     public const string OtlpTracesExport = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
+    // GET /telemetry/traces/{trace_id}: one segment after the prefix, whatever it holds (a bad id is then a 400).
+    private const string TracesPrefix = "/telemetry/traces/";
+
     private static readonly Dictionary<string, AccessRequirement> Http = new(StringComparer.OrdinalIgnoreCase)
     {
         ["/healthcheck"] = AccessRequirement.Public,
@@ -26,6 +29,7 @@ public static class AccessPolicy
         ["/v1/logs"] = AccessRequirement.Ingest,
         ["/v1/metrics"] = AccessRequirement.Ingest,
         ["/v1/traces"] = AccessRequirement.Ingest,
+        ["/telemetry/metrics"] = AccessRequirement.Query,
     };
 
     private static readonly Dictionary<string, AccessRequirement> Grpc = new(StringComparer.Ordinal)
@@ -54,6 +58,11 @@ public static class AccessPolicy
         if (value.Length > 1)
         {
             value = value.TrimEnd('/');
+        }
+
+        if (value.StartsWith(TracesPrefix, StringComparison.OrdinalIgnoreCase) && value.IndexOf('/', TracesPrefix.Length) < 0)
+        {
+            return AccessRequirement.Query;
         }
 
         return Http.TryGetValue(value, out var requirement) ? requirement : AccessRequirement.Admin;

@@ -168,6 +168,11 @@ public sealed class ApiKeyTests : IDisposable
     [InlineData("/v1/logs", AccessRequirement.Ingest)]
     [InlineData("/", AccessRequirement.Admin)]
     [InlineData("/telemetry/unknown", AccessRequirement.Admin)]
+    [InlineData("/telemetry/metrics", AccessRequirement.Query)]
+    [InlineData("/telemetry/traces/4bf92f3577b34da6a3ce929d0e0e4736", AccessRequirement.Query)]
+    [InlineData("/Telemetry/Traces/not-an-id/", AccessRequirement.Query)]
+    [InlineData("/telemetry/traces/a/b", AccessRequirement.Admin)]
+    [InlineData("/telemetry/traces", AccessRequirement.Admin)]
     public void ForHttp_Path_Requirement(string path, AccessRequirement expected) =>
         Assert.Equal(expected, AccessPolicy.ForHttp(new PathString(path)));
 
