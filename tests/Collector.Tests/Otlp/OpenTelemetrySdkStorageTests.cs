@@ -120,6 +120,17 @@ public sealed class OpenTelemetrySdkStorageTests(ClickHouseFixture fixture) : ID
         Assert.Equal([linked.TraceId.ToHexString()], childRow.GetProperty("link_trace_ids").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal([linked.SpanId.ToHexString()], childRow.GetProperty("link_span_ids").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal("retry", JsonDocument.Parse(childRow.GetProperty("link_attributes")[0].GetString()!).RootElement.GetProperty("reason").GetString());
+
+        // And the read API gives them back.
+        using var http = new HttpClient();
+        using var trace = JsonDocument.Parse(await http.GetStringAsync(new Uri(collector.HttpUri, $"/telemetry/traces/{traceId}")));
+        var traceSpans = trace.RootElement.GetProperty("spans").EnumerateArray().ToList();
+        Assert.Equal([rootId], trace.RootElement.GetProperty("roots").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal((rootId, "client", "error"), (traceSpans[1].GetProperty("parent_span_id").GetString(), traceSpans[1].GetProperty("kind").GetString(), traceSpans[1].GetProperty("status").GetString()));
+        using var series = JsonDocument.Parse(await http.GetStringAsync(new Uri(collector.HttpUri, $"/telemetry/metrics?name=orders&service={service}&attr.region=eu&from={DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeSeconds()}&to={DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeSeconds()}")));
+        Assert.Equal(("sum", "cumulative"), (series.RootElement.GetProperty("kind").GetString(), series.RootElement.GetProperty("temporality").GetString()));
+        var last = Assert.Single(series.RootElement.GetProperty("series").EnumerateArray()).GetProperty("points").EnumerateArray().Last();
+        Assert.Equal(7, last.GetProperty("value").GetDouble());
         await collector.StopAsync();
     }
 

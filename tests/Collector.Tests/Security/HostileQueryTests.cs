@@ -242,7 +242,8 @@ public sealed class HostileQueryTests(ClickHouseFixture fixture) : IDisposable
             var count = engine switch
             {
                 "MergeTree" => "count()",
-                "AggregatingMergeTree" => "countMerge(events)",
+                "AggregatingMergeTree" when name.StartsWith("events_", StringComparison.Ordinal) => "countMerge(events)",
+                "AggregatingMergeTree" => "count()",
                 _ => null,
             };
             if (count is null)
