@@ -15,7 +15,7 @@ public sealed class ClickHouseSchema(ClickHouseClient client, string database)
     public const string MigrationsTable = "schema_migrations";
 
     /// <summary>The newest schema version: the number of migrations (checked at every start).</summary>
-    public const int LatestVersion = 6;
+    public const int LatestVersion = 7;
 
     /// <summary>The rollup tables, their bucket function and the partition function their retention drops by.</summary>
     public static readonly IReadOnlyList<(string Table, string Bucket)> Rollups =
@@ -90,6 +90,7 @@ public sealed class ClickHouseSchema(ClickHouseClient client, string database)
         (db, ct) => ExecuteAllAsync(MetricPointsRollup.Version4(db), ct),
         Version5Async,
         (db, ct) => ExecuteAllAsync(TraceIndexTable.Version6(db), ct),
+        (db, ct) => ExecuteAllAsync(CorrelationIndexTable.Version7(db), ct),
     ];
 
     private async Task ExecuteAllAsync(IEnumerable<string> statements, CancellationToken cancellationToken)

@@ -27,7 +27,11 @@ public sealed class RetentionEnforcer(
             dropped += await DropExpiredAsync(table, p => RetentionPolicy.DayPartitionExpired(p, now, options.RawDays), cancellationToken);
         }
 
-        dropped += await DropExpiredAsync(TraceIndexTable.Name, p => RetentionPolicy.MonthPartitionExpired(p, now, options.RawDays), cancellationToken);
+        foreach (var index in new[] { TraceIndexTable.Name, CorrelationIndexTable.Name })
+        {
+            dropped += await DropExpiredAsync(index, p => RetentionPolicy.MonthPartitionExpired(p, now, options.RawDays), cancellationToken);
+        }
+
         foreach (var table in ClickHouseSchema.RollupTables)
         {
             dropped += await DropExpiredAsync(table, p => RetentionPolicy.MonthPartitionExpired(p, now, options.RollupDays), cancellationToken);

@@ -30,6 +30,12 @@ public sealed partial class TelemetryQueries
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(onEvent);
+        if (await IndexedRangeAsync(request.Filter, cancellationToken) is not { } range)
+        {
+            return null;
+        }
+
+        request = range.Narrow(request);
         var conditions = EventsSql.Conditions(request);
         var anchor = Anchor(request);
         var delivered = 0;
@@ -71,6 +77,49 @@ public sealed partial class TelemetryQueries
         }
 
         return more ? last : null;
+    }
+
+    /// <summary>
+    /// For a trace id or correlation id filter: the time range its index (trace_index, correlation_index) holds for it,
+    /// so the slices read only that; null when the index has no row for it (no such events); everything without such a
+    /// filter. Events stored while their index view failed would be outside it: the index is trusted as the rollups are.
+    /// </summary>
+    private async Task<IndexedRange?> IndexedRangeAsync(EventFilter filter, CancellationToken cancellationToken)
+    {
+        var (table, column, id) = filter switch
+        {
+            { TraceId: { } trace } => (TraceIndexTable.Name, "trace_id", trace),
+            { CorrelationId: { } correlation } => (CorrelationIndexTable.Name, "correlation_id", correlation),
+            _ => (null, null, null),
+        };
+        if (table is null)
+        {
+            return IndexedRange.Everything;
+        }
+
+        var rows = await client.QueryAsync(
+            $"SELECT count() AS n, toUInt32(min(first_ts)) AS lo, toUInt32(max(last_ts)) AS hi FROM {Database}.{table} WHERE {column} = {SqlText.Literal(id!)}",
+            cancellationToken);
+        var row = rows[0];
+        if (RowValues.Long(row, "n") == 0)
+        {
+            return null;
+        }
+
+        return new IndexedRange(DateTimeOffset.FromUnixTimeSeconds(RowValues.Long(row, "lo")), DateTimeOffset.FromUnixTimeSeconds(RowValues.Long(row, "hi") + 1));
+    }
+
+    /// <summary>[From, To) in whole seconds, or no bounds at all.</summary>
+    private sealed record IndexedRange(DateTimeOffset? From, DateTimeOffset? To)
+    {
+        public static readonly IndexedRange Everything = new(null, null);
+
+        /// <summary>The request with its time range cut to this one (never widened).</summary>
+        public EventsRequest Narrow(EventsRequest request) => request with
+        {
+            From = From is { } from && (request.From is null || request.From < from) ? from : request.From,
+            To = To is { } to && (request.To is null || request.To > to) ? to : request.To,
+        };
     }
 
     /// <summary>The second the first slice ends at: the cursor's, to's, or now (then the first slice is open-ended).</summary>

@@ -29,7 +29,7 @@ public sealed class ClickHouseBatcherTests(ClickHouseFixture fixture) : IDisposa
 
         var tables = (await client.QueryAsync($"SELECT name FROM system.tables WHERE database = {SqlText.Literal(_database)} ORDER BY name"))
             .Select(r => r.GetProperty("name").GetString()).ToList();
-        Assert.Equal(["events", "events_1d", "events_1d_mv", "events_1h", "events_1h_mv", "events_1m", "events_1m_mv", "metric_points", "metric_points_1m", "metric_points_1m_mv", "schema_migrations", "spans", "trace_index", "trace_index_events_mv", "trace_index_spans_mv"], tables);
+        Assert.Equal(["correlation_index", "correlation_index_mv", "events", "events_1d", "events_1d_mv", "events_1h", "events_1h_mv", "events_1m", "events_1m_mv", "metric_points", "metric_points_1m", "metric_points_1m_mv", "schema_migrations", "spans", "trace_index", "trace_index_events_mv", "trace_index_spans_mv"], tables);
         var versions = (await client.QueryAsync("SELECT version FROM schema_migrations ORDER BY version")).Select(r => r.GetProperty("version").ToString());
         Assert.Equal(Enumerable.Range(1, ClickHouseSchema.LatestVersion).Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)), versions);
     }
