@@ -33,4 +33,4 @@ public sealed class IngestScratch(int targetEntryBytes, int maxEntryBytes)
 }
 
 /// <summary>The validation outcome of one event of the batch being ingested.</summary>
-internal readonly record struct EventCheck(bool Valid, bool HasTime, string? Reason);
+internal readonly record struct EventCheck(bool Valid, bool HasTime, string? Reason, uint Signals);

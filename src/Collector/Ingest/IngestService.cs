@@ -126,7 +126,8 @@ public sealed class IngestService(
                 throw new BatchRejectedException($"events[{i}]: {reason}");
             }
 
-            checks.Add(new EventCheck(verdict == EventVerdict.Valid, facts.HasTime, reason));
+            var signals = (facts.HasMetricField ? EntrySignals.Metric : 0) | (facts.HasSpanField ? EntrySignals.Span : 0);
+            checks.Add(new EventCheck(verdict == EventVerdict.Valid, facts.HasTime, reason, signals));
             loops += facts.IsLoop ? 1 : 0;
         }
 
@@ -169,12 +170,12 @@ public sealed class IngestService(
             var slice = batch.Events[i];
             var eventBytes = batchBytes.Slice(slice.Start, slice.Length);
             var eventTime = check.HasTime ? 0 : now;
-            if (!entry.TryAdd(sequence, eventBytes, eventTime))
+            if (!entry.TryAdd(sequence, eventBytes, eventTime, check.Signals))
             {
                 // The entry is full: everything of this batch before this event is now handled.
                 state.RecordAppend(log.Append(entry.Finish(lastInEntry), entry.EventCount), lastInEntry);
                 entry.Begin(sourceIdUtf8, now);
-                entry.TryAdd(sequence, eventBytes, eventTime);
+                entry.TryAdd(sequence, eventBytes, eventTime, check.Signals);
             }
 
             lastInEntry = sequence;

@@ -3,8 +3,12 @@ using Collector.Protocol.Wire;
 
 namespace Collector.Protocol.Telemetry;
 
-/// <summary>What validation found out about one event besides its verdict.</summary>
-public readonly record struct EventFacts(bool HasTime, bool IsLoop = false);
+/// <summary>
+/// What validation found out about one event besides its verdict. HasMetricField / HasSpanField: the event has field
+/// 16 / 17 anywhere (both may be set when both appear; the later one is the event's signal), which the log's entries
+/// record so that consumers of one signal step over the rest without walking the events again.
+/// </summary>
+public readonly record struct EventFacts(bool HasTime, bool IsLoop = false, bool HasMetricField = false, bool HasSpanField = false);
 
 /// <summary>The verdict on one event's bytes.</summary>
 public enum EventVerdict
@@ -61,7 +65,7 @@ public static class EventValidator
         ulong time = 0;
         var eventTypeLength = 0;
         var attributes = 0;
-        var (traceIdLength, spanIdLength, isSpan) = (0, 0, false);
+        var (traceIdLength, spanIdLength, isSpan, hasMetricField, hasSpanField) = (0, 0, false, false, false);
         var position = 0;
         while (position < data.Length)
         {
@@ -159,6 +163,8 @@ public static class EventValidator
                     }
 
                     isSpan = tag == SpanTag;
+                    hasMetricField |= tag == MetricTag;
+                    hasSpanField |= isSpan;
                     break;
                 default:
                     if (!ProtoWire.TrySkip(data, ref position, tag))
@@ -170,7 +176,7 @@ public static class EventValidator
             }
         }
 
-        facts = new EventFacts(HasTime: time != 0, IsLoop: isLoop);
+        facts = new EventFacts(HasTime: time != 0, IsLoop: isLoop, HasMetricField: hasMetricField, HasSpanField: hasSpanField);
         if (eventTypeLength == 0)
         {
             reason ??= "event_type is empty";

@@ -8,7 +8,8 @@
 //   wins): readers parse the event and decide, the hint only says where they need not look.
 // - Absent (0) means unknown, not "none": entries written before the hint existed (or by a writer that does not set
 //   it) are looked at event by event. Only Marked says the other bits are complete.
-// - The walk reads tags and skips values by their lengths; it never decodes strings or nested messages.
+// - The walk reads tags and skips values by their lengths; it never decodes strings or nested messages. The ingest
+//   does not walk again: its validation (EventValidator) already met every field, and hands the bits to the writer.
 using Collector.Protocol.Wire;
 
 namespace Collector.Storage.Log;

@@ -41,9 +41,11 @@ public sealed class LogEntryWriter
     /// <summary>
     /// Adds an event unless the entry already holds events and would grow past its target size; then the caller
     /// finishes this entry and begins another. <paramref name="timeUnixNano"/> other than 0 is appended as the
-    /// event's time field, which protobuf readers take over an earlier (zero) one.
+    /// event's time field, which protobuf readers take over an earlier (zero) one. <paramref name="signals"/>: the event's
+    /// <see cref="EntrySignals"/> bits when the caller's validation already found them (the ingest's walk of every
+    /// field); null walks the event here.
     /// </summary>
-    public bool TryAdd(ulong sequence, ReadOnlySpan<byte> eventBytes, ulong timeUnixNano)
+    public bool TryAdd(ulong sequence, ReadOnlySpan<byte> eventBytes, ulong timeUnixNano, uint? signals = null)
     {
         var eventLength = eventBytes.Length + (timeUnixNano != 0 ? 9 : 0);
         var loggedLength = (sequence != 0 ? 1 + ProtoWire.VarintSize(sequence) : 0) + ProtoWire.LengthDelimitedFieldSize(eventLength);
@@ -74,7 +76,7 @@ public sealed class LogEntryWriter
         }
 
         _events++;
-        _signals |= EntrySignals.Of(eventBytes);
+        _signals |= signals ?? EntrySignals.Of(eventBytes);
         return true;
     }
 
