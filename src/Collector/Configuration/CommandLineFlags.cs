@@ -32,7 +32,7 @@ public static class CommandLineFlags
         new("--role", "Role", "core with ClickHouse, edge with an upstream, regional with both, else standalone", "edge, regional, core or standalone; reported in /healthcheck and /telemetry/status"),
         new("--tags", "Tags", "none", "Comma-separated tags reported in /healthcheck"),
         new("--upstream-url", "UpstreamUrl", "none", "Forward the log to this upstream (http:// h2c, https:// TLS); none = no forwarder, no cost"),
-        new("--upstream-kind", "UpstreamKind", "collector", "collector (telemetry.v1 Stream, exactly once) or otlp (OTLP/gRPC logs Export, at least once)"),
+        new("--upstream-kind", "UpstreamKind", "collector", "collector (telemetry.v1 Stream, exactly once) or otlp (OTLP/gRPC logs, metrics and trace Export, at least once)"),
         new("--upstream-headers", "UpstreamHeaders", "none", "name=value,name2=value2 sent on every upstream call (API keys; prefer Collector__UpstreamHeaders); never logged"),
         new("--upstream-ca-certificate", "UpstreamCaCertificate", "system store", "PEM CA that signs the upstream's certificate (private PKI between collectors)"),
         new("--upstream-batch-events", "UpstreamBatchEvents", "4096", "Events per forwarded batch at most"),
