@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Collector.Storage.ClickHouse;
+using Collector.Tests.Infrastructure.Cluster;
 
 namespace Collector.Tests.Infrastructure;
 
@@ -31,17 +32,16 @@ internal sealed partial class ClickHouseServer : IAsyncDisposable
 
     private string UsersPath => Path.Combine(_directory, "users.xml");
 
-    /// <summary>Starts a server whose table data lives in <paramref name="dataPath"/> (created if missing), or in its own directory.</summary>
-    public static async Task<ClickHouseServer> StartAsync(string? dataPath = null)
+    /// <summary>
+    /// Starts a server whose table data lives in <paramref name="dataPath"/> (created if missing), or in its own
+    /// directory; as a member of a cluster when <paramref name="clusterNode"/> is given (its ports and cluster settings).
+    /// </summary>
+    public static async Task<ClickHouseServer> StartAsync(string? dataPath = null, ClusterNodeConfig? clusterNode = null)
     {
         Assert.True(File.Exists(Binary), $"{Binary} is missing: run scripts/install-deps.sh");
         var directory = Path.Combine(Path.GetTempPath(), $"clickhouse-test-{Guid.NewGuid():N}");
-        var httpPort = FreePort.Next();
-        var tcpPort = FreePort.Next();
-        while (tcpPort == httpPort)
-        {
-            tcpPort = FreePort.Next();
-        }
+        var httpPort = clusterNode?.HttpPort ?? FreePort.Next();
+        var tcpPort = clusterNode?.TcpPort ?? FreePort.Next();
 
         foreach (var sub in new[] { "log", "data", "tmp", "user_files", "format_schemas" })
         {
@@ -54,7 +54,9 @@ internal sealed partial class ClickHouseServer : IAsyncDisposable
         }
 
         var server = new ClickHouseServer(directory, httpPort);
-        ClickHouseServerConfig.Server(directory, httpPort, tcpPort, dataPath).Save(server.ConfigPath);
+        var config = ClickHouseServerConfig.Server(directory, httpPort, tcpPort, dataPath);
+        config.Root!.Add(clusterNode?.Elements() ?? []);
+        config.Save(server.ConfigPath);
         ClickHouseServerConfig.Users(CollectorPassword).Save(server.UsersPath);
         await server.StartProcessAsync();
         return server;
