@@ -67,7 +67,9 @@ export function renderStatus(root, status, history) {
     ]));
 
   const consumersCard = card('Log consumers: lag behind the committed log',
-    barChart(status.consumers.map((c, i) => ({ label: c.name, value: c.lag_bytes, text: fmt.bytes(c.lag_bytes), path: `consumers.${i}.lag_bytes`, colour: i + 1 }))));
+    status.consumers.length === 0
+      ? el('p', { class: 'hint' }, 'none yet: consumers (dedup checkpoint, ClickHouse batchers, upstream) appear once they have read the log')
+      : barChart(status.consumers.map((c, i) => ({ label: c.name, value: c.lag_bytes, text: fmt.bytes(c.lag_bytes), path: `consumers.${i}.lag_bytes`, colour: i + 1 }))));
 
   const log = status.log;
   const diskCard = card('Disk',
