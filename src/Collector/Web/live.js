@@ -55,7 +55,7 @@ export function renderStatus(root, status, history) {
   const rateCard = card('Ingest rate by protocol (events/s)',
     lineChart(Protocols.map(p => ({ name: p, points: history.ratePoints(p) })), { format: fmt.axis, xFormat: clock }),
     legend(Protocols),
-    el('div', { class: 'figures small' }, ...Protocols.map(p => derived(p, `rate.${p}`, rates[p], fmt.rate(rates[p])))));
+    el('div', { class: 'figures' }, ...Protocols.map(p => derived(p, `rate.${p}`, rates[p], fmt.rate(rates[p])))));
 
   const ackCard = card(`Ack latency, last ${ack.window_seconds} s (${fmt.count(ack.acks)} acks)`,
     lineChart(['p50', 'p95', 'p99'].map(q => ({ name: q, points: history.points(q) })), { format: v => fmt.ms(v), xFormat: clock }),
@@ -134,6 +134,7 @@ export function renderPublic(root, pub, history) {
         ['rejected', 'events.rejected', pub.events.rejected, fmt.count(pub.events.rejected)],
         ['sources', 'sources', pub.sources, fmt.count(pub.sources)],
       ]).children),
+    el('p', { class: 'hint' }, 'The public figures (/telemetry/public): aggregates that name no source, node or site.'),
     el('div', { class: 'grid' },
       card('Events received per second', lineChart([{ name: 'all', points: history.ratePoints('total') }], { format: fmt.axis, xFormat: clock })),
       card(`Storage and forwarding: ${storage}, ${forwarding}`, figures([
