@@ -14,7 +14,7 @@ if [[ ${1:-} == --full ]]; then
   export COLLECTOR_TORTURE_KILLS=20 COLLECTOR_FUZZ_INPUTS=35000 COLLECTOR_TORTURE_OUTAGE_SECONDS=60 COLLECTOR_TORTURE_CONNECTIONS=10000
 fi
 
-scripts/install-deps.sh
+scripts/install-deps.sh --tests
 dotnet build Collector.sln -c Release -nologo -v quiet
 
 # The torture classes, and the earlier single-fault tests that belong to the same scenarios.

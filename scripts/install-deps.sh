@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the collector's tests need, only those missing. Run as root (CI is root).
+# Installs the Debian packages the collector (and with --tests, its tests) need, only those missing. Run as root (CI is root).
 set -euo pipefail
 
-packages=(python3-grpcio python3-grpc-tools clickhouse-server clickhouse-client prometheus zookeeper)
+# What the collector needs to run (./run.sh): a local ClickHouse. With --tests, also what the tests drive as real
+# peers: grpcio, Prometheus, ZooKeeper (the cluster tests) and Chromium (the web page's tests).
+packages=(clickhouse-server clickhouse-client)
+if [[ ${1:-} == --tests ]]; then
+  packages+=(python3-grpcio python3-grpc-tools prometheus zookeeper chromium)
+fi
 missing=()
 for package in "${packages[@]}"; do
   # "install ok installed" only: a removed package can linger in dpkg with its config files.

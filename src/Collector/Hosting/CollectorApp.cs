@@ -328,6 +328,7 @@ public sealed class CollectorApp : IAsyncDisposable
         LogsEndpoint.Map(app);
         OtlpSignalEndpoints.Map(app);
         MetricsEndpoint.Map(app);
+        WebPageEndpoints.Map(app);
         app.MapStandardGrpcServices();
     }
 }

@@ -3,6 +3,8 @@ using Collector.Forwarder;
 using Collector.Host.Configuration;
 using Collector.Host.Hosting;
 using Collector.Host.Ingest;
+using Collector.Host.Metrics;
+using Collector.Host.Security;
 using Collector.Storage.ClickHouse;
 using Collector.Storage.Dedup;
 using Collector.Storage.Log;
@@ -20,6 +22,8 @@ public sealed class StatusSnapshot(
     SourceSequences sources,
     LogConsumers consumers,
     NodeIdentity identity,
+    RequestMetrics requests,
+    DurableLogOptions logOptions,
     IOptions<CollectorOptions> options,
     IServiceProvider services)
 {
@@ -52,12 +56,15 @@ public sealed class StatusSnapshot(
                 disk_bytes = DirectoryBytes(log.DataDirectory),
                 disk_free_bytes = log.DiskFreeBytes,
                 entries_appended_since_start = log.AppendedEntries,
+                budget_bytes = logOptions.BudgetBytes,
+                budget_days = logOptions.BudgetAge.TotalDays,
             },
             consumers = consumers.Snapshot()
                 .OrderBy(c => c.Key, StringComparer.Ordinal)
                 .Select(c => new { name = c.Key, completed_until = c.Value, lag_bytes = c.Value < 0 ? committed - log.BeginAddress : Math.Max(0, committed - c.Value) }),
             sources = new { known = sources.Count },
             ingest = Ingest(),
+            ack_latency = AckLatency(),
             clickhouse = await ClickHouseAsync(committed, cancellationToken),
             upstream = Upstream(includeTarget: true),
         };
@@ -78,6 +85,9 @@ public sealed class StatusSnapshot(
             sources = sources.Count,
             storage = new { enabled = batcher is not null, rows_inserted = batcher?.RowsInserted },
             forwarding = new { enabled = forwarder is not null, connected = forwarder?.Connected, backlog_bytes = forwarder?.BacklogBytes },
+
+            // So the web page knows to ask for a key before it calls anything that needs one (a 401 would tell as much).
+            api_keys_required = services.GetRequiredService<ApiKeyRing>().Enabled,
         };
     }
 
@@ -94,6 +104,21 @@ public sealed class StatusSnapshot(
         }
 
         return result;
+    }
+
+    private object AckLatency()
+    {
+        var summary = requests.AckLatency.Summarize();
+        return new
+        {
+            window_seconds = AckLatencyWindow.WindowSeconds,
+            acks = summary.Acks,
+            p50_ms = Milliseconds(summary.P50),
+            p95_ms = Milliseconds(summary.P95),
+            p99_ms = Milliseconds(summary.P99),
+        };
+
+        static double? Milliseconds(double? seconds) => seconds is { } s ? Math.Round(s * 1000, 3) : null;
     }
 
     private async Task<object?> ClickHouseAsync(long committed, CancellationToken cancellationToken)

@@ -53,7 +53,11 @@ public sealed class RequestMetrics
             unit: "s",
             description: "Time from a batch's arrival to its Ack being written (parse, validate, append, group commit), in seconds.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Collector.Storage.StorageMetrics.FastDurationBounds });
+        AckLatency = new AckLatencyWindow(Collector.Storage.StorageMetrics.FastDurationBounds, TimeProvider.System);
     }
+
+    /// <summary>The last minute of the same Ack latencies, for the status page (the histogram counts since start).</summary>
+    public AckLatencyWindow AckLatency { get; }
 
     /// <summary>gRPC calls that ended INTERNAL: a bug or an unexpected failure, logged with its exception.</summary>
     public long GrpcInternalErrors => Interlocked.Read(ref _grpcInternalErrors);
@@ -86,7 +90,12 @@ public sealed class RequestMetrics
     }
 
     /// <summary>Records the time since the batch arrived (<see cref="Stopwatch"/> timestamp), once its Ack is written.</summary>
-    public void AckWritten(long receivedTimestamp) => _ackLatency.Record(Stopwatch.GetElapsedTime(receivedTimestamp).TotalSeconds);
+    public void AckWritten(long receivedTimestamp)
+    {
+        var seconds = Stopwatch.GetElapsedTime(receivedTimestamp).TotalSeconds;
+        _ackLatency.Record(seconds);
+        AckLatency.Record(seconds);
+    }
 
     public static string GrpcCode(StatusCode code) => (uint)code < (uint)GrpcCodeNames.Length ? GrpcCodeNames[(int)code] : GrpcCodeNames[(int)StatusCode.Unknown];
 

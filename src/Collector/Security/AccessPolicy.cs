@@ -12,11 +12,15 @@ public static class AccessPolicy
     public const string OtlpMetricsExport = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
     public const string OtlpTracesExport = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
+    // GET /ui/{file}: the web page's scripts and styles, like the page itself, carry no data.
+    private const string WebAssetPrefix = "/ui/";
+
     // GET /telemetry/traces/{trace_id}: one segment after the prefix, whatever it holds (a bad id is then a 400).
     private const string TracesPrefix = "/telemetry/traces/";
 
     private static readonly Dictionary<string, AccessRequirement> Http = new(StringComparer.OrdinalIgnoreCase)
     {
+        ["/"] = AccessRequirement.Public,
         ["/healthcheck"] = AccessRequirement.Public,
         ["/telemetry/public"] = AccessRequirement.Public,
         ["/telemetry/status"] = AccessRequirement.Admin,
@@ -63,6 +67,11 @@ public static class AccessPolicy
         if (value.StartsWith(TracesPrefix, StringComparison.OrdinalIgnoreCase) && value.IndexOf('/', TracesPrefix.Length) < 0)
         {
             return AccessRequirement.Query;
+        }
+
+        if (value.StartsWith(WebAssetPrefix, StringComparison.OrdinalIgnoreCase) && value.IndexOf('/', WebAssetPrefix.Length) < 0)
+        {
+            return AccessRequirement.Public;
         }
 
         return Http.TryGetValue(value, out var requirement) ? requirement : AccessRequirement.Admin;

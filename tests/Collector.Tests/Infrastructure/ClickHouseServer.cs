@@ -38,7 +38,7 @@ internal sealed partial class ClickHouseServer : IAsyncDisposable
     /// </summary>
     public static async Task<ClickHouseServer> StartAsync(string? dataPath = null, ClusterNodeConfig? clusterNode = null)
     {
-        Assert.True(File.Exists(Binary), $"{Binary} is missing: run scripts/install-deps.sh");
+        Assert.True(File.Exists(Binary), $"{Binary} is missing: run scripts/install-deps.sh --tests");
         var directory = Path.Combine(Path.GetTempPath(), $"clickhouse-test-{Guid.NewGuid():N}");
         var httpPort = clusterNode?.HttpPort ?? FreePort.Next();
         var tcpPort = clusterNode?.TcpPort ?? FreePort.Next();

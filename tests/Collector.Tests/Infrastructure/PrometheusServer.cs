@@ -31,7 +31,7 @@ internal sealed class PrometheusServer : IDisposable
     /// <summary>Starts Prometheus scraping <paramref name="target"/> (host:port) at /metrics every second, job "collector".</summary>
     public static async Task<PrometheusServer> StartAsync(Uri target)
     {
-        Assert.True(File.Exists(Binary), $"{Binary} is missing: run scripts/install-deps.sh");
+        Assert.True(File.Exists(Binary), $"{Binary} is missing: run scripts/install-deps.sh --tests");
         var directory = new TempDirectory("prometheus-test");
         var config = Path.Combine(directory.Path, "prometheus.yml");
         await File.WriteAllTextAsync(config, $"""

@@ -147,7 +147,7 @@ public sealed class MetricsEndToEndTests(ClickHouseFixture fixture) : IDisposabl
     private static async Task<(int ExitCode, string Output)> PromtoolCheckAsync(string text)
     {
         const string Promtool = "/usr/bin/promtool";
-        Assert.True(File.Exists(Promtool), $"{Promtool} is missing: run scripts/install-deps.sh");
+        Assert.True(File.Exists(Promtool), $"{Promtool} is missing: run scripts/install-deps.sh --tests");
         var start = new ProcessStartInfo(Promtool, ["check", "metrics"])
         {
             RedirectStandardInput = true,

@@ -29,7 +29,7 @@ internal sealed class ZooKeeperServer : IDisposable
 
     public static async Task<ZooKeeperServer> StartAsync()
     {
-        Assert.True(File.Exists(Jar), $"{Jar} is missing: run scripts/install-deps.sh (Debian package zookeeper)");
+        Assert.True(File.Exists(Jar), $"{Jar} is missing: run scripts/install-deps.sh --tests (Debian package zookeeper)");
         var directory = new TempDirectory("zookeeper-test");
         var port = FreePort.Next();
         var data = Path.Combine(directory.Path, "data");
