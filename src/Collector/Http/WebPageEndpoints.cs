@@ -3,7 +3,7 @@ using Microsoft.Net.Http.Headers;
 namespace Collector.Host.Http;
 
 /// <summary>
-/// GET / (the page) and GET /ui/{file} (its scripts and styles), open to anyone: they carry no data, and the page asks
+/// GET (and HEAD) / (the page) and /ui/{file} (its scripts and styles), open to anyone: they carry no data, and the page asks
 /// the JSON endpoints with the key the operator types in. Every answer forbids inline script and foreign origins
 /// (Content-Security-Policy), sniffing and framing; files revalidate with their ETag on every load (no-cache), so an
 /// upgraded collector never serves a stale mix of old and new scripts, and an unchanged one answers 304.
@@ -19,8 +19,9 @@ public static class WebPageEndpoints
     public static void Map(WebApplication app)
     {
         var assets = WebAssets.Load();
-        app.MapGet("/", context => AnswerAsync(context, assets.Find("index.html")));
-        app.MapGet(AssetPrefix + "{file}", (HttpContext context, string file) => AnswerAsync(context, assets.Find(file)));
+        string[] methods = [HttpMethods.Get, HttpMethods.Head];
+        app.MapMethods("/", methods, context => AnswerAsync(context, assets.Find("index.html")));
+        app.MapMethods(AssetPrefix + "{file}", methods, (HttpContext context, string file) => AnswerAsync(context, assets.Find(file)));
     }
 
     private static Task AnswerAsync(HttpContext context, WebAsset? asset)
@@ -48,6 +49,6 @@ public static class WebPageEndpoints
 
         response.ContentType = asset.MediaType;
         response.ContentLength = asset.Bytes.Length;
-        return response.Body.WriteAsync(asset.Bytes, context.RequestAborted).AsTask();
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(asset.Bytes, context.RequestAborted).AsTask();
     }
 }

@@ -97,10 +97,30 @@ function search(target) {
       }
     }
     results.dataset.query = query.toString();
-    fill({ node: results, body: results }, `/telemetry/events?${query}`, answer => [table(answer)]);
+    fill({ node: results, body: results }, `/telemetry/events?${query}`, answer => page(query, answer, 0));
   });
   target.body.replaceChildren(form, results);
   form.requestSubmit();
+}
+
+// One page of results, and below it a button that fetches the next one (the answer's next_cursor) and puts it in
+// the button's place, so earlier pages stay on screen. Each page is its own table; data-path indexes stay those of
+// the page's own answer, named by data-page.
+function page(query, answer, number) {
+  const shown = el('div', { class: 'page', 'data-page': String(number) }, table(answer));
+  if (!answer.next_cursor) {
+    return [shown];
+  }
+  const more = el('div', { class: 'more' });
+  const button = el('button', { type: 'button', class: 'quiet' }, 'Older events');
+  button.addEventListener('click', () => {
+    const next = new URLSearchParams(query);
+    next.set('cursor', answer.next_cursor);
+    button.disabled = true;
+    fill({ node: more, body: more }, `/telemetry/events?${next}`, nextAnswer => page(query, nextAnswer, number + 1));
+  });
+  more.append(button);
+  return [shown, more];
 }
 
 function table(answer) {

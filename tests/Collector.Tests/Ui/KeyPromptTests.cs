@@ -88,6 +88,12 @@ public sealed class KeyPromptTests : IDisposable
             again.Headers.IfNoneMatch.Add(etag);
             using var revalidated = await http.SendAsync(again);
             Assert.Equal(HttpStatusCode.NotModified, revalidated.StatusCode);
+
+            // HEAD (a load balancer's or uptime checker's probe): the same headers, no body.
+            using var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(path, UriKind.Relative)));
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+            Assert.Equal(response.Content.Headers.ContentLength, head.Content.Headers.ContentLength);
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
         }
 
         using var missing = await http.GetAsync(new Uri("/ui/missing.js", UriKind.Relative));

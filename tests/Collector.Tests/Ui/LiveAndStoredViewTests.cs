@@ -67,9 +67,17 @@ public sealed class LiveAndStoredViewTests(ClickHouseFixture fixture) : IDisposa
         }
 
         await SearchAsync(browser, UiTraffic.Models[3]);
-        var results = await PageFigures.ReadAsync(browser, "#stored-view .results");
-        var events = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/telemetry/events?{results.Root["query"]}", UriKind.Relative))).RootElement;
+        var query = await browser.EvaluateAsync<string>("document.querySelector('#stored-view .results').dataset.query");
+        var results = await PageFigures.ReadAsync(browser, "#stored-view .results .page[data-page='0']");
+        var events = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/telemetry/events?{query}", UriKind.Relative))).RootElement;
         Assert.Equal(20 * 7, results.AssertShows(events, "event search"));
+
+        // The next page, through the answer's cursor, appears below the first.
+        await browser.Page.ClickAsync("#stored-view .results .more button");
+        await browser.WaitForAsync("document.querySelector(\"#stored-view .results .page[data-page='1']\") !== null", "the search's second page");
+        var cursor = Uri.EscapeDataString(events.GetProperty("next_cursor").GetString()!);
+        var older = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/telemetry/events?{query}&cursor={cursor}", UriKind.Relative))).RootElement;
+        Assert.Equal(20 * 7, (await PageFigures.ReadAsync(browser, "#stored-view .results .page[data-page='1']")).AssertShows(older, "event search, second page"));
         await browser.ScreenshotAsync("stored");
 
         await stopLoad.CancelAsync();
