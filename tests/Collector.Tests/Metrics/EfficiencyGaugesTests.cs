@@ -20,15 +20,8 @@ public sealed class EfficiencyGaugesTests(ClickHouseFixture fixture) : IDisposab
     [Fact]
     public async Task Read_GeneratedHistory_GaugesMatchTokenWeightedWindows()
     {
-        var database = $"t_{Guid.NewGuid():N}";
-        await using var collector = await InProcessCollector.StartAsync(_data.Path, new Dictionary<string, string?>
-        {
-            ["Collector:ClickHouseUrl"] = fixture.Server.Url.ToString(),
-            ["Collector:ClickHouseDatabase"] = database,
-            ["Collector:ClickHouseBatchDelayMs"] = "100",
-        });
-        var events = TelemetryDataSet.Generate(DateTimeOffset.UtcNow);
-        await TelemetryDataSet.SendAsync(collector.CreateClient(), events);
+        var (collector, events, database) = await HistoryCollector.StartAsync(fixture, _data.Path);
+        await using var stopping = collector;
         await WaitForHourRollupAsync(database, events.Count);
 
         // The timer's first read ran before the data; the next is a minute away, so read now.
