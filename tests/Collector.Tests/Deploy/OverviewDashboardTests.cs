@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Collector.Tests.Infrastructure;
+using Collector.Tests.Queries;
 using Xunit.Abstractions;
 
 namespace Collector.Tests.Deploy;
@@ -26,8 +27,16 @@ public sealed partial class OverviewDashboardTests(ClickHouseFixture fixture, IT
     public async Task EveryExpr_LoadedCollectorScrapedByPrometheus_ReturnsSeriesAndRulesEvaluate()
     {
         var stopwatch = Stopwatch.StartNew();
+
+        // 58 days of model history stored first, so the collector's first efficiency read (at its start) has some.
+        var (history, events, database) = await HistoryCollector.StartAsync(fixture, Path.Combine(_data.Path, "history"));
+        await using (history)
+        {
+            await HistoryCollector.WaitForHourRollupAsync(fixture, database, events.Count);
+        }
+
         using var upstream = await CollectorProcess.StartAsync(Path.Combine(_data.Path, "upstream"));
-        using var collector = await CollectorProcess.StartCoreAsync(Path.Combine(_data.Path, "collector"), fixture.Server, upstream);
+        using var collector = await CollectorProcess.StartCoreAsync(Path.Combine(_data.Path, "collector"), fixture.Server, upstream, database);
         using var prometheus = await PrometheusServer.StartAsync(collector.HttpUri, DeployPaths.AlertRules);
         await using (var sender = new BackgroundSender(collector.GrpcUri, "dashboard-load"))
         {
@@ -51,6 +60,7 @@ public sealed partial class OverviewDashboardTests(ClickHouseFixture fixture, IT
 
             await WaitForSeriesAsync(prometheus, queries, collector);
             await AssertRulesEvaluateAsync(prometheus);
+            await AssertFamiliesInReadmeAsync(prometheus, values["instance"]);
             Assert.True(sender.Accepted > 0);
         }
 
@@ -121,6 +131,26 @@ public sealed partial class OverviewDashboardTests(ClickHouseFixture fixture, IT
             Assert.True(rule.GetProperty("state").GetString() != "firing", $"{name} fires on a healthy collector: {rule}");
         }
     }
+
+    // The README's /metrics table must name every family the collector exports, so the dashboards' and the alerts'
+    // reader finds each one there; collector_forwarder_* is one row that lists the suffixes.
+    private static async Task AssertFamiliesInReadmeAsync(PrometheusServer prometheus, string instance)
+    {
+        var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
+        var table = readme[readme.IndexOf("\n## /metrics\n", StringComparison.Ordinal)..readme.IndexOf("\n## The wire contract\n", StringComparison.Ordinal)];
+        var answer = await prometheus.EvaluateAsync($"group by (__name__) ({{job=\"collector\", instance=~\"{instance}\", __name__=~\"collector_.+\"}})");
+        var families = answer.GetProperty("data").GetProperty("result").EnumerateArray()
+            .Select(s => HistogramSuffix().Replace(s.GetProperty("metric").GetProperty("__name__").GetString()!, string.Empty))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        Assert.True(families.Count > 30, $"{families.Count} families scraped");
+        var missing = families.Where(f => !table.Contains($"`{f}`", StringComparison.Ordinal) && !table.Contains($"`{f}{{", StringComparison.Ordinal)
+            && !(f.StartsWith("collector_forwarder_", StringComparison.Ordinal) && table.Contains($"`{f["collector_forwarder_".Length..]}`", StringComparison.Ordinal))).ToList();
+        Assert.True(missing.Count == 0, $"families exported but not in the README's /metrics table: {string.Join(", ", missing)}");
+    }
+
+    [GeneratedRegex("_(bucket|count|sum)$")]
+    private static partial Regex HistogramSuffix();
 
     [GeneratedRegex(@"^label_values\((?<selector>.+),\s*(?<label>\w+)\)$")]
     private static partial Regex LabelValues();

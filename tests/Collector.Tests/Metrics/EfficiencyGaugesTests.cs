@@ -1,4 +1,3 @@
-using System.Globalization;
 using Collector.Storage.Queries;
 using Collector.Tests.Infrastructure;
 using Collector.Tests.Queries;
@@ -22,7 +21,7 @@ public sealed class EfficiencyGaugesTests(ClickHouseFixture fixture) : IDisposab
     {
         var (collector, events, database) = await HistoryCollector.StartAsync(fixture, _data.Path);
         await using var stopping = collector;
-        await WaitForHourRollupAsync(database, events.Count);
+        await HistoryCollector.WaitForHourRollupAsync(fixture, database, events.Count);
 
         // The timer's first read ran before the data; the next is a minute away, so read now.
         var baseline = (EfficiencyBaseline)collector.App.Services.GetService(typeof(EfficiencyBaseline))!;
@@ -58,28 +57,4 @@ public sealed class EfficiencyGaugesTests(ClickHouseFixture fixture) : IDisposab
 
     private static void AssertClose(double expected, double actual) =>
         Assert.True(Math.Abs(expected - actual) <= 1e-9 * Math.Max(1, Math.Abs(expected)), $"expected {expected}, got {actual}");
-
-    private async Task WaitForHourRollupAsync(string database, int expected)
-    {
-        using var client = fixture.Server.CreateClient(database);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                var n = long.Parse((await client.QueryAsync("SELECT countMerge(events) AS n FROM events_1h"))[0].GetProperty("n").GetString()!, CultureInfo.InvariantCulture);
-                if (n >= expected)
-                {
-                    return;
-                }
-            }
-            catch (Collector.Storage.ClickHouse.ClickHouseException)
-            {
-                // The schema may not exist yet.
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"events_1h holds fewer than {expected} events after 60 s");
-            await Task.Delay(100);
-        }
-    }
 }
