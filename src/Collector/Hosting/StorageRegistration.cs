@@ -67,6 +67,7 @@ public static class StorageRegistration
         services.AddSingleton<RetentionCounters>();
         services.AddSingleton<RetentionEnforcer>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionEnforcer>());
+        services.AddSingleton<Collector.Storage.Queries.EfficiencyBaseline>();
         services.AddSingleton<RawTableFootprint>();
         services.AddHostedService(sp => sp.GetRequiredService<RawTableFootprint>());
         services.AddSingleton(new Collector.Storage.Queries.TelemetryQueryOptions());

@@ -44,6 +44,7 @@ public static class PrometheusNaming
         "KiBy" => "kibibytes",
         "MiBy" => "mebibytes",
         "%" => "percent",
+        "ms/{token}" => "ms_per_token",
         _ => Sanitize(unit, allowColon: false).Trim('_').ToLowerInvariant() is { Length: > 0 } word ? word : null,
     };
 

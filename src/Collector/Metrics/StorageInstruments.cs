@@ -5,7 +5,7 @@ using Collector.Storage.Queries;
 
 namespace Collector.Host.Metrics;
 
-/// <summary>Observable instruments of the ClickHouse side (core profile only): the batcher's totals and lag, retention, and the footprint thresholds.</summary>
+/// <summary>Observable instruments of the ClickHouse side (core profile only): the batcher's totals and lag, retention, the raw tables' footprint and its thresholds, and each component's efficiency against its baseline.</summary>
 public static class StorageInstruments
 {
     private static readonly IReadOnlyDictionary<string, (long Bytes, long Rows)> NoTables = new Dictionary<string, (long Bytes, long Rows)>(StringComparer.Ordinal);
@@ -57,6 +57,13 @@ public static class StorageInstruments
                 "Rows of each raw table's active parts (events, metric_points, spans), read from ClickHouse once a minute (absent before the first read).");
         }
 
+        if (services.GetService<EfficiencyBaseline>() is { } efficiency)
+        {
+            meter.CreateObservableGauge("collector.efficiency", () => PerComponent(efficiency, c => c.LastDayMsPerToken), "ms/{token}", "Token-weighted THOUGHT_LATENCY ms per token of each component over the last 24 h (hour rollup), read once a minute.");
+            meter.CreateObservableGauge("collector.efficiency.baseline", () => PerComponent(efficiency, c => c.BaselineMsPerToken), "ms/{token}", "Token-weighted THOUGHT_LATENCY ms per token of each component over the 60 days before the last 24 h, read once a minute.");
+            meter.CreateObservableGauge("collector.efficiency.change", () => PerComponent(efficiency, c => c.ChangePct), "%", "How much slower per token (positive) or faster each component was over the last 24 h than over its 60-day baseline, in percent.");
+        }
+
         if (services.GetService<TelemetryQueryOptions>() is { } thresholds)
         {
             meter.CreateObservableGauge("collector.footprint.max_raw_bytes", () => thresholds.MaxRawBytes, "By", "/telemetry/footprint flags a raw table above this many bytes on disk.");
@@ -66,6 +73,10 @@ public static class StorageInstruments
     }
 
     private static KeyValuePair<string, object?> Table(ClickHouseBatcherCounters batcher) => new("table", batcher.Table);
+
+    // A component without a value in a window (no tokens there) has no sample rather than a made-up 0.
+    private static IEnumerable<Measurement<double>> PerComponent(EfficiencyBaseline efficiency, Func<EfficiencyChange, double?> value) =>
+        (efficiency.Components ?? []).Where(c => value(c) is not null).Select(c => new Measurement<double>(value(c)!.Value, new KeyValuePair<string, object?>("component", c.Component)));
 
     private static IEnumerable<Measurement<long>> PerTable(TableBatcherCounters batchers, Func<ClickHouseBatcherCounters, long> value) =>
         batchers.Tables.Select(b => new Measurement<long>(value(b), Table(b)));

@@ -29,6 +29,9 @@ internal static partial class ClickHouseLog
     [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "Reading the raw tables' sizes failed ({Reason}); collector_clickhouse_raw_table_bytes and _rows keep their last values until the next read")]
     public static partial void FootprintReadFailed(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 2111, Level = LogLevel.Warning, Message = "Reading the components' efficiency failed ({Reason}); collector_efficiency_* keep their last values until the next read")]
+    public static partial void EfficiencyReadFailed(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 2107, Level = LogLevel.Critical, Message = "ClickHouse batcher of {Table} failed; restarting from its cursor in {DelayMs:F0} ms")]
     public static partial void BatcherFailed(ILogger logger, string table, double delayMs, Exception exception);
 

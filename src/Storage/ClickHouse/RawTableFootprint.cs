@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Hosting;
+using Collector.Storage.Queries;
 using Microsoft.Extensions.Logging;
 
 namespace Collector.Storage.ClickHouse;
@@ -9,11 +10,13 @@ namespace Collector.Storage.ClickHouse;
 /// spans), read once a minute so /metrics can carry them and an alert can be written on them ("over 100 MB or 1 M
 /// rows"), without asking ClickHouse on every scrape. Unknown (no value) until the first read succeeds; a failed read
 /// keeps the last values, since ClickHouse being away is the batcher's concern and shows there. A raw table without
-/// parts reads 0.
+/// parts reads 0. The same timer reads <see cref="EfficiencyBaseline"/>: both are small reads for alerts, and one loop
+/// keeps them to one ClickHouse request each a minute.
 /// </summary>
 public sealed class RawTableFootprint(
     ClickHouseClient client,
     ClickHouseSchema schema,
+    EfficiencyBaseline efficiency,
     TimeProvider time,
     ILogger<RawTableFootprint> logger) : BackgroundService
 {
@@ -59,6 +62,15 @@ public sealed class RawTableFootprint(
             catch (ClickHouseException ex)
             {
                 ClickHouseLog.FootprintReadFailed(logger, ex.Message);
+            }
+
+            try
+            {
+                await efficiency.ReadAsync(stoppingToken);
+            }
+            catch (ClickHouseException ex)
+            {
+                ClickHouseLog.EfficiencyReadFailed(logger, ex.Message);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

@@ -28,16 +28,21 @@ internal sealed class PrometheusServer : IDisposable
 
     public string Output => _process.Output;
 
-    /// <summary>Starts Prometheus scraping <paramref name="target"/> (host:port) at /metrics every second, job "collector".</summary>
-    public static async Task<PrometheusServer> StartAsync(Uri target)
+    /// <summary>
+    /// Starts Prometheus scraping <paramref name="target"/> (host:port) at /metrics every second, job "collector",
+    /// evaluating the rules of <paramref name="ruleFile"/> (if any) every second.
+    /// </summary>
+    public static async Task<PrometheusServer> StartAsync(Uri target, string? ruleFile = null)
     {
         Assert.True(File.Exists(Binary), $"{Binary} is missing: run scripts/install-deps.sh --tests");
         var directory = new TempDirectory("prometheus-test");
         var config = Path.Combine(directory.Path, "prometheus.yml");
+        var rules = ruleFile is null ? "[]" : $"['{ruleFile}']";
         await File.WriteAllTextAsync(config, $"""
             global:
               scrape_interval: 1s
               evaluation_interval: 1s
+            rule_files: {rules}
             scrape_configs:
               - job_name: collector
                 metrics_path: /metrics
@@ -70,6 +75,17 @@ internal sealed class PrometheusServer : IDisposable
         return root.GetProperty("data").GetProperty("result").EnumerateArray()
             .Select(sample => double.Parse(sample.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture))
             .ToList();
+    }
+
+    /// <summary>An instant query's whole answer (status, data or errorType and error), also when Prometheus refuses the query.</summary>
+    public async Task<JsonElement> EvaluateAsync(string promql) =>
+        await GetJsonAsync($"api/v1/query?query={Uri.EscapeDataString(promql)}");
+
+    /// <summary>GET of an API path; the parsed body whatever the status code.</summary>
+    public async Task<JsonElement> GetJsonAsync(string path)
+    {
+        using var response = await _http.GetAsync(new Uri(Url, path));
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 
     /// <summary>Polls <paramref name="promql"/> until its single value equals <paramref name="expected"/>; fails with the last answer.</summary>

@@ -35,12 +35,7 @@ public sealed class MetricsEndToEndTests(ClickHouseFixture fixture) : IDisposabl
     public async Task Scrape_AfterStoringForwardingAndAResend_PromtoolCleanAndValuesMatchTraffic()
     {
         using var upstream = await CollectorProcess.StartAsync(Path.Combine(_data.Path, "upstream"));
-        using var collector = await CollectorProcess.StartAsync(
-            Path.Combine(_data.Path, "collector"),
-            "--clickhouse-url", fixture.Server.Url.ToString(),
-            "--clickhouse-database", $"t_{Guid.NewGuid():N}",
-            "--clickhouse-batch-delay-ms", "100",
-            "--upstream-url", upstream.GrpcUri.ToString());
+        using var collector = await CollectorProcess.StartCoreAsync(Path.Combine(_data.Path, "collector"), fixture.Server, upstream);
 
         Assert.Equal(Events, await EventStreamer.SendAsync(collector.GrpcUri, "metrics-a", 1, Events, BatchSize));
         Assert.Equal(0, await EventStreamer.SendAsync(collector.GrpcUri, "metrics-a", 1, Resent, BatchSize));

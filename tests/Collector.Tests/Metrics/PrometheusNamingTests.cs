@@ -12,6 +12,7 @@ public sealed class PrometheusNamingTests
     [InlineData("collector.active_streams", "{stream}", false, "collector_active_streams")]
     [InlineData("collector.footprint.max_raw_bytes", "By", false, "collector_footprint_max_raw_bytes")]
     [InlineData("collector.query.degradation_threshold", "%", false, "collector_query_degradation_threshold_percent")]
+    [InlineData("collector.efficiency.baseline", "ms/{token}", false, "collector_efficiency_baseline_ms_per_token")]
     [InlineData("collector.forwarder.connected", "1", false, "collector_forwarder_connected")]
     [InlineData("x.requests_total", "{request}", true, "x_requests_total")]
     [InlineData("http.server-time..ms", "ms", false, "http_server_time_ms_milliseconds")]
