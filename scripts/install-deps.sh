@@ -2,7 +2,7 @@
 # Installs the Debian packages the collector's tests need, only those missing. Run as root (CI is root).
 set -euo pipefail
 
-packages=(python3-grpcio python3-grpc-tools clickhouse-server clickhouse-client prometheus)
+packages=(python3-grpcio python3-grpc-tools clickhouse-server clickhouse-client prometheus systemd)
 missing=()
 for package in "${packages[@]}"; do
   # "install ok installed" only: a removed package can linger in dpkg with its config files.
