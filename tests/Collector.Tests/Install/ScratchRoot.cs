@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Collector.Host.Configuration;
 using Collector.Tests.Infrastructure;
 
 namespace Collector.Tests.Install;
@@ -22,11 +23,15 @@ internal sealed class ScratchRoot : IDisposable
     public Task<CommandRun> InstallAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
         CommandRun.RunAsync(_release.Installer, ["--root", Path, "--yes", .. args], TimeSpan.FromMinutes(2), environment);
 
-    /// <summary>The installed collector.json's Collector section.</summary>
+    /// <summary>The installed collector.json's Collector section, each of its keys one the collector knows.</summary>
     public JsonElement Settings()
     {
         using var document = JsonDocument.Parse(File.ReadAllText(At("/etc/collector/collector.json")));
-        return document.RootElement.GetProperty("Collector").Clone();
+        var settings = document.RootElement.GetProperty("Collector").Clone();
+        // The options binder ignores a key it does not know, so a misspelt one would pass a start unnoticed.
+        var known = CommandLineFlags.All.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+        Assert.All(settings.EnumerateObject(), setting => Assert.Contains(setting.Name, known));
+        return settings;
     }
 
     public static UnixFileMode Mode(string path) =>
