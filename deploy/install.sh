@@ -125,7 +125,7 @@ install_release() {
 
 install_unit() {
   put_file "$PACKAGE/deploy/systemd/collector.service" /etc/systemd/system/collector.service 0644
-  host_run systemctl daemon-reload
+  service_ctl daemon-reload
 }
 
 if [ "$ACTION" = upgrade ]; then
@@ -134,7 +134,7 @@ if [ "$ACTION" = upgrade ]; then
   say "upgrading the collector from $previous to $VERSION${ROOT:+ under $ROOT}"
   install_release
   install_unit
-  host_run systemctl restart collector.service
+  service_ctl restart collector.service
   say "done. Configuration, keys and data are unchanged. To go back:"
   say "  ln -sfn $previous /opt/collector/current && systemctl restart collector"
   exit 0
@@ -197,13 +197,14 @@ own collector:collector "$DATA_PATH"
 [ "$WANT_KEYS" = 0 ] || write_api_keys
 write_config
 install_unit
-host_run systemctl enable collector.service
-host_run systemctl restart collector.service
+# ClickHouse first, so the collector's first insert finds it.
 [ "$MODE" != local ] || start_local_services
+service_ctl enable collector.service
+service_ctl restart collector.service
 
 cat <<DONE
 
-done: collector $VERSION runs as the systemd service 'collector' (user collector).
+done: collector $VERSION is installed as the systemd service 'collector' (user collector).
   release        /opt/collector/$VERSION   (/opt/collector/current points at it)
   configuration  $CONFIG_PATH$([ "$WANT_KEYS" = 1 ] && printf '\n  API keys       %s' "$KEYS_PATH")
   durable log    $DATA_PATH

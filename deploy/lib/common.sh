@@ -22,6 +22,15 @@ host_run() {
   fi
 }
 
+# systemctl, where systemd runs: a container without it gets the installed files and the command to start by hand.
+service_ctl() {
+  if [ -z "$ROOT" ] && [ ! -d /run/systemd/system ]; then
+    warn "systemd is not running here; skipped: systemctl $*"
+  else
+    host_run systemctl "$@"
+  fi
+}
+
 # chown to the service user exists only on a real host (under --root the user was never made).
 own() {
   local owner=$1 path=$2

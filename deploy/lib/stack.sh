@@ -68,11 +68,11 @@ install_grafana_files() {
 }
 
 start_local_services() {
-  host_run systemctl enable --now clickhouse-server.service
-  host_run systemctl enable prometheus.service
-  host_run systemctl restart prometheus.service
+  service_ctl enable --now clickhouse-server.service
+  service_ctl enable prometheus.service
+  service_ctl restart prometheus.service
   if [ -n "$ROOT" ] || systemctl cat grafana-server.service > /dev/null 2>&1; then
-    host_run systemctl restart grafana-server.service
+    service_ctl restart grafana-server.service
   fi
 }
 

@@ -22,7 +22,7 @@ uninstall() {
   mapfile -t entries < "$manifest"
 
   say "uninstalling the collector${ROOT:+ under $ROOT}"
-  host_run systemctl disable --now collector.service
+  service_ctl disable --now collector.service
 
   for entry in "${entries[@]}"; do
     kind=${entry%% *}
@@ -51,9 +51,9 @@ uninstall() {
   rm -rf "$(at /var/lib/collector/grafana)"
   rm -rf "$(at /opt/collector)"
   say "  removed /opt/collector (every installed version)"
-  host_run systemctl daemon-reload
+  service_ctl daemon-reload
   if has_entry "backup /etc/prometheus/prometheus.yml"; then
-    host_run systemctl try-restart prometheus.service
+    service_ctl try-restart prometheus.service
   fi
 
   if [ "$PURGE" = 1 ]; then
