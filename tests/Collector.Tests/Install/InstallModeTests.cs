@@ -56,6 +56,27 @@ public sealed class InstallModeTests(PublishedRelease release) : InstallTest(rel
     }
 
     [Fact]
+    public async Task Install_ModeRemoteOtlp_ForwardsAndReportsItselfToTheOtlpEndpoint()
+    {
+        await using var receiver = await OtlpReceiverProcess.StartAsync();
+        var endpoint = receiver.Endpoint.ToString().TrimEnd('/');
+        (await Root.InstallAsync("--mode", "remote", "--upstream-url", endpoint, "--upstream-kind", "otlp", "--otel-endpoint", endpoint))
+            .Succeeded("install --mode remote --upstream-kind otlp");
+
+        using var collector = await InstalledCollector.StartAsync(Root);
+        await collector.SendLogAsync();
+
+        // The event as a log record, and the collector's own spans (its forward span at least) under service.name collector.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!(receiver.ReadRecords().Any(r => r.GetProperty("body").GetString() == "installed and running")
+                 && receiver.ReadSpans().Any(s => s.GetProperty("resource").TryGetProperty("service.name", out var name) && name.GetString() == "collector")))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no forwarded record and self-telemetry span in 30 s; records {receiver.ReadRecords().Count}, spans {receiver.ReadSpans().Count}\n{receiver.Errors}\n{collector.Output}");
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
     public async Task Install_ModeLocal_StoresIntoClickHouseAndInstallsTheStackFiles()
     {
         await using var clickHouse = await ClickHouseServer.StartAsync();
