@@ -152,6 +152,11 @@ if [ "$MODE" = remote ]; then
   case "$UPSTREAM_KIND" in collector | otlp) ;; *) die "--upstream-kind must be collector or otlp" ;; esac
   [ -z "$OTEL_ENDPOINT" ] || [[ $OTEL_ENDPOINT =~ ^https?://[^[:space:]]+$ ]] || die "--otel-endpoint must be an http:// or https:// url"
   [ -n "$OTEL_ENDPOINT" ] || warn "no --otel-endpoint: the collector sends no telemetry of its own"
+  upstream_host=${UPSTREAM_URL#*://}
+  upstream_host=${upstream_host%%[:/]*}
+  if [[ $UPSTREAM_URL == http://* ]] && ! is_loopback "$upstream_host"; then
+    warn "$UPSTREAM_URL is cleartext: events (and any upstream key) cross the network unencrypted; prefer https://"
+  fi
   case "$OTEL_PROTOCOL" in grpc | http/protobuf) ;; *) die "--otel-protocol must be grpc or http/protobuf" ;; esac
 elif [ -n "$UPSTREAM_URL$UPSTREAM_KIND$OTEL_ENDPOINT" ]; then
   die "--upstream-url, --upstream-kind and --otel-endpoint belong to --mode remote"
@@ -169,6 +174,8 @@ fi
 for file in "$TLS_CERTIFICATE" "$TLS_KEY"; do
   [ -z "$file" ] || [ -f "$(at "$file")" ] || die "$file does not exist${ROOT:+ under $ROOT}"
 done
+# The installer leaves the operator's certificate files as they are; the service reads them as its own user.
+[ -z "$TLS_KEY" ] || say "note: the collector user must be able to read $TLS_CERTIFICATE and $TLS_KEY (e.g. chgrp collector, chmod 0640)"
 
 # Where this host reaches its own listeners (a wildcard address is no destination).
 CHECK_HOST=$LISTEN
