@@ -42,8 +42,10 @@ tar -C "$root" --exclude=bin --exclude=obj -cf - \
   src proto VERSION Directory.Build.props Directory.Packages.props global.json .editorconfig \
   | tar -C "$scratch" -xf -
 
+# No build servers left behind (MSBuild nodes, the shared compiler): the script ends with nothing of its own running.
 dotnet publish "$scratch/src/Collector/Collector.csproj" -c Release -r linux-x64 --self-contained true \
-  -p:PublishSingleFile=false -p:PublishTrimmed=false -o "$scratch/out" -nologo -v quiet
+  -p:PublishSingleFile=false -p:PublishTrimmed=false -p:UseSharedCompilation=false -nodeReuse:false \
+  -o "$scratch/out" -nologo -v quiet
 
 # The operator-facing name; the apphost finds Collector.dll by the name built into it, not by its own file name.
 mv "$scratch/out/Collector" "$scratch/out/collector"
