@@ -3,10 +3,11 @@
 set -euo pipefail
 
 # What the collector needs to run (./run.sh): a local ClickHouse. With --tests, also what the tests drive as real
-# peers: grpcio, Prometheus, ZooKeeper (the cluster tests) and Chromium (the web page's tests).
+# peers: grpcio, Prometheus, ZooKeeper (the cluster tests), Chromium (the web page's tests) and systemd (its
+# systemd-analyze checks the installed unit).
 packages=(clickhouse-server clickhouse-client)
 if [[ ${1:-} == --tests ]]; then
-  packages+=(python3-grpcio python3-grpc-tools prometheus zookeeper chromium)
+  packages+=(python3-grpcio python3-grpc-tools prometheus zookeeper chromium systemd)
 fi
 missing=()
 for package in "${packages[@]}"; do

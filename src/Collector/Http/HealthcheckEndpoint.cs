@@ -20,6 +20,7 @@ public static class HealthcheckEndpoint
             {
                 status = fault is null ? "healthy" : "unhealthy",
                 reason = log.FaultReason,
+                version = CollectorVersion.Text,
                 node = new { id = identity.NodeId, role = identity.Role, tags = identity.Tags },
                 log = new
                 {

@@ -34,10 +34,13 @@ internal sealed class ChildProcess : IDisposable
         }
     }
 
-    /// <summary>Polls <paramref name="url"/> until it answers 2xx; fails with the process's output if it exits or times out.</summary>
-    public async Task WaitForHttpAsync(Uri url, TimeSpan timeout, string what)
+    /// <summary>
+    /// Polls <paramref name="url"/> until it answers 2xx; fails with the process's output if it exits or times out.
+    /// <paramref name="client"/> makes the client (one that trusts a test certificate), else a plain one.
+    /// </summary>
+    public async Task WaitForHttpAsync(Uri url, TimeSpan timeout, string what, Func<HttpClient>? client = null)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = client?.Invoke() ?? new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
