@@ -216,6 +216,7 @@ done: collector $VERSION is installed as the systemd service 'collector' (user c
   configuration  $CONFIG_PATH$([ "$WANT_KEYS" = 1 ] && printf '\n  API keys       %s' "$KEYS_PATH")
   durable log    $DATA_PATH
   listeners      gRPC $(listen_url 4317), HTTP $(listen_url 4318)
+  web page       $(LISTEN=$CHECK_HOST listen_url 4318)/$([ "$MODE" = local ] && printf '\n  ClickHouse     http://127.0.0.1:8123, database telemetry (Debian'"'"'s clickhouse-server service)\n  Prometheus     http://127.0.0.1:9090, scraping the collector, with its alert rules (/etc/prometheus/collector-alerts.yml)\n  Grafana        provisioning in /etc/grafana/provisioning, dashboards in /var/lib/collector/grafana/dashboards (needs the Infinity plugin for the telemetry dashboard)')
 check it:    curl -s$([ -n "$TLS_CERTIFICATE" ] && printf k) $(LISTEN=$CHECK_HOST listen_url 4318)/healthcheck
 logs:        journalctl -u collector
 upgrade:     scripts/publish.sh && deploy/install.sh --upgrade

@@ -43,6 +43,7 @@ uninstall() {
         if [ -e "$(at "$path")" ]; then
           rm -f "$(at "$path")"
           say "  removed $path"
+          remove_empty_parents "$(dirname "$path")"
         fi
         ;;
     esac
@@ -65,7 +66,20 @@ uninstall() {
   else
     say "  kept /var/lib/collector (the durable log) and /etc/collector (configuration, API keys); --purge removes them"
   fi
-  say "not removed: ClickHouse's database and Debian's packages. If you want them gone:"
-  say "  clickhouse-client -q 'DROP DATABASE telemetry'"
-  say "  apt-get remove clickhouse-server clickhouse-client prometheus"
+  # Only the local profile installed Debian's packages and wrote Prometheus's files.
+  if has_entry "backup /etc/prometheus/prometheus.yml" || has_entry "file /etc/prometheus/prometheus.yml"; then
+    say "not removed: ClickHouse's database and Debian's packages. If you want them gone:"
+    say "  clickhouse-client -q 'DROP DATABASE telemetry'"
+    say "  apt-get remove clickhouse-server clickhouse-client prometheus"
+  fi
+}
+
+# Directories an install made for its files (/etc/grafana/provisioning/... on a host without Grafana) go with their
+# last file; a directory that holds anything else stays, and the top directories (/etc, /var/lib, /opt) always do.
+remove_empty_parents() {
+  local dir=$1
+  while case "$dir" in / | /etc | /var | /var/lib | /opt) false ;; *) true ;; esac; do
+    rmdir "$(at "$dir")" 2> /dev/null || return 0
+    dir=$(dirname "$dir")
+  done
 }
