@@ -180,10 +180,6 @@ done
 # Where this host reaches its own listeners (a wildcard address is no destination).
 CHECK_HOST=$LISTEN
 case "$LISTEN" in 0.0.0.0 | ::) CHECK_HOST=127.0.0.1 ;; esac
-if [ "$MODE" = local ] && [ "$WANT_KEYS" = 1 ]; then
-  warn "with TLS and API keys, Prometheus's scrape of /metrics needs https and a query key: adjust /etc/prometheus/prometheus.yml"
-fi
-
 if [ "$MODE" = local ] && [ "$INTERACTIVE" = 1 ]; then
   answer=$(ask "local mode installs and runs ClickHouse and Prometheus here (about 1 GiB of memory more); go on? yes/no" no)
   [ "$answer" = yes ] || die "stopped; nothing was installed"
@@ -202,6 +198,7 @@ chmod 0750 "$(at "$DATA_PATH")"
 own collector:collector /var/lib/collector
 own collector:collector "$DATA_PATH"
 [ "$WANT_KEYS" = 0 ] || write_api_keys
+[ "$MODE" != local ] || [ "$WANT_KEYS" = 0 ] || wire_local_stack_to_keys
 write_config
 install_unit
 # ClickHouse first, so the collector's first insert finds it.

@@ -82,3 +82,70 @@ install_local_stack() {
   install_prometheus_files
   install_grafana_files
 }
+
+# With API keys, the local Prometheus and Grafana must present one to read the collector: the query key goes into a
+# file only they can read (never a command line, never the output), the installed scrape job names that file, and
+# with TLS scrapes https. The scrape stays on loopback, so the certificate is not checked against 127.0.0.1 (an
+# operator's certificate names the host's public name); the key still only travels inside this host.
+wire_local_stack_to_keys() {
+  local query="" name role key
+  while read -r name role key; do
+    [[ $name == \#* ]] && continue
+    [ "$role" = query ] && { query=$key; break; }
+  done < "$(at "$KEYS_PATH")"
+  if [ -z "$query" ]; then
+    warn "$KEYS_PATH has no key of role query: Prometheus's scrape and Grafana's Collector API data source get none (add one, then re-run)"
+    return
+  fi
+
+  local scrape_key=/etc/prometheus/collector-query.key
+  printf '%s\n' "$query" | put_text "$scrape_key" 0640
+  own_by_group prometheus "$scrape_key"
+  local config
+  config=$(at /etc/prometheus/prometheus.yml)
+  if [ -f "$config" ] && grep -q "^      - targets: \['127.0.0.1:4318'\]" "$config"; then
+    local text extra
+    text=$(cat "$config")
+    extra="    authorization:
+      type: Bearer
+      credentials_file: $scrape_key"
+    if [ -n "$TLS_CERTIFICATE" ]; then
+      extra="    scheme: https
+    tls_config:
+      insecure_skip_verify: true
+$extra"
+    fi
+    printf '%s\n' "${text/"      - targets: ['127.0.0.1:4318']"/"      - targets: ['127.0.0.1:4318']
+$extra"}" | put_text /etc/prometheus/prometheus.yml 0644
+    say "  the scrape job presents the query key ($scrape_key)${TLS_CERTIFICATE:+ over https}"
+  else
+    warn "/etc/prometheus/prometheus.yml has no collector job on 127.0.0.1:4318: give its scrape the key in $scrape_key yourself"
+  fi
+
+  local sources=/etc/grafana/provisioning/datasources/collector.yml
+  if [ -f "$(at "$sources")" ]; then
+    local text scheme=http
+    [ -n "$TLS_CERTIFICATE" ] && scheme=https
+    text=$(cat "$(at "$sources")")
+    text=${text//"http://127.0.0.1:4318"/"$scheme://127.0.0.1:4318"}
+    text=${text/"      # httpHeaderName1: Authorization"/"      httpHeaderName1: Authorization"}
+    text=${text/"    # secureJsonData:"/"    secureJsonData:"}
+    text=${text/"    #   httpHeaderValue1: Bearer \${COLLECTOR_QUERY_KEY}"/"      httpHeaderValue1: Bearer $query"}
+    [ -n "$TLS_CERTIFICATE" ] && text=${text/"      timeoutInSeconds: 30"/"      timeoutInSeconds: 30
+      tlsSkipVerify: true"}
+    printf '%s\n' "$text" | put_text "$sources" 0640
+    own_by_group grafana "$sources"
+    say "  Grafana's Collector API data source presents the query key"
+  fi
+}
+
+# root:GROUP for a 0640 secret its service reads; where that group does not exist (yet), root's alone (0600).
+own_by_group() {
+  local group=$1 path=$2
+  if [ -n "$ROOT" ] || getent group "$group" > /dev/null; then
+    own "root:$group" "$path"
+  else
+    chmod 0600 "$(at "$path")"
+    warn "no group '$group' here: $path stays root's (0600); give it to $group once that service is installed"
+  fi
+}

@@ -49,6 +49,24 @@ internal sealed class PrometheusServer : IDisposable
                 static_configs:
                   - targets: ['{target.Authority}']
             """);
+        return await StartProcessAsync(directory, config);
+    }
+
+    /// <summary>
+    /// Starts Prometheus on a configuration given whole (an installed one), written to a file in
+    /// <paramref name="configDirectory"/> so that rule files named relative to it are found.
+    /// </summary>
+    public static async Task<PrometheusServer> StartWithConfigAsync(string configText, string configDirectory)
+    {
+        Assert.True(File.Exists(Binary), $"{Binary} is missing: run scripts/install-deps.sh --tests");
+        var directory = new TempDirectory("prometheus-test");
+        var config = Path.Combine(configDirectory, $"prometheus-test-{Guid.NewGuid():N}.yml");
+        await File.WriteAllTextAsync(config, configText);
+        return await StartProcessAsync(directory, config);
+    }
+
+    private static async Task<PrometheusServer> StartProcessAsync(TempDirectory directory, string config)
+    {
         var port = FreePort.Next();
         var start = new ProcessStartInfo(Binary) { WorkingDirectory = directory.Path };
         foreach (var arg in new[]

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using Collector.Tests.Infrastructure;
 
 namespace Collector.Tests.Install;
@@ -26,13 +25,7 @@ public sealed class InstallSafetyTests(PublishedRelease release) : InstallTest(r
     [Fact]
     public async Task Install_BeyondLoopbackWithTls_KeysGeneratedNotPrintedAndRequired()
     {
-        using (var certificate = Ingest.TlsTests.CreateSelfSigned())
-        {
-            Directory.CreateDirectory(Root.At("/etc/collector/tls"));
-            await File.WriteAllTextAsync(Root.At("/etc/collector/tls/collector.crt"), certificate.ExportCertificatePem());
-            using var key = certificate.GetECDsaPrivateKey()!;
-            await File.WriteAllTextAsync(Root.At("/etc/collector/tls/collector.key"), key.ExportPkcs8PrivateKeyPem());
-        }
+        await Root.WriteTestCertificateAsync();
 
         var run = (await Root.InstallAsync("--listen", "0.0.0.0", "--tls-certificate", "/etc/collector/tls/collector.crt", "--tls-key", "/etc/collector/tls/collector.key"))
             .Succeeded("install --listen 0.0.0.0 with TLS");

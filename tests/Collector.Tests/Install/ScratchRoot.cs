@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Collector.Host.Configuration;
 using Collector.Tests.Infrastructure;
@@ -32,6 +33,16 @@ internal sealed class ScratchRoot : IDisposable
         var known = CommandLineFlags.All.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
         Assert.All(settings.EnumerateObject(), setting => Assert.Contains(setting.Name, known));
         return settings;
+    }
+
+    /// <summary>A self-signed certificate and its key at /etc/collector/tls/collector.crt and .key, as an operator would place them.</summary>
+    public async Task WriteTestCertificateAsync()
+    {
+        using var certificate = Ingest.TlsTests.CreateSelfSigned();
+        Directory.CreateDirectory(At("/etc/collector/tls"));
+        await File.WriteAllTextAsync(At("/etc/collector/tls/collector.crt"), certificate.ExportCertificatePem());
+        using var key = certificate.GetECDsaPrivateKey()!;
+        await File.WriteAllTextAsync(At("/etc/collector/tls/collector.key"), key.ExportPkcs8PrivateKeyPem());
     }
 
     public static UnixFileMode Mode(string path) =>
