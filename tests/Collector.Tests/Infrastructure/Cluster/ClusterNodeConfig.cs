@@ -33,7 +33,8 @@ internal sealed record ClusterNodeConfig(
         yield return new XElement(
             "zookeeper",
             new XElement("node", new XElement("host", "127.0.0.1"), new XElement("port", ZooKeeperPort)),
-            new XElement("session_timeout_ms", 6000));
+            new XElement("session_timeout_ms", 8000),
+            new XElement("operation_timeout_ms", 10000));
         yield return new XElement(
             "remote_servers",
             new XElement(
