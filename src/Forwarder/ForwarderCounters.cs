@@ -6,6 +6,7 @@ namespace Collector.Forwarder;
 public sealed class ForwarderCounters
 {
     private readonly ConcurrentDictionary<string, long> _failures = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _skipped = new(StringComparer.Ordinal);
     private long _eventsForwarded;
     private long _bytesForwarded;
     private long _batchesForwarded;
@@ -55,6 +56,11 @@ public sealed class ForwarderCounters
     public IReadOnlyDictionary<string, long> FailuresByReason => new Dictionary<string, long>(_failures, StringComparer.Ordinal);
 
     public long Failures => _failures.Values.Sum();
+
+    /// <summary>Events an OTLP upstream was not sent because it does not take their signal (--upstream-signals), by signal.</summary>
+    public IReadOnlyDictionary<string, long> SkippedBySignal => new Dictionary<string, long>(_skipped, StringComparer.Ordinal);
+
+    public void Skipped(string signal, int events) => _skipped.AddOrUpdate(signal, events, (_, total) => total + events);
 
     public void Delivered(ForwardBatch batch, DeliveryResult result, long unixMs)
     {

@@ -49,4 +49,7 @@ public sealed class ForwarderOptions
     public double LiveShare { get; init; } = 0.2;
 
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>With <see cref="UpstreamKind.Otlp"/>: the signals the endpoint takes; the others are skipped, counted.</summary>
+    public Otlp.OtlpSignal OtlpSignals { get; init; } = Otlp.OtlpSignal.All;
 }

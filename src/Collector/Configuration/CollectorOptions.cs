@@ -51,6 +51,9 @@ public sealed class CollectorOptions
     /// <summary>collector (telemetry.v1.Collector/Stream, exactly once) or otlp (OTLP/gRPC logs).</summary>
     public string UpstreamKind { get; set; } = "collector";
 
+    /// <summary>With an OTLP upstream: the signals it takes, comma-separated (logs, metrics, traces); the others are skipped.</summary>
+    public string UpstreamSignals { get; set; } = "logs,metrics,traces";
+
     /// <summary>Headers for every upstream call, "name=value" pairs separated by commas or newlines (API keys).</summary>
     public string? UpstreamHeaders { get; set; }
 

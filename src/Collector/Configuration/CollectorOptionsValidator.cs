@@ -112,6 +112,11 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
             errors.Add($"{Key(nameof(options.UpstreamKind))} must be collector or otlp (was '{options.UpstreamKind}')");
         }
 
+        if (Hosting.ForwarderRegistration.ParseSignals(options.UpstreamSignals, out _) is { } signalsError)
+        {
+            errors.Add($"{Key(nameof(options.UpstreamSignals))}: {signalsError}");
+        }
+
         if (Hosting.ForwarderRegistration.ParseHeaders(options.UpstreamHeaders, out _) is { } headerError)
         {
             errors.Add($"{Key(nameof(options.UpstreamHeaders))}: {headerError}");

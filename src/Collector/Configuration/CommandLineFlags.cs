@@ -33,6 +33,7 @@ public static class CommandLineFlags
         new("--tags", "Tags", "none", "Comma-separated tags reported in /healthcheck"),
         new("--upstream-url", "UpstreamUrl", "none", "Forward the log to this upstream (http:// h2c, https:// TLS); none = no forwarder, no cost"),
         new("--upstream-kind", "UpstreamKind", "collector", "collector (telemetry.v1 Stream, exactly once) or otlp (OTLP/gRPC logs, metrics and trace Export, at least once)"),
+        new("--upstream-signals", "UpstreamSignals", "logs,metrics,traces", "With --upstream-kind otlp: the signals the endpoint takes (a logs-only one: logs); events of the others are not sent to it, counted in collector_forwarder_skipped_events_total{signal}"),
         new("--upstream-headers", "UpstreamHeaders", "none", "name=value,name2=value2 sent on every upstream call (API keys; prefer Collector__UpstreamHeaders); never logged"),
         new("--upstream-ca-certificate", "UpstreamCaCertificate", "system store", "PEM CA that signs the upstream's certificate (private PKI between collectors)"),
         new("--upstream-batch-events", "UpstreamBatchEvents", "4096", "Events per forwarded batch at most"),

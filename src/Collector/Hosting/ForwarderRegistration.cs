@@ -23,6 +23,7 @@ public static class ForwarderRegistration
         // Both were validated with the rest of the configuration.
         var kind = TryParseKind(options.UpstreamKind, out var parsed) ? parsed : throw new ArgumentException("invalid upstream kind", nameof(options));
         _ = ParseHeaders(options.UpstreamHeaders, out var headers);
+        _ = ParseSignals(options.UpstreamSignals, out var signals);
         var forwarder = new ForwarderOptions
         {
             UpstreamUrl = new Uri(url),
@@ -46,15 +47,40 @@ public static class ForwarderRegistration
             BudgetBytes = (long)(options.LogBudgetBytes * 0.9),
             BudgetAge = TimeSpan.FromDays(options.LogBudgetDays * 0.99),
             LiveShare = options.UpstreamLiveShare,
+            OtlpSignals = signals,
         };
         services.AddSingleton(forwarder);
         services.AddSingleton<ForwarderCounters>();
-        services.AddSingleton<IUpstream>(_ => CreateUpstream(forwarder));
+        services.AddSingleton<IUpstream>(provider => CreateUpstream(forwarder, provider.GetRequiredService<ForwarderCounters>()));
         services.AddHostedService<UpstreamForwarder>();
     }
 
     public static bool TryParseKind(string? text, out UpstreamKind kind) =>
         Enum.TryParse(text, ignoreCase: true, out kind) && Enum.IsDefined(kind);
+
+    /// <summary>Parses a comma-separated list of OTLP signals (logs, metrics, traces; at least one); returns an error or null.</summary>
+    public static string? ParseSignals(string? text, out OtlpSignal signals)
+    {
+        signals = OtlpSignal.None;
+        foreach (var name in (text ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var signal = name.ToLowerInvariant() switch
+            {
+                "logs" => OtlpSignal.Logs,
+                "metrics" => OtlpSignal.Metrics,
+                "traces" => OtlpSignal.Traces,
+                _ => OtlpSignal.None,
+            };
+            if (signal == OtlpSignal.None)
+            {
+                return $"'{name}' is not a signal: name logs, metrics or traces, separated by commas";
+            }
+
+            signals |= signal;
+        }
+
+        return signals == OtlpSignal.None ? "name at least one of logs, metrics, traces" : null;
+    }
 
     /// <summary>Parses "name=value" pairs separated by commas or newlines; returns an error (never the values) or null.</summary>
     public static string? ParseHeaders(string? text, out Dictionary<string, string> headers)
@@ -75,12 +101,12 @@ public static class ForwarderRegistration
         return null;
     }
 
-    private static IUpstream CreateUpstream(ForwarderOptions options)
+    private static IUpstream CreateUpstream(ForwarderOptions options, ForwarderCounters counters)
     {
         var configureHandler = ConfigureTls(options);
         if (options.Kind == UpstreamKind.Otlp)
         {
-            return new OtlpUpstream(OtlpUpstreamOptions.From(options, configureHandler), TimeProvider.System);
+            return new OtlpUpstream(OtlpUpstreamOptions.From(options, configureHandler), TimeProvider.System, counters);
         }
 
         return new CollectorUpstream(options, configureHandler);

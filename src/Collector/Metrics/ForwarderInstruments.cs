@@ -25,6 +25,11 @@ public static class ForwarderInstruments
             () => forwarder.FailuresByReason.Select(pair => new Measurement<long>(pair.Value, new KeyValuePair<string, object?>("reason", pair.Key))),
             "{failure}",
             "Failed upstream sessions by reason (unavailable, deadline, unauthenticated, ...).");
+        meter.CreateObservableCounter(
+            "collector.forwarder.skipped.events",
+            () => forwarder.SkippedBySignal.Select(pair => new Measurement<long>(pair.Value, new KeyValuePair<string, object?>("signal", pair.Key))),
+            "{event}",
+            "Events not sent to an OTLP upstream because it does not take their signal (--upstream-signals), by signal.");
         meter.CreateObservableCounter("collector.forwarder.reconnects", () => forwarder.Reconnects, "{reconnect}", "Sessions opened again after a failure.");
         meter.CreateObservableGauge("collector.forwarder.connected", () => forwarder.Connected ? 1 : 0, "1", "1 while a session with the upstream is open.");
         meter.CreateObservableGauge("collector.forwarder.live_lane", () => forwarder.LiveLaneActive ? 1 : 0, "1", "1 while a live lane runs beside a draining backlog.");

@@ -1,15 +1,5 @@
 namespace Collector.Forwarder.Otlp;
 
-/// <summary>The three OTLP services a forward batch may need, as bits of <see cref="OtlpBatchProgress"/>.</summary>
-[Flags]
-internal enum OtlpSignal
-{
-    None = 0,
-    Logs = 1,
-    Metrics = 2,
-    Traces = 4,
-}
-
 // What an OTLP upstream has already delivered of one forward batch, kept on the batch (ForwardBatch.UpstreamProgress)
 // across sessions. A batch goes out as up to three Export calls; when one fails, the batch is resent, and only the
 // signals not yet delivered go again: a metrics outage does not store the batch's logs twice. The batch is done when
@@ -61,13 +51,14 @@ internal sealed class OtlpBatchProgress
         }
     }
 
-    public void Record(OtlpSignal signal, DeliveryResult result)
+    /// <summary>Records what the upstream said of <paramref name="signal"/>; false if it was recorded before.</summary>
+    public bool Record(OtlpSignal signal, DeliveryResult result)
     {
         lock (_lock)
         {
             if ((_delivered & signal) != OtlpSignal.None)
             {
-                return;
+                return false;
             }
 
             _delivered |= signal;
@@ -76,6 +67,7 @@ internal sealed class OtlpBatchProgress
                 _total.Duplicates + result.Duplicates,
                 _total.Rejected + result.Rejected,
                 _total.FirstRejection ?? result.FirstRejection);
+            return true;
         }
     }
 }

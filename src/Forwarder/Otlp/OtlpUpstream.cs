@@ -12,7 +12,8 @@ namespace Collector.Forwarder.Otlp;
 /// failure may be stored twice, OTLP has no dedup. Opening a session sends an empty logs Export (see
 /// <see cref="OtlpUpstreamOptions.ProbeOnConnect"/>), so an unreachable endpoint fails <see cref="ConnectAsync"/>
 /// rather than the first batch; an endpoint without the metrics or trace service fails the first batch that needs it
-/// (UNIMPLEMENTED, retried like any endpoint error until an operator points the forwarder elsewhere).
+/// (UNIMPLEMENTED, retried like any endpoint error) unless <see cref="OtlpUpstreamOptions.Signals"/> leaves that
+/// signal out (--upstream-signals): then its events are skipped and counted, never sent.
 /// </summary>
 public sealed class OtlpUpstream : IUpstream
 {
@@ -28,12 +29,13 @@ public sealed class OtlpUpstream : IUpstream
     // Built once and only read afterwards: every call sends the same headers.
     private readonly Metadata _headers;
 
-    public OtlpUpstream(OtlpUpstreamOptions options, TimeProvider time)
+    public OtlpUpstream(OtlpUpstreamOptions options, TimeProvider time, ForwarderCounters? counters = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
         Options = options;
         Time = time;
+        Counters = counters;
         _headers = CallHeaders(options);
 
         // Scheme, host and port only: a path is ignored (the method's path replaces it) and credentials stay out.
@@ -59,6 +61,9 @@ public sealed class OtlpUpstream : IUpstream
     public string Describe => "otlp " + Options.Endpoint.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
 
     internal TimeProvider Time { get; }
+
+    /// <summary>Where events skipped for their signal are counted (none in tests that build the upstream alone).</summary>
+    internal ForwarderCounters? Counters { get; }
 
     public async Task<IUpstreamSession> ConnectAsync(CancellationToken cancellationToken)
     {

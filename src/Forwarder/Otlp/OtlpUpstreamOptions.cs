@@ -30,6 +30,13 @@ public sealed class OtlpUpstreamOptions
     /// </summary>
     public bool ProbeOnConnect { get; init; } = true;
 
+    /// <summary>
+    /// The signals the endpoint takes (--upstream-signals). A batch's events of the others are not sent: they count as
+    /// delivered for the batch and as skipped (collector.forwarder.skipped, by signal), so a logs-only endpoint (Loki,
+    /// say) does not hold the queue with UNIMPLEMENTED answers for metrics and spans.
+    /// </summary>
+    public OtlpSignal Signals { get; init; } = OtlpSignal.All;
+
     /// <summary>Last say over the HTTP handler (TLS trust, client certificates); called once.</summary>
     public Action<SocketsHttpHandler>? ConfigureHandler { get; init; }
 
@@ -43,6 +50,7 @@ public sealed class OtlpUpstreamOptions
             NodeId = options.NodeId,
             Headers = options.Headers,
             CallTimeout = options.CallTimeout,
+            Signals = options.OtlpSignals,
             ConfigureHandler = configureHandler,
         };
     }

@@ -31,7 +31,7 @@ internal sealed class OtlpUpstreamSession(OtlpUpstream upstream) : IUpstreamSess
         }
 
         var progress = OtlpBatchProgress.Of(batch);
-        var delivery = DeliverAsync(Exports(batch, progress.Delivered), progress);
+        var delivery = DeliverAsync(Exports(batch, progress), progress);
         _inFlight.RemoveAll(static task => task.IsCompleted);
         _inFlight.Add(delivery);
         return ValueTask.FromResult(delivery);
@@ -52,31 +52,55 @@ internal sealed class OtlpUpstreamSession(OtlpUpstream upstream) : IUpstreamSess
         _closing.Dispose();
     }
 
-    /// <summary>The Export calls the batch still needs, started now; none when every signal it holds is delivered.</summary>
-    private List<(OtlpSignal Signal, Task<DeliveryResult> Call)> Exports(ForwardBatch batch, OtlpSignal delivered)
+    /// <summary>
+    /// The Export calls the batch still needs, started now; none when every signal it holds is delivered. A signal the
+    /// endpoint does not take is recorded as delivered with nothing accepted, and its events are counted as skipped.
+    /// </summary>
+    private List<(OtlpSignal Signal, Task<DeliveryResult> Call)> Exports(ForwardBatch batch, OtlpBatchProgress progress)
     {
         var split = OtlpBatchSplit.Of(batch);
         var nodeId = upstream.Options.NodeId;
         var calls = new List<(OtlpSignal, Task<DeliveryResult>)>(3);
-        if (split.Logs.Count > 0 && !delivered.HasFlag(OtlpSignal.Logs))
+        if (Needs(progress, OtlpSignal.Logs, split.Logs.Count))
         {
             var request = OtlpLogMapper.Map(split.Logs, nodeId, UnixNanoNow());
             calls.Add((OtlpSignal.Logs, ExportAsync(upstream.ExportAsync(request, _closing.Token), r => OtlpUpstream.ToResult(r, split.Logs.Count))));
         }
 
-        if (split.Metrics.Count > 0 && !delivered.HasFlag(OtlpSignal.Metrics))
+        if (Needs(progress, OtlpSignal.Metrics, split.Metrics.Count))
         {
             var request = OtlpMetricMapper.Map(split.Metrics, nodeId);
             calls.Add((OtlpSignal.Metrics, ExportAsync(upstream.ExportAsync(request, _closing.Token), r => OtlpUpstream.ToResult(r, split.Metrics.Count))));
         }
 
-        if (split.Spans.Count > 0 && !delivered.HasFlag(OtlpSignal.Traces))
+        if (Needs(progress, OtlpSignal.Traces, split.Spans.Count))
         {
             var request = OtlpSpanMapper.Map(split.Spans, nodeId);
             calls.Add((OtlpSignal.Traces, ExportAsync(upstream.ExportAsync(request, _closing.Token), r => OtlpUpstream.ToResult(r, split.Spans.Count))));
         }
 
         return calls;
+    }
+
+    /// <summary>Whether the batch's <paramref name="events"/> of <paramref name="signal"/> still go out (skipping them if the endpoint takes none).</summary>
+    private bool Needs(OtlpBatchProgress progress, OtlpSignal signal, int events)
+    {
+        if (events == 0 || progress.Delivered.HasFlag(signal))
+        {
+            return false;
+        }
+
+        if (upstream.Options.Signals.HasFlag(signal))
+        {
+            return true;
+        }
+
+        if (progress.Record(signal, default))
+        {
+            upstream.Counters?.Skipped(signal.ToString().ToLowerInvariant(), events);
+        }
+
+        return false;
     }
 
     private static async Task<DeliveryResult> ExportAsync<TResponse>(Task<TResponse> call, Func<TResponse, DeliveryResult> result) =>
@@ -90,7 +114,7 @@ internal sealed class OtlpUpstreamSession(OtlpUpstream upstream) : IUpstreamSess
         {
             try
             {
-                progress.Record(signal, await call);
+                _ = progress.Record(signal, await call);
             }
             catch (RpcException ex)
             {

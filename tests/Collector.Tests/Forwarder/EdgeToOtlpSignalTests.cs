@@ -62,5 +62,39 @@ public sealed class EdgeToOtlpSignalTests : IDisposable
         Assert.Equal(["exponential_histogram", "gauge", "histogram", "sum", "summary"], points.Select(p => p.GetProperty("kind").GetString()).Distinct().Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task LogsOnlyEndpoint_WithUpstreamSignalsLogs_LogsArriveAndTheRestIsSkippedAndCounted()
+    {
+        // A real logs-only endpoint: metrics and trace Exports answer UNIMPLEMENTED.
+        await using var receiver = await OtlpReceiverProcess.StartAsync("--services", "logs");
+        using var edge = await CollectorProcess.StartAsync(
+            Path.Combine(_data.Path, "edge"),
+            "--node-id", "edge-logs-only",
+            "--upstream-url", receiver.Endpoint.ToString(),
+            "--upstream-kind", "otlp",
+            "--upstream-signals", "logs",
+            "--upstream-batch-events", "250");
+        var signals = Enumerable.Range(0, Signals / 100).Select(b => SignalEvents.Batch("signal-source", (ulong)(b * 100) + 1, 100, b * 100)).ToList();
+        var sent = await Task.WhenAll(
+            EventStreamer.SendAsync(edge.GrpcUri, "log-source", 1, Logs, batchSize: 100),
+            EventStreamer.SendBatchesAsync(edge.GrpcUri, signals));
+        Assert.Equal(Logs + Signals, sent.Sum());
+
+        var drained = await edge.WaitForHealthAsync(
+            h => ForwarderOf(h).GetProperty("backlog_entries").GetInt64() == 0 && ForwarderOf(h).GetProperty("backlog_bytes").GetInt64() == 0,
+            Timeout,
+            "edge drained past the signals the endpoint does not take");
+        Assert.Empty(ForwarderOf(drained).GetProperty("failures").EnumerateObject());
+        Assert.Equal(Enumerable.Range(1, Logs).Select(i => (long)i), receiver.ReadRecords().Select(r => r.GetProperty("attributes").GetProperty("telemetry.sequence").GetInt64()).Distinct().Order());
+        Assert.Empty(receiver.ReadPoints());
+        Assert.Empty(receiver.ReadSpans());
+
+        using var http = new HttpClient();
+        var metrics = new Metrics.ScrapedMetrics(await http.GetStringAsync(new Uri(edge.HttpUri, "/metrics")));
+        var spans = Signals / 6;
+        Assert.Equal(spans, metrics.Value("collector_forwarder_skipped_events_total", "signal=traces"));
+        Assert.Equal(Signals - spans, metrics.Value("collector_forwarder_skipped_events_total", "signal=metrics"));
+    }
+
     private static int N(JsonElement line) => int.Parse(line.GetProperty("attributes").GetProperty("n").GetString()!, CultureInfo.InvariantCulture);
 }

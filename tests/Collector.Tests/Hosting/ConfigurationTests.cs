@@ -45,6 +45,26 @@ public sealed class ConfigurationTests
         Assert.Contains("Collector:ClickHouseTimeoutMs must be between 100 and 3600000", string.Join("\n", result.Failures ?? []), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("logs,spans", "'spans' is not a signal")]
+    [InlineData(",", "name at least one of logs, metrics, traces")]
+    public void Validate_UpstreamSignalsUnknownOrNone_ErrorWithKey(string signals, string message)
+    {
+        var options = new CollectorOptions { UpstreamUrl = "http://127.0.0.1:4317", UpstreamKind = "otlp", UpstreamSignals = signals };
+
+        var failures = string.Join("\n", new CollectorOptionsValidator().Validate(null, options).Failures ?? []);
+
+        Assert.Contains("Collector:UpstreamSignals", failures, StringComparison.Ordinal);
+        Assert.Contains(message, failures, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UpstreamSignals_ListParsed_CaseAndSpacesIgnored()
+    {
+        Assert.Null(Collector.Host.Hosting.ForwarderRegistration.ParseSignals(" Logs , traces", out var signals));
+        Assert.Equal(Collector.Forwarder.Otlp.OtlpSignal.Logs | Collector.Forwarder.Otlp.OtlpSignal.Traces, signals);
+    }
+
     [Fact]
     public void Flags_KnownFlagsMapToKeys_UnknownIsAnError()
     {

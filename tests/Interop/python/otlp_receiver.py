@@ -279,6 +279,8 @@ def main():
                         help="NAME=VALUE every request must carry, else UNAUTHENTICATED")
     parser.add_argument("--ignore-stdin", action="store_true",
                         help="do not exit when stdin closes (e.g. stdin is /dev/null)")
+    parser.add_argument("--services", default="logs,metrics,traces",
+                        help="the Export services served; the others answer UNIMPLEMENTED (a logs-only endpoint: logs)")
     parser.add_argument("--tls-cert", help="PEM certificate: serve TLS instead of h2c (needs --tls-key)")
     parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
     parser.add_argument("--tls-client-ca", help="PEM CA: with TLS, require a client certificate it signed")
@@ -287,12 +289,16 @@ def main():
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
     receiver = Receiver(args)
-    stubs["logs"][1].add_LogsServiceServicer_to_server(
-        Service(receiver, "logs", count_logs, record_lines, "rejected_log_records"), server)
-    stubs["metrics"][1].add_MetricsServiceServicer_to_server(
-        Service(receiver, "metrics", count_points, point_lines, "rejected_data_points"), server)
-    stubs["traces"][1].add_TraceServiceServicer_to_server(
-        Service(receiver, "traces", count_spans, span_lines, "rejected_spans"), server)
+    served = set(args.services.split(","))
+    if "logs" in served:
+        stubs["logs"][1].add_LogsServiceServicer_to_server(
+            Service(receiver, "logs", count_logs, record_lines, "rejected_log_records"), server)
+    if "metrics" in served:
+        stubs["metrics"][1].add_MetricsServiceServicer_to_server(
+            Service(receiver, "metrics", count_points, point_lines, "rejected_data_points"), server)
+    if "traces" in served:
+        stubs["traces"][1].add_TraceServiceServicer_to_server(
+            Service(receiver, "traces", count_spans, span_lines, "rejected_spans"), server)
     serve_until_stopped(server, args.port, "LISTENING", args.ignore_stdin, tls_credentials(args))
 
 
