@@ -30,11 +30,7 @@ public sealed class EdgeToOtlpSignalTests : IDisposable
             "--upstream-batch-events", "250",
             "--upstream-min-backoff-ms", "50",
             "--upstream-max-backoff-ms", "400");
-        var signals = Enumerable.Range(0, Signals / 100).Select(b => SignalEvents.Batch("signal-source", (ulong)(b * 100) + 1, 100, b * 100)).ToList();
-        var sent = await Task.WhenAll(
-            EventStreamer.SendAsync(edge.GrpcUri, "log-source", 1, Logs, batchSize: 100),
-            EventStreamer.SendBatchesAsync(edge.GrpcUri, signals));
-        Assert.Equal(Logs + Signals, sent.Sum());
+        await SendLogsAndSignalsAsync(edge);
         await edge.WaitForHealthAsync(h => ForwarderOf(h).GetProperty("failures").EnumerateObject().Any(), TimeSpan.FromSeconds(30), "failed attempts counted");
 
         await using var receiver = await OtlpReceiverProcess.StartAsync("--port", port.ToString(CultureInfo.InvariantCulture));
@@ -74,11 +70,7 @@ public sealed class EdgeToOtlpSignalTests : IDisposable
             "--upstream-kind", "otlp",
             "--upstream-signals", "logs",
             "--upstream-batch-events", "250");
-        var signals = Enumerable.Range(0, Signals / 100).Select(b => SignalEvents.Batch("signal-source", (ulong)(b * 100) + 1, 100, b * 100)).ToList();
-        var sent = await Task.WhenAll(
-            EventStreamer.SendAsync(edge.GrpcUri, "log-source", 1, Logs, batchSize: 100),
-            EventStreamer.SendBatchesAsync(edge.GrpcUri, signals));
-        Assert.Equal(Logs + Signals, sent.Sum());
+        await SendLogsAndSignalsAsync(edge);
 
         var drained = await edge.WaitForHealthAsync(
             h => ForwarderOf(h).GetProperty("backlog_entries").GetInt64() == 0 && ForwarderOf(h).GetProperty("backlog_bytes").GetInt64() == 0,
@@ -94,6 +86,16 @@ public sealed class EdgeToOtlpSignalTests : IDisposable
         var spans = Signals / 6;
         Assert.Equal(spans, metrics.Value("collector_forwarder_skipped_events_total", "signal=traces"));
         Assert.Equal(Signals - spans, metrics.Value("collector_forwarder_skipped_events_total", "signal=metrics"));
+    }
+
+    /// <summary>Logs records from "log-source" and metric points and spans from "signal-source", every one acknowledged.</summary>
+    private static async Task SendLogsAndSignalsAsync(CollectorProcess edge)
+    {
+        var signals = Enumerable.Range(0, Signals / 100).Select(b => SignalEvents.Batch("signal-source", (ulong)(b * 100) + 1, 100, b * 100)).ToList();
+        var sent = await Task.WhenAll(
+            EventStreamer.SendAsync(edge.GrpcUri, "log-source", 1, Logs, batchSize: 100),
+            EventStreamer.SendBatchesAsync(edge.GrpcUri, signals));
+        Assert.Equal(Logs + Signals, sent.Sum());
     }
 
     private static int N(JsonElement line) => int.Parse(line.GetProperty("attributes").GetProperty("n").GetString()!, CultureInfo.InvariantCulture);
